@@ -1,0 +1,394 @@
+//! Threshold key material: the public group description and one participant's share.
+//!
+//! A share holds exactly what pcli's threshold custody config holds (threshold, FVK, spend key
+//! share, the participant's ed25519 signing key and every participant's verifying share), so keys
+//! move between the two tools without loss.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use decaf377::{Element, Fq, Fr};
+use ed25519_consensus::{SigningKey, VerificationKey};
+use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
+use penumbra_sdk_stake::{GovernanceKey, IdentityKey};
+use rand_core::CryptoRngCore;
+
+use crate::suite::{
+    from_rdsa_vk, identifier_for, Identifier, KeyPackage, PublicKeyPackage, SigningShare,
+    VerifyingShare,
+};
+
+/// Why key material was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("threshold {threshold} is invalid for {participants} participants (need 2 <= t <= n)")]
+    InvalidThreshold { threshold: u16, participants: usize },
+    #[error("the verifying shares do not match the group key: the key material is corrupt or mixed from two keys")]
+    InconsistentShares,
+    #[error("this participant's spend key share does not match its verifying share")]
+    ShareMismatch,
+    #[error("this participant's ed25519 key is not among the group's participants")]
+    NotAParticipant,
+    #[error("{field}: {problem}")]
+    Field {
+        field: &'static str,
+        problem: String,
+    },
+}
+
+fn field(field: &'static str, problem: impl fmt::Display) -> KeyError {
+    KeyError::Field {
+        field,
+        problem: problem.to_string(),
+    }
+}
+
+/// A short, readable name for a participant: the first 4 bytes of its ed25519 key in hex.
+pub fn participant_fingerprint(vk: &VerificationKey) -> String {
+    hex::encode(&vk.as_bytes()[..4])
+}
+
+/// One member of the group, as every participant knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Participant {
+    pub vk: VerificationKey,
+    pub identifier: Identifier,
+    pub verifying_share: VerifyingShare,
+}
+
+impl Participant {
+    pub fn fingerprint(&self) -> String {
+        participant_fingerprint(&self.vk)
+    }
+}
+
+/// The public description of a threshold key: enough to coordinate a ceremony and check replies.
+#[derive(Clone, PartialEq)]
+pub struct GroupKey {
+    threshold: u16,
+    fvk: FullViewingKey,
+    participants: BTreeMap<[u8; 32], Participant>,
+}
+
+impl fmt::Debug for GroupKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupKey")
+            .field("threshold", &self.threshold)
+            .field("participants", &self.participants.len())
+            .field("fvk", &self.fvk.to_string())
+            .finish()
+    }
+}
+
+impl GroupKey {
+    /// Builds and checks a group: t within 2..=n, and the verifying shares consistent with the
+    /// group key (every share lies on the same degree t-1 polynomial, which passes through ak).
+    pub fn new(
+        threshold: u16,
+        fvk: FullViewingKey,
+        verifying_shares: impl IntoIterator<Item = (VerificationKey, VerifyingShare)>,
+    ) -> Result<Self, KeyError> {
+        let participants: BTreeMap<[u8; 32], Participant> = verifying_shares
+            .into_iter()
+            .map(|(vk, verifying_share)| {
+                (
+                    vk.to_bytes(),
+                    Participant {
+                        vk,
+                        identifier: identifier_for(&vk),
+                        verifying_share,
+                    },
+                )
+            })
+            .collect();
+        if threshold < 2 || usize::from(threshold) > participants.len() {
+            return Err(KeyError::InvalidThreshold {
+                threshold,
+                participants: participants.len(),
+            });
+        }
+        let group = Self {
+            threshold,
+            fvk,
+            participants,
+        };
+        group.check_consistency()?;
+        Ok(group)
+    }
+
+    fn check_consistency(&self) -> Result<(), KeyError> {
+        let points: Vec<(Fr, Element)> = self
+            .participants
+            .values()
+            .map(|p| (p.identifier.to_scalar(), p.verifying_share.to_element()))
+            .collect();
+        let (basis, rest) = points.split_at(usize::from(self.threshold));
+        let group_element = self.ak_element()?;
+        if interpolate(basis, Fr::ZERO) != group_element {
+            return Err(KeyError::InconsistentShares);
+        }
+        for (x, y) in rest {
+            if interpolate(basis, *x) != *y {
+                return Err(KeyError::InconsistentShares);
+            }
+        }
+        Ok(())
+    }
+
+    fn ak_element(&self) -> Result<Element, KeyError> {
+        Ok(from_rdsa_vk(self.fvk.spend_verification_key())
+            .map_err(|e| field("fvk", e))?
+            .to_element())
+    }
+
+    pub fn threshold(&self) -> u16 {
+        self.threshold
+    }
+
+    pub fn fvk(&self) -> &FullViewingKey {
+        &self.fvk
+    }
+
+    pub fn participants(&self) -> impl Iterator<Item = &Participant> {
+        self.participants.values()
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    pub fn participant(&self, vk: &VerificationKey) -> Option<&Participant> {
+        self.participants.get(vk.as_bytes())
+    }
+
+    pub fn participant_by_id(&self, id: &Identifier) -> Option<&Participant> {
+        self.participants.values().find(|p| &p.identifier == id)
+    }
+
+    /// The key that signs validator definitions when this key is a validator's identity.
+    pub fn identity_key(&self) -> IdentityKey {
+        IdentityKey(self.fvk.spend_verification_key().clone().into())
+    }
+
+    /// The key that signs validator votes when this key is a validator's governance key.
+    pub fn governance_key(&self) -> GovernanceKey {
+        GovernanceKey(*self.fvk.spend_verification_key())
+    }
+
+    pub fn public_key_package(&self) -> PublicKeyPackage {
+        let shares = self
+            .participants
+            .values()
+            .map(|p| (p.identifier, p.verifying_share))
+            .collect();
+        let vk = from_rdsa_vk(self.fvk.spend_verification_key())
+            .expect("the FVK's ak was checked when the group was built");
+        PublicKeyPackage::new(shares, vk, Some(self.threshold))
+    }
+}
+
+/// Lagrange interpolation in the exponent: the value at `x` of the polynomial through `points`.
+fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
+    let mut acc = Element::IDENTITY;
+    for (i, (xi, yi)) in points.iter().enumerate() {
+        let mut num = Fr::ONE;
+        let mut den = Fr::ONE;
+        for (j, (xj, _)) in points.iter().enumerate() {
+            if i != j {
+                num *= x - *xj;
+                den *= *xi - *xj;
+            }
+        }
+        let lambda = num * den.inverse().expect("identifiers are distinct");
+        acc += yi * lambda;
+    }
+    acc
+}
+
+/// One participant's share of a threshold key, with its ed25519 identity. Secret.
+#[derive(Clone)]
+pub struct KeyShare {
+    group: GroupKey,
+    signing_share: SigningShare,
+    signing_key: SigningKey,
+}
+
+impl fmt::Debug for KeyShare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyShare")
+            .field("group", &self.group)
+            .field("participant", &self.fingerprint())
+            .field("signing_share", &"<redacted>")
+            .field("signing_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl KeyShare {
+    /// Builds and checks a share: it must belong to the group and match its verifying share.
+    pub fn new(
+        group: GroupKey,
+        signing_share: SigningShare,
+        signing_key: SigningKey,
+    ) -> Result<Self, KeyError> {
+        let me = group
+            .participant(&signing_key.verification_key())
+            .ok_or(KeyError::NotAParticipant)?;
+        if VerifyingShare::from(signing_share) != me.verifying_share {
+            return Err(KeyError::ShareMismatch);
+        }
+        Ok(Self {
+            group,
+            signing_share,
+            signing_key,
+        })
+    }
+
+    pub fn group(&self) -> &GroupKey {
+        &self.group
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    pub fn signing_share(&self) -> &SigningShare {
+        &self.signing_share
+    }
+
+    pub fn verification_key(&self) -> VerificationKey {
+        self.signing_key.verification_key()
+    }
+
+    pub fn identifier(&self) -> Identifier {
+        identifier_for(&self.verification_key())
+    }
+
+    pub fn fingerprint(&self) -> String {
+        participant_fingerprint(&self.verification_key())
+    }
+
+    pub fn key_package(&self) -> KeyPackage {
+        KeyPackage::new(
+            self.identifier(),
+            self.signing_share,
+            VerifyingShare::from(self.signing_share),
+            *self.group.public_key_package().verifying_key(),
+            self.group.threshold,
+        )
+    }
+}
+
+/// Splits a fresh random key among `n` participants with a trusted dealer, as `pcli` does.
+///
+/// The dealer briefly knows the whole key; a distributed key generation avoids that.
+pub fn deal(rng: &mut impl CryptoRngCore, threshold: u16, n: u16) -> Result<Vec<KeyShare>, KeyError> {
+    if threshold < 2 || threshold > n {
+        return Err(KeyError::InvalidThreshold {
+            threshold,
+            participants: usize::from(n),
+        });
+    }
+    let signing_keys: Vec<SigningKey> = (0..n).map(|_| SigningKey::new(&mut *rng)).collect();
+    let identifiers: Vec<Identifier> = signing_keys
+        .iter()
+        .map(|sk| identifier_for(&sk.verification_key()))
+        .collect();
+    let (shares, public) = frost_core::keys::generate_with_dealer(
+        n,
+        threshold,
+        frost_core::keys::IdentifierList::Custom(&identifiers),
+        rng,
+    )
+    .map_err(|e| field("dealer", e))?;
+    let ak_bytes: [u8; 32] = public
+        .verifying_key()
+        .serialize()
+        .map_err(|e| field("dealer", e))?
+        .try_into()
+        .map_err(|_| field("dealer", "group key has the wrong length"))?;
+    let ak = decaf377_rdsa::VerificationKey::try_from(ak_bytes).map_err(|e| field("dealer", e))?;
+    let fvk = FullViewingKey::from_components(ak, NullifierKey(Fq::rand(rng)));
+    let group = GroupKey::new(
+        threshold,
+        fvk,
+        signing_keys.iter().zip(&identifiers).map(|(sk, id)| {
+            (
+                sk.verification_key(),
+                public.verifying_shares()[id],
+            )
+        }),
+    )?;
+    signing_keys
+        .into_iter()
+        .zip(identifiers)
+        .map(|(sk, id)| KeyShare::new(group.clone(), *shares[&id].signing_share(), sk))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::OsRng;
+
+    #[test]
+    fn dealt_shares_are_consistent() {
+        let shares = deal(&mut OsRng, 2, 3).unwrap();
+        assert_eq!(shares.len(), 3);
+        let group = shares[0].group().clone();
+        for share in &shares {
+            assert_eq!(share.group(), &group);
+        }
+    }
+
+    #[test]
+    fn invalid_thresholds_are_refused() {
+        assert!(matches!(
+            deal(&mut OsRng, 1, 3),
+            Err(KeyError::InvalidThreshold { .. })
+        ));
+        assert!(matches!(
+            deal(&mut OsRng, 4, 3),
+            Err(KeyError::InvalidThreshold { .. })
+        ));
+    }
+
+    #[test]
+    fn mixed_groups_are_detected() {
+        let a = deal(&mut OsRng, 2, 3).unwrap();
+        let b = deal(&mut OsRng, 2, 3).unwrap();
+        let mut shares: Vec<_> = a[0]
+            .group()
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        let foreign = b[0].group().participants().next().unwrap();
+        shares[2] = (foreign.vk, foreign.verifying_share);
+        assert_eq!(
+            GroupKey::new(2, a[0].group().fvk().clone(), shares).unwrap_err(),
+            KeyError::InconsistentShares
+        );
+    }
+
+    #[test]
+    fn share_must_match_its_verifying_share() {
+        let shares = deal(&mut OsRng, 2, 3).unwrap();
+        let err = KeyShare::new(
+            shares[0].group().clone(),
+            *shares[1].signing_share(),
+            shares[0].signing_key().clone(),
+        )
+        .unwrap_err();
+        assert_eq!(err, KeyError::ShareMismatch);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let share = &deal(&mut OsRng, 2, 2).unwrap()[0];
+        let debug = format!("{share:?}");
+        let secret_hex = hex::encode(share.signing_share().serialize());
+        assert!(!debug.contains(&secret_hex));
+        assert!(!debug.contains(&hex::encode(share.signing_key().as_bytes())));
+        assert!(debug.contains("redacted"));
+    }
+}

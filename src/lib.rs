@@ -1,0 +1,11 @@
+//! Hoarfrost: FROST threshold ceremonies over decaf377 for Penumbra.
+//!
+//! The library holds all logic; the `hoarfrost` binary is a thin front end over it.
+
+pub mod keys;
+pub mod messages;
+pub mod request;
+pub mod signing;
+pub mod suite;
+pub mod definition;
+pub mod review;

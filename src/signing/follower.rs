@@ -1,0 +1,190 @@
+//! The follower: reviews the request, commits, and signs the coordinator's package only if it
+//! matches what was approved.
+
+use rand_core::CryptoRngCore;
+
+use super::{name_of, sign_all, SignError, SignTarget};
+use crate::keys::KeyShare;
+use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind};
+use crate::request::SigningRequest;
+use crate::suite::{SigningCommitments, SigningNonces};
+
+/// Where a follower's ceremony stands.
+pub enum FollowerPhase {
+    /// The request awaits the person's approval.
+    Review,
+    /// Approved and committed: waiting for the coordinator's signing package. The nonces live
+    /// only here, in memory, and are consumed by signing.
+    Committed {
+        nonces: Vec<SigningNonces>,
+        commitments: Vec<SigningCommitments>,
+    },
+    /// The shares were sent; the nonces are gone.
+    Signed,
+    /// The person declined; nothing was signed.
+    Declined,
+}
+
+/// A follower in one signing ceremony.
+pub struct Follower {
+    share: KeyShare,
+    request: SigningRequest,
+    target: SignTarget,
+    phase: FollowerPhase,
+}
+
+impl Follower {
+    /// Opens a ceremony from the coordinator's first message, refusing requests this key cannot
+    /// sign (a definition for another validator, a vote by another governance key).
+    pub fn new(share: KeyShare, round1: CoordinatorRound1) -> Result<Self, SignError> {
+        let request = round1.request;
+        let group = share.group();
+        match &request {
+            SigningRequest::ValidatorDefinition(v) if v.identity_key != group.identity_key() => {
+                return Err(SignError::WrongKey(format!(
+                    "the definition is for validator {}, but this key is {}",
+                    v.identity_key,
+                    group.identity_key()
+                )));
+            }
+            SigningRequest::ValidatorVote(v) if v.governance_key != group.governance_key() => {
+                return Err(SignError::WrongKey(format!(
+                    "the vote is by governance key {}, but this key is {}",
+                    v.governance_key,
+                    group.governance_key()
+                )));
+            }
+            _ => {}
+        }
+        let randomizers = request.randomizers();
+        if randomizers.is_empty() {
+            return Err(SignError::BadRequest(
+                "the transaction plan needs no signatures".into(),
+            ));
+        }
+        let message = request
+            .signed_bytes(group.fvk())
+            .map_err(|e| SignError::BadRequest(e.to_string()))?;
+        Ok(Self {
+            share,
+            request,
+            target: SignTarget {
+                message,
+                randomizers,
+            },
+            phase: FollowerPhase::Review,
+        })
+    }
+
+    pub fn request(&self) -> &SigningRequest {
+        &self.request
+    }
+
+    pub fn share(&self) -> &KeyShare {
+        &self.share
+    }
+
+    pub fn phase(&self) -> &FollowerPhase {
+        &self.phase
+    }
+
+    /// The person approved the request: commit to fresh nonces and reply.
+    pub fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Result<FollowerRound1, SignError> {
+        if !matches!(self.phase, FollowerPhase::Review) {
+            return Err(SignError::OutOfOrder {
+                kind: MessageKind::CoordinatorRound1,
+                now: "the request was already answered",
+            });
+        }
+        let (nonces, commitments): (Vec<_>, Vec<_>) = (0..self.target.randomizers.len())
+            .map(|_| frost_core::round1::commit(self.share.signing_share(), rng))
+            .unzip();
+        let reply = FollowerRound1::signed(self.share.signing_key(), commitments.clone());
+        self.phase = FollowerPhase::Committed {
+            nonces,
+            commitments,
+        };
+        Ok(reply)
+    }
+
+    /// The person declined: nothing is signed, now or later.
+    pub fn decline(&mut self) {
+        self.phase = FollowerPhase::Declined;
+    }
+
+    /// Signs the coordinator's round-2 package after checking it carries this participant's own
+    /// commitments, at least t signers, only group members, and one package per signature.
+    pub fn sign(&mut self, round2: CoordinatorRound2) -> Result<FollowerRound2, SignError> {
+        let kind = CoordinatorRound2::KIND;
+        let FollowerPhase::Committed { commitments, .. } = &self.phase else {
+            return Err(SignError::OutOfOrder {
+                kind,
+                now: match self.phase {
+                    FollowerPhase::Review => "the request has not been approved yet",
+                    FollowerPhase::Declined => "the request was declined",
+                    _ => "this ceremony's shares were already sent",
+                },
+            });
+        };
+        let bad = |problem: String| SignError::BadPackage { kind, problem };
+        let expected = self.target.randomizers.len();
+        if round2.packages.len() != expected {
+            return Err(bad(format!(
+                "carries {} signing packages, but the approved {} needs {expected}: it belongs to another request",
+                round2.packages.len(),
+                self.request.kind()
+            )));
+        }
+        let group = self.share.group();
+        let me = self.share.identifier();
+        let threshold = usize::from(group.threshold());
+        let signers: Vec<_> = round2.packages[0].keys().collect();
+        for (k, package) in round2.packages.iter().enumerate() {
+            match package.get(&me) {
+                None => {
+                    return Err(bad(format!(
+                        "signing package {k} lacks this participant's commitment"
+                    )))
+                }
+                Some(c) if c != &commitments[k] => {
+                    return Err(bad(format!(
+                        "signing package {k} has a different commitment for this participant: it belongs to another ceremony"
+                    )))
+                }
+                Some(_) => {}
+            }
+            if package.len() < threshold {
+                return Err(bad(format!(
+                    "signing package {k} has {} commitments, but the key needs at least {threshold}",
+                    package.len()
+                )));
+            }
+            if let Some(stranger) = package.keys().find(|id| group.participant_by_id(id).is_none()) {
+                return Err(bad(format!(
+                    "signing package {k} includes participant {}, who is not in this key's group",
+                    name_of(group, stranger)
+                )));
+            }
+            if !package.keys().eq(signers.iter().copied()) {
+                return Err(bad(format!(
+                    "signing package {k} names other signers than package 0"
+                )));
+            }
+        }
+        let packages = self.target.signing_packages(&round2.packages);
+        // Take the nonces out of the state only once every check has passed: they are used
+        // exactly once and then dropped (frost zeroizes them).
+        let FollowerPhase::Committed { nonces, .. } =
+            std::mem::replace(&mut self.phase, FollowerPhase::Signed)
+        else {
+            unreachable!("checked above")
+        };
+        let shares = sign_all(
+            &packages,
+            &nonces,
+            &self.share.key_package(),
+            &self.target.randomizers,
+        )?;
+        Ok(FollowerRound2::signed(self.share.signing_key(), shares))
+    }
+}
