@@ -9,3 +9,4 @@ pub mod signing;
 pub mod suite;
 pub mod definition;
 pub mod review;
+pub mod keyfile;

@@ -1,0 +1,340 @@
+//! Key files: hoarfrost's own versioned TOML format, and pcli's threshold custody config.
+//!
+//! A hoarfrost key file holds either a participant's share (secret) or only the public group
+//! description (enough to coordinate without signing). Its `version` lets the format grow.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use ed25519_consensus::{SigningKey, VerificationKey};
+use penumbra_sdk_keys::FullViewingKey;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::keys::{GroupKey, KeyError, KeyShare};
+use crate::suite::{SigningShare, VerifyingShare};
+
+/// The `format` value every hoarfrost key file carries.
+pub const FORMAT: &str = "hoarfrost-key";
+/// The newest key file version this build writes and reads.
+pub const VERSION: u32 = 1;
+
+/// Why a key file or pcli config was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("key file: not valid TOML: {0}")]
+    Toml(String),
+    #[error("key file: format is {0:?}, expected {FORMAT:?}")]
+    Format(String),
+    #[error("key file: version {0} is newer than this hoarfrost understands (up to {VERSION})")]
+    Version(u32),
+    #[error("key file: {field}: {problem}")]
+    Field {
+        field: String,
+        problem: String,
+    },
+    #[error("key file: {0}")]
+    Key(#[from] KeyError),
+    #[error("pcli config: {0}")]
+    Pcli(String),
+}
+
+fn bad(field: impl Into<String>, problem: impl ToString) -> KeyFileError {
+    KeyFileError::Field {
+        field: field.into(),
+        problem: problem.to_string(),
+    }
+}
+
+/// What a key file holds: a share, or only the public group.
+#[derive(Clone, Debug)]
+pub enum KeyMaterial {
+    Share(KeyShare),
+    Public(GroupKey),
+}
+
+impl KeyMaterial {
+    pub fn group(&self) -> &GroupKey {
+        match self {
+            KeyMaterial::Share(s) => s.group(),
+            KeyMaterial::Public(g) => g,
+        }
+    }
+
+    pub fn share(&self) -> Option<&KeyShare> {
+        match self {
+            KeyMaterial::Share(s) => Some(s),
+            KeyMaterial::Public(_) => None,
+        }
+    }
+}
+
+/// A key as stored: the material, an optional name and the DKG transcript fingerprint.
+#[derive(Clone, Debug)]
+pub struct StoredKey {
+    pub name: Option<String>,
+    pub material: KeyMaterial,
+    pub transcript_fingerprint: Option<String>,
+}
+
+/// The fields shared by hoarfrost key files and pcli's threshold config.
+#[derive(Serialize, Deserialize)]
+struct ThresholdTable {
+    threshold: u16,
+    fvk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    spend_key_share: Option<Zeroizing<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_key: Option<Zeroizing<String>>,
+    verifying_shares: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFileV1 {
+    format: String,
+    version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transcript_fingerprint: Option<String>,
+    #[serde(flatten)]
+    table: ThresholdTable,
+}
+
+fn upper_hex(bytes: &[u8]) -> String {
+    hex::encode_upper(bytes)
+}
+
+fn decode_hex<const N: usize>(field: &str, text: &str) -> Result<Zeroizing<[u8; N]>, KeyFileError> {
+    let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|e| bad(field, e))?);
+    let mut out = Zeroizing::new([0u8; N]);
+    if bytes.len() != N {
+        return Err(bad(field, format!("expected {N} bytes, got {}", bytes.len())));
+    }
+    out.copy_from_slice(&bytes);
+    Ok(out)
+}
+
+impl ThresholdTable {
+    fn from_material(material: &KeyMaterial) -> Self {
+        let group = material.group();
+        let share = material.share();
+        Self {
+            threshold: group.threshold(),
+            fvk: group.fvk().to_string(),
+            spend_key_share: share.map(|s| Zeroizing::new(upper_hex(&s.signing_share().serialize()))),
+            signing_key: share.map(|s| Zeroizing::new(upper_hex(s.signing_key().as_bytes()))),
+            verifying_shares: group
+                .participants()
+                .map(|p| {
+                    (
+                        upper_hex(p.vk.as_bytes()),
+                        upper_hex(&p.verifying_share.serialize().expect("verifying shares are never the identity")),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn into_material(self) -> Result<KeyMaterial, KeyFileError> {
+        let fvk = FullViewingKey::from_str(&self.fvk).map_err(|e| bad("fvk", e))?;
+        let shares = self
+            .verifying_shares
+            .iter()
+            .map(|(vk, share)| {
+                let field = format!("verifying_shares.{vk}");
+                let vk_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, vk)?;
+                let vk = VerificationKey::try_from(*vk_bytes)
+                    .map_err(|_| bad(&field, "not a valid ed25519 verification key"))?;
+                let share_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, share)?;
+                let share = VerifyingShare::deserialize(share_bytes.as_ref())
+                    .map_err(|e| bad(&field, e))?;
+                Ok((vk, share))
+            })
+            .collect::<Result<Vec<_>, KeyFileError>>()?;
+        let group = GroupKey::new(self.threshold, fvk, shares)?;
+        match (self.spend_key_share, self.signing_key) {
+            (None, None) => Ok(KeyMaterial::Public(group)),
+            (Some(share), Some(key)) => {
+                let share_bytes: Zeroizing<[u8; 32]> = decode_hex("spend_key_share", &share)?;
+                let share = SigningShare::deserialize(share_bytes.as_ref())
+                    .map_err(|e| bad("spend_key_share", e))?;
+                let key_bytes: Zeroizing<[u8; 32]> = decode_hex("signing_key", &key)?;
+                let key = SigningKey::from(*key_bytes);
+                Ok(KeyMaterial::Share(KeyShare::new(group, share, key)?))
+            }
+            (Some(_), None) => Err(bad("signing_key", "missing (spend_key_share is present)")),
+            (None, Some(_)) => Err(bad("spend_key_share", "missing (signing_key is present)")),
+        }
+    }
+}
+
+/// Writes a key file. The text holds secrets when the key is a share, hence `Zeroizing`.
+pub fn encode(key: &StoredKey) -> Zeroizing<String> {
+    let file = KeyFileV1 {
+        format: FORMAT.into(),
+        version: VERSION,
+        name: key.name.clone(),
+        transcript_fingerprint: key.transcript_fingerprint.clone(),
+        table: ThresholdTable::from_material(&key.material),
+    };
+    Zeroizing::new(toml::to_string(&file).expect("key files always serialize"))
+}
+
+/// Reads and checks a key file.
+pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
+    let file: KeyFileV1 =
+        toml::from_str(text).map_err(|e| KeyFileError::Toml(e.message().to_string()))?;
+    if file.format != FORMAT {
+        return Err(KeyFileError::Format(file.format));
+    }
+    if file.version > VERSION || file.version == 0 {
+        return Err(KeyFileError::Version(file.version));
+    }
+    Ok(StoredKey {
+        name: file.name,
+        material: file.table.into_material()?,
+        transcript_fingerprint: file.transcript_fingerprint,
+    })
+}
+
+/// Which section of a pcli config holds the threshold key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PcliSection {
+    /// `[custody]`: the spend authority (and validator identity).
+    Custody,
+    /// `[governance_custody]`: a separate validator governance key.
+    GovernanceCustody,
+}
+
+impl PcliSection {
+    fn key(self) -> &'static str {
+        match self {
+            PcliSection::Custody => "custody",
+            PcliSection::GovernanceCustody => "governance_custody",
+        }
+    }
+}
+
+/// A complete pcli config whose `section` holds this share as a `Threshold` backend.
+pub fn export_pcli(
+    share: &KeyShare,
+    grpc_url: &str,
+    section: PcliSection,
+) -> Result<Zeroizing<String>, KeyFileError> {
+    let table = ThresholdTable::from_material(&KeyMaterial::Share(share.clone()));
+    let mut backend = toml::Table::try_from(&table).map_err(|e| KeyFileError::Pcli(e.to_string()))?;
+    backend.insert("backend".into(), "Threshold".into());
+    let mut config = toml::Table::new();
+    config.insert("grpc_url".into(), grpc_url.into());
+    config.insert(
+        "full_viewing_key".into(),
+        share.group().fvk().to_string().into(),
+    );
+    if section == PcliSection::GovernanceCustody {
+        // pcli requires a main custody backend; a governance-only config views the main key.
+        let mut view_only = toml::Table::new();
+        view_only.insert("backend".into(), "ViewOnly".into());
+        config.insert("custody".into(), view_only.into());
+    }
+    config.insert(section.key().into(), backend.into());
+    Ok(Zeroizing::new(
+        toml::to_string(&config).map_err(|e| KeyFileError::Pcli(e.to_string()))?,
+    ))
+}
+
+/// Reads a threshold share from a pcli config (`section` of a full config) or from a bare
+/// threshold table as pcli's `Config` serializes it.
+pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFileError> {
+    let value: toml::Table =
+        toml::from_str(text).map_err(|e| KeyFileError::Pcli(e.message().to_string()))?;
+    let table = if value.contains_key("spend_key_share") {
+        value
+    } else {
+        let inner = value
+            .get(section.key())
+            .and_then(|v| v.as_table())
+            .ok_or_else(|| KeyFileError::Pcli(format!("no [{}] section", section.key())))?;
+        match inner.get("backend").and_then(|b| b.as_str()) {
+            Some("Threshold") => inner.clone(),
+            Some(other) => {
+                return Err(KeyFileError::Pcli(format!(
+                    "[{}] uses the {other} backend, not Threshold",
+                    section.key()
+                )))
+            }
+            None => return Err(KeyFileError::Pcli(format!("[{}] has no backend", section.key()))),
+        }
+    };
+    let table: ThresholdTable = table
+        .try_into()
+        .map_err(|e: toml::de::Error| KeyFileError::Pcli(e.message().to_string()))?;
+    match table.into_material()? {
+        KeyMaterial::Share(share) => Ok(share),
+        KeyMaterial::Public(_) => Err(KeyFileError::Pcli("the config holds no share".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::deal;
+    use rand_core::OsRng;
+
+    fn stored(material: KeyMaterial) -> StoredKey {
+        StoredKey {
+            name: Some("identity".into()),
+            material,
+            transcript_fingerprint: None,
+        }
+    }
+
+    #[test]
+    fn share_round_trips() {
+        let share = deal(&mut OsRng, 2, 3).unwrap().remove(1);
+        let text = encode(&stored(KeyMaterial::Share(share.clone())));
+        let back = decode(&text).unwrap();
+        let back = back.material.share().unwrap();
+        assert_eq!(back.group(), share.group());
+        assert_eq!(back.signing_share(), share.signing_share());
+        assert_eq!(back.signing_key().as_bytes(), share.signing_key().as_bytes());
+    }
+
+    #[test]
+    fn public_round_trips_without_secrets() {
+        let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
+        let text = encode(&stored(KeyMaterial::Public(share.group().clone())));
+        assert!(!text.contains("spend_key_share") && !text.contains("signing_key"));
+        let back = decode(&text).unwrap();
+        assert!(back.material.share().is_none());
+        assert_eq!(back.material.group(), share.group());
+    }
+
+    #[test]
+    fn refusals_name_the_problem() {
+        let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
+        let text = encode(&stored(KeyMaterial::Share(share))).to_string();
+        let newer = text.replace("version = 1", "version = 9");
+        assert!(matches!(decode(&newer), Err(KeyFileError::Version(9))));
+        let other = text.replace("hoarfrost-key", "something-else");
+        assert!(matches!(decode(&other), Err(KeyFileError::Format(_))));
+        assert!(matches!(decode("not toml ["), Err(KeyFileError::Toml(_))));
+        let no_key: String = text
+            .lines()
+            .filter(|l| !l.starts_with("signing_key"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(decode(&no_key).unwrap_err().to_string().contains("signing_key"));
+    }
+
+    #[test]
+    fn pcli_config_round_trips() {
+        let share = deal(&mut OsRng, 2, 3).unwrap().remove(2);
+        for section in [PcliSection::Custody, PcliSection::GovernanceCustody] {
+            let text = export_pcli(&share, "https://example.com/", section).unwrap();
+            let back = import_pcli(&text, section).unwrap();
+            assert_eq!(back.group(), share.group());
+            assert_eq!(back.signing_share(), share.signing_share());
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Mixed ceremonies: Penumbra's own threshold custody (penumbra-sdk-custody 2.1.1, what pcli runs)
+//! plays some participants, hoarfrost the others, in both roles.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use hoarfrost::keyfile::{export_pcli, import_pcli, PcliSection};
+use hoarfrost::keys::KeyShare;
+use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::request::SigningRequest;
+use hoarfrost::signing::{Coordinator, Follower, SigningResult};
+use penumbra_sdk_custody::threshold::{self, Config, Terminal};
+use penumbra_sdk_proto::custody::v1 as custody_pb;
+use penumbra_sdk_proto::custody::v1::custody_service_server::CustodyService;
+use penumbra_sdk_proto::Message;
+use penumbra_sdk_transaction::TransactionPlan;
+use tokio::sync::{mpsc, Mutex};
+
+/// A pcli terminal wired to channels: what it broadcasts goes out, what it reads comes in.
+struct ChannelTerminal {
+    incoming: Mutex<mpsc::UnboundedReceiver<String>>,
+    outgoing: mpsc::UnboundedSender<String>,
+}
+
+#[tonic::async_trait]
+impl Terminal for ChannelTerminal {
+    async fn confirm_request(&self, _: &threshold::SigningRequest) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+    fn explain(&self, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    async fn broadcast(&self, data: &str) -> anyhow::Result<()> {
+        self.outgoing.send(data.to_owned())?;
+        Ok(())
+    }
+    async fn read_line_raw(&self) -> anyhow::Result<String> {
+        self.incoming
+            .lock()
+            .await
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("closed"))
+    }
+    async fn get_password(&self) -> anyhow::Result<String> {
+        Ok(String::new())
+    }
+}
+
+fn terminal() -> (ChannelTerminal, mpsc::UnboundedSender<String>, mpsc::UnboundedReceiver<String>) {
+    let (to_terminal, incoming) = mpsc::unbounded_channel();
+    let (outgoing, from_terminal) = mpsc::unbounded_channel();
+    (
+        ChannelTerminal {
+            incoming: Mutex::new(incoming),
+            outgoing,
+        },
+        to_terminal,
+        from_terminal,
+    )
+}
+
+fn to_pcli(share: &KeyShare) -> Config {
+    let text = export_pcli(share, "https://example.com/", PcliSection::Custody).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let mut custody = table["custody"].as_table().unwrap().clone();
+    custody.remove("backend");
+    custody.try_into().unwrap()
+}
+
+fn from_pcli(config: &Config) -> KeyShare {
+    import_pcli(&toml::to_string(config).unwrap(), PcliSection::Custody).unwrap()
+}
+
+const TEST_PLAN: &str = include_str!("data/plan.json");
+
+fn plan_request() -> SigningRequest {
+    SigningRequest::Transaction(serde_json::from_str::<TransactionPlan>(TEST_PLAN).unwrap())
+}
+
+fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
+    let fvk = share.group().fvk();
+    let vk = fvk.spend_verification_key();
+    match (result, request) {
+        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
+            let bytes = penumbra_sdk_proto::core::component::stake::v1::Validator::from(v.clone())
+                .encode_to_vec();
+            vk.verify(&bytes, sig).unwrap();
+        }
+        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
+            let bytes =
+                penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(v.clone())
+                    .encode_to_vec();
+            vk.verify(&bytes, sig).unwrap();
+        }
+        (SigningResult::Transaction(auth), SigningRequest::Transaction(plan)) => {
+            let hash = plan.effect_hash(fvk).unwrap();
+            assert_eq!(auth.effect_hash, Some(hash));
+            assert_eq!(auth.spend_auths.len(), plan.spend_plans().count());
+            for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
+                vk.randomize(&spend.randomizer).verify(hash.as_bytes(), sig).unwrap();
+            }
+        }
+        _ => panic!("result does not match the request"),
+    }
+}
+
+/// Penumbra coordinates; hoarfrost follows.
+async fn pcli_coordinator(t: u16, n: u16, make: fn(&KeyShare) -> SigningRequest, seed: u64) {
+    let shares = dealt(t, n, seed);
+    let request = make(&shares[0]);
+    let (term, to_coordinator, mut from_coordinator) = terminal();
+    let pcli = Arc::new(threshold::Threshold::new(to_pcli(&shares[0]), term));
+    let task = {
+        let pcli = pcli.clone();
+        let request = request.clone();
+        tokio::spawn(async move {
+            match request {
+                SigningRequest::ValidatorDefinition(v) => {
+                    let rsp = pcli
+                        .authorize_validator_definition(tonic::Request::new(
+                            custody_pb::AuthorizeValidatorDefinitionRequest {
+                                validator_definition: Some(v.into()),
+                                pre_authorizations: vec![],
+                            },
+                        ))
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    SigningResult::ValidatorDefinition(
+                        rsp.validator_definition_auth.unwrap().try_into().unwrap(),
+                    )
+                }
+                SigningRequest::ValidatorVote(v) => {
+                    let rsp = pcli
+                        .authorize_validator_vote(tonic::Request::new(
+                            custody_pb::AuthorizeValidatorVoteRequest {
+                                validator_vote: Some(v.into()),
+                                pre_authorizations: vec![],
+                            },
+                        ))
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    SigningResult::ValidatorVote(rsp.validator_vote_auth.unwrap().try_into().unwrap())
+                }
+                SigningRequest::Transaction(plan) => {
+                    let rsp = pcli
+                        .authorize(tonic::Request::new(custody_pb::AuthorizeRequest {
+                            plan: Some(plan.into()),
+                            pre_authorizations: vec![],
+                        }))
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    SigningResult::Transaction(rsp.data.unwrap().try_into().unwrap())
+                }
+            }
+        })
+    };
+    let round1 = CoordinatorRound1::from_json(&from_coordinator.recv().await.unwrap()).unwrap();
+    let mut r = rng(seed + 7);
+    let mut followers: Vec<Follower> = shares[1..usize::from(t)]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    for f in &mut followers {
+        to_coordinator.send(f.approve(&mut r).unwrap().to_json()).unwrap();
+    }
+    let round2 = CoordinatorRound2::from_json(&from_coordinator.recv().await.unwrap()).unwrap();
+    for f in &mut followers {
+        to_coordinator.send(f.sign(round2.clone()).unwrap().to_json()).unwrap();
+    }
+    let result = task.await.unwrap();
+    verify(&result, &request, &shares[0]);
+}
+
+/// Hoarfrost coordinates; `pcli_followers` of the t-1 followers are Penumbra's, the rest hoarfrost.
+async fn hoarfrost_coordinator(
+    t: u16,
+    n: u16,
+    pcli_followers: usize,
+    make: fn(&KeyShare) -> SigningRequest,
+    seed: u64,
+) {
+    let shares = dealt(t, n, seed);
+    let request = make(&shares[0]);
+    let mut r = rng(seed + 3);
+    let (mut coordinator, round1) =
+        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
+            .unwrap();
+    let round1_json = round1.to_json();
+    let signers = &shares[1..usize::from(t)];
+    let mut pcli_channels = Vec::new();
+    for share in &signers[..pcli_followers] {
+        let (term, to_follower, from_follower) = terminal();
+        let config = to_pcli(share);
+        tokio::spawn(async move { threshold::follow(Some(&config), Some(&config), &term).await });
+        to_follower.send(round1_json.clone()).unwrap();
+        pcli_channels.push((to_follower, from_follower));
+    }
+    let round1_parsed = CoordinatorRound1::from_json(&round1_json).unwrap();
+    let mut followers: Vec<Follower> = signers[pcli_followers..]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1_parsed.clone()).unwrap())
+        .collect();
+    for (_, from) in &mut pcli_channels {
+        let reply = FollowerRound1::from_json(&from.recv().await.unwrap()).unwrap();
+        coordinator.accept_round1(reply).unwrap();
+    }
+    for f in &mut followers {
+        coordinator.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+    }
+    let round2 = coordinator.start_round2().unwrap();
+    let round2_json = round2.to_json();
+    for (to, from) in &mut pcli_channels {
+        to.send(round2_json.clone()).unwrap();
+        let reply = FollowerRound2::from_json(&from.recv().await.unwrap()).unwrap();
+        coordinator.accept_round2(reply).unwrap();
+    }
+    for f in &mut followers {
+        coordinator.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+    }
+    let result = coordinator.aggregate().unwrap();
+    verify(&result, &request, &shares[0]);
+}
+
+fn definition(share: &KeyShare) -> SigningRequest {
+    definition_request(share, 3)
+}
+
+fn vote(share: &KeyShare) -> SigningRequest {
+    vote_request(share, 12)
+}
+
+fn transaction(_: &KeyShare) -> SigningRequest {
+    plan_request()
+}
+
+#[tokio::test]
+async fn pcli_coordinates_definition_with_hoarfrost_followers() {
+    pcli_coordinator(2, 3, definition, 10).await;
+    pcli_coordinator(3, 5, definition, 11).await;
+}
+
+#[tokio::test]
+async fn pcli_coordinates_vote_with_hoarfrost_followers() {
+    pcli_coordinator(2, 3, vote, 12).await;
+}
+
+#[tokio::test]
+async fn pcli_coordinates_transaction_with_hoarfrost_followers() {
+    pcli_coordinator(3, 5, transaction, 13).await;
+}
+
+#[tokio::test]
+async fn hoarfrost_coordinates_pcli_followers() {
+    hoarfrost_coordinator(2, 3, 1, definition, 20).await;
+    hoarfrost_coordinator(3, 5, 2, vote, 21).await;
+    hoarfrost_coordinator(3, 5, 2, transaction, 22).await;
+}
+
+#[tokio::test]
+async fn mixed_followers_under_a_hoarfrost_coordinator() {
+    hoarfrost_coordinator(3, 5, 1, definition, 30).await;
+    hoarfrost_coordinator(4, 7, 2, transaction, 31).await;
+}
+
+#[test]
+fn pcli_configs_convert_both_ways() {
+    let configs = Config::deal(&mut rand_core::OsRng, 2, 3).unwrap();
+    for config in &configs {
+        let share = from_pcli(config);
+        assert_eq!(&to_pcli(&share), config);
+        assert_eq!(share.group().fvk(), config.fvk());
+    }
+}
+
+#[test]
+fn pcli_dealt_keys_sign_in_hoarfrost() {
+    let shares: Vec<KeyShare> = Config::deal(&mut rand_core::OsRng, 2, 2)
+        .unwrap()
+        .iter()
+        .map(from_pcli)
+        .collect();
+    let request = definition_request(&shares[0], 0);
+    let mut r = rng(5);
+    let (mut c, round1) =
+        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
+            .unwrap();
+    let mut f = Follower::new(shares[1].clone(), round1).unwrap();
+    c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+    let round2 = c.start_round2().unwrap();
+    c.accept_round2(f.sign(round2).unwrap()).unwrap();
+    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+}
