@@ -26,6 +26,8 @@ pub enum KeyFileError {
     Toml(String),
     #[error("key file: format is {0:?}, expected {FORMAT:?}")]
     Format(String),
+    #[error("not a hoarfrost key file (format = \"hoarfrost-key\") nor a pcli config with a Threshold custody backend")]
+    Unrecognised,
     #[error("key file: version {0} is newer than this hoarfrost understands (up to {VERSION})")]
     Version(u32),
     #[error("key file: {field}: {problem}")]
@@ -273,6 +275,35 @@ pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFile
         KeyMaterial::Share(share) => Ok(share),
         KeyMaterial::Public(_) => Err(KeyFileError::Pcli("the config holds no share".into())),
     }
+}
+
+/// Reads a hoarfrost key file or, failing that, a pcli config whose `[custody]` (or else
+/// `[governance_custody]`) section is a threshold backend, or a bare pcli threshold table.
+pub fn decode_any(text: &str) -> Result<StoredKey, KeyFileError> {
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| KeyFileError::Toml(e.message().to_string()))?;
+    if table.contains_key("format") {
+        return decode(text);
+    }
+    let is_threshold = |section: &str| {
+        table
+            .get(section)
+            .and_then(|s| s.get("backend"))
+            .and_then(|b| b.as_str())
+            == Some("Threshold")
+    };
+    let section = if is_threshold("custody") || table.contains_key("spend_key_share") {
+        PcliSection::Custody
+    } else if is_threshold("governance_custody") {
+        PcliSection::GovernanceCustody
+    } else {
+        return Err(KeyFileError::Unrecognised);
+    };
+    Ok(StoredKey {
+        name: None,
+        material: KeyMaterial::Share(import_pcli(text, section)?),
+        transcript_fingerprint: None,
+    })
 }
 
 #[cfg(test)]

@@ -10,3 +10,5 @@ pub mod suite;
 pub mod definition;
 pub mod review;
 pub mod keyfile;
+pub mod cli;
+pub mod fsutil;

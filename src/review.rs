@@ -54,8 +54,11 @@ pub fn describe_definition(v: &Validator) -> Vec<String> {
         format!("  Identity key:    {}", v.identity_key),
         format!("  Governance key:  {}", v.governance_key),
         format!(
-            "  Consensus key:   {}",
-            hex::encode(v.consensus_key.to_bytes())
+            "  Consensus key:   {} (ed25519, as in the TOML)",
+            base64::engine::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                v.consensus_key.to_bytes()
+            )
         ),
         format!(
             "  Funding streams: {} (commission {} bps = {})",

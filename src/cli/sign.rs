@@ -1,0 +1,221 @@
+//! Line-mode signing: `follow` and `coordinate`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine;
+use rand_core::OsRng;
+
+use super::keys::load;
+use super::lines::{emit, say, Input};
+use super::{CoordinateArgs, CoordinateRequest};
+use crate::definition::{parse_definition_toml, parse_vote, vote_body};
+use crate::messages::{to_json, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use crate::request::SigningRequest;
+use crate::review::describe;
+use crate::signing::{Coordinator, Follower, SigningResult};
+
+pub fn follow(key: &Path, yes: bool) -> anyhow::Result<()> {
+    let stored = load(key)?;
+    let share = stored
+        .material
+        .share()
+        .ok_or_else(|| anyhow::anyhow!("{} holds no share: a follower signs with its share", key.display()))?
+        .clone();
+    let mut input = Input::stdin();
+    say(format!(
+        "Following as participant {} of a {}-of-{} key.",
+        share.fingerprint(),
+        share.group().threshold(),
+        share.group().participant_count()
+    ));
+    say("Paste the coordinator's first message (CoordinatorRound1):");
+    let mut follower = input.until("the coordinator's first message", |line| {
+        let round1 = CoordinatorRound1::from_json(line).map_err(|e| e.to_string())?;
+        Follower::new(share.clone(), round1)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    })?;
+    say("");
+    say("You are asked to sign:");
+    for line in describe(follower.request(), share.group().fvk()) {
+        say(format!("  {line}"));
+    }
+    say("");
+    if yes {
+        say("Approved with --yes.");
+    } else {
+        say("Sign this? Type yes to approve; anything else declines:");
+        let answer = input.next_line()?.unwrap_or_default();
+        if !matches!(answer.to_ascii_lowercase().as_str(), "yes" | "y") {
+            follower.decline();
+            anyhow::bail!("declined: nothing was signed");
+        }
+    }
+    let reply = follower.approve(&mut OsRng)?;
+    emit(&reply.to_json())?;
+    say("Send the line above (FollowerRound1) to the coordinator.");
+    say("Then paste the coordinator's second message (CoordinatorRound2):");
+    let reply = input.until("the coordinator's second message", |line| {
+        let round2 = CoordinatorRound2::from_json(line).map_err(|e| e.to_string())?;
+        follower.sign(round2).map(Some).map_err(|e| e.to_string())
+    })?;
+    emit(&reply.to_json())?;
+    say("Send the line above (FollowerRound2) to the coordinator. This participant is done.");
+    Ok(())
+}
+
+/// Builds the request, checking it against the key before any message is sent.
+fn build_request(
+    request: CoordinateRequest,
+) -> anyhow::Result<(CoordinateArgs, SigningRequest, Option<String>)> {
+    Ok(match request {
+        CoordinateRequest::Definition { common, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let validator = parse_definition_toml(&text)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            (common, SigningRequest::ValidatorDefinition(validator), name)
+        }
+        CoordinateRequest::Vote {
+            common,
+            proposal,
+            vote,
+            reason,
+            validator,
+        } => {
+            let key = load(&common.key.key)?;
+            let identity = validator
+                .map(|v| {
+                    v.parse()
+                        .map_err(|e| anyhow::anyhow!("--validator: not an identity key: {e}"))
+                })
+                .transpose()?;
+            let body = vote_body(key.material.group(), identity, proposal, parse_vote(&vote)?, &reason)?;
+            (common, SigningRequest::ValidatorVote(body), None)
+        }
+        CoordinateRequest::Tx { common, plan } => {
+            let text = std::fs::read_to_string(&plan)
+                .with_context(|| format!("cannot read {}", plan.display()))?;
+            let plan = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: not a TransactionPlan: {e}", plan.display()))?;
+            (common, SigningRequest::Transaction(plan), None)
+        }
+    })
+}
+
+pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
+    let (args, request, definition_file) = build_request(request)?;
+    let stored = load(&args.key.key)?;
+    let group = stored.material.group().clone();
+    if let SigningRequest::ValidatorDefinition(v) = &request {
+        anyhow::ensure!(
+            v.identity_key == group.identity_key(),
+            "the definition's identity_key is {}, but this key is {}: sign it with the validator's identity key",
+            v.identity_key,
+            group.identity_key()
+        );
+    }
+    let threshold = group.threshold();
+    let n = group.participant_count();
+    let target = usize::from(args.signers.unwrap_or(threshold));
+    anyhow::ensure!(
+        target >= usize::from(threshold) && target <= n,
+        "--signers must be between the threshold {threshold} and the number of participants {n}"
+    );
+    let own = stored.material.share().cloned();
+    say(match &own {
+        Some(s) => format!("Coordinating as participant {} of a {threshold}-of-{n} key.", s.fingerprint()),
+        None => format!("Coordinating a {threshold}-of-{n} key without a share of its own."),
+    });
+    say("Requesting signatures on:");
+    for line in describe(&request, group.fvk()) {
+        say(format!("  {line}"));
+    }
+    let (mut coordinator, round1) = Coordinator::new(group, own, request, &mut OsRng)?;
+    if let Some(result) = coordinator.result().cloned() {
+        say("The plan needs no signatures.");
+        return finish(&result, coordinator.request(), definition_file.as_deref());
+    }
+    emit(&round1.to_json())?;
+    let mut input = Input::stdin();
+    let (have, _) = coordinator.commitments_progress();
+    say(format!(
+        "Send the line above (CoordinatorRound1) to the other signers, then paste their replies \
+         (FollowerRound1): {} needed.",
+        target - have
+    ));
+    input.until("the signers' round-1 replies", |line| {
+        let reply = FollowerRound1::from_json(line).map_err(|e| e.to_string())?;
+        let who = coordinator.accept_round1(reply).map_err(|e| e.to_string())?;
+        let (have, _) = coordinator.commitments_progress();
+        say(format!("accepted FollowerRound1 from participant {who} ({have} of {target} signers)"));
+        Ok((have >= target).then_some(()))
+    })?;
+    let round2 = coordinator.start_round2()?;
+    emit(&round2.to_json())?;
+    let (have, chosen) = coordinator.shares_progress();
+    say(format!(
+        "Send the line above (CoordinatorRound2) to the same signers, then paste their replies \
+         (FollowerRound2): {} needed.",
+        chosen - have
+    ));
+    input.until("the signers' round-2 replies", |line| {
+        let reply = FollowerRound2::from_json(line).map_err(|e| e.to_string())?;
+        let who = coordinator.accept_round2(reply).map_err(|e| e.to_string())?;
+        let (have, chosen) = coordinator.shares_progress();
+        say(format!("accepted FollowerRound2 from participant {who} ({have} of {chosen} shares)"));
+        Ok(coordinator.ready_to_aggregate().then_some(()))
+    })?;
+    let result = coordinator.aggregate()?;
+    finish(&result, coordinator.request(), definition_file.as_deref())
+}
+
+/// The signature as pcli's `definition sign` and `vote sign` print it: URL-safe base64 (with
+/// padding) of the proto-encoded `SpendAuthSignature`.
+pub fn pcli_signature(sig: &decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>) -> String {
+    URL_SAFE.encode(penumbra_sdk_proto::DomainType::encode_to_vec(sig))
+}
+
+fn finish(
+    result: &SigningResult,
+    request: &SigningRequest,
+    definition_file: Option<&str>,
+) -> anyhow::Result<()> {
+    match (result, request) {
+        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
+            let encoded = pcli_signature(sig);
+            emit(&encoded)?;
+            say(format!(
+                "Signed validator definition #{} for {}\nTo upload the definition, use the below command with the exact same definition file:\n\n  $ pcli validator definition upload --file {:?} \\\n      --signature {encoded}",
+                v.sequence_number,
+                v.identity_key,
+                definition_file.unwrap_or("VALIDATOR.toml")
+            ));
+        }
+        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
+            let encoded = pcli_signature(sig);
+            emit(&encoded)?;
+            say(format!(
+                "Signed validator vote {} on proposal #{} by {}\nTo cast the vote, use the below command:\n\n  $ pcli validator vote cast {} --on {} --reason {:?} \\\n      --signature {encoded}",
+                v.vote, v.proposal, v.identity_key, v.vote, v.proposal, v.reason.0
+            ));
+        }
+        (SigningResult::Transaction(auth), _) => {
+            emit(&to_json(&penumbra_sdk_proto::core::transaction::v1::AuthorizationData::from(
+                auth.clone(),
+            )))?;
+            say(format!(
+                "Authorized the transaction: {} spend, {} delegator vote and {} liquidity tournament vote signatures.",
+                auth.spend_auths.len(),
+                auth.delegator_vote_auths.len(),
+                auth.lqt_vote_auths.len()
+            ));
+        }
+        _ => anyhow::bail!("the result does not match the request"),
+    }
+    Ok(())
+}
