@@ -1,42 +1,432 @@
+//! The signing engine as pure state machines: whole ceremonies and every rejection.
+
 mod common;
 
+
 use common::*;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::keys::KeyShare;
+use hoarfrost::messages::{
+    CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2, MessageKind,
+};
 use hoarfrost::request::SigningRequest;
-use hoarfrost::signing::{Coordinator, Follower, SigningResult};
+use hoarfrost::signing::{Coordinator, Follower, SignError, SigningResult};
+use penumbra_sdk_proto::core::component::governance::v1 as governance_pb;
 use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
 use penumbra_sdk_proto::Message;
+use penumbra_sdk_transaction::TransactionPlan;
 
-fn run(t: u16, n: u16, request: SigningRequest, seed: u64) -> (SigningResult, Vec<hoarfrost::keys::KeyShare>) {
-    let shares = dealt(t, n, seed);
-    let mut r = rng(seed + 1);
-    let (mut coordinator, round1) =
-        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request, &mut r).unwrap();
+fn plan() -> SigningRequest {
+    SigningRequest::Transaction(
+        serde_json::from_str::<TransactionPlan>(include_str!("data/plan.json")).unwrap(),
+    )
+}
+
+fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
+    let fvk = share.group().fvk();
+    let vk = fvk.spend_verification_key();
+    match (result, request) {
+        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
+            vk.verify(&stake_pb::Validator::from(v.clone()).encode_to_vec(), sig)
+                .unwrap();
+        }
+        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
+            vk.verify(
+                &governance_pb::ValidatorVoteBody::from(v.clone()).encode_to_vec(),
+                sig,
+            )
+            .unwrap();
+        }
+        (SigningResult::Transaction(auth), SigningRequest::Transaction(plan)) => {
+            let hash = plan.effect_hash(fvk).unwrap();
+            assert_eq!(auth.effect_hash, Some(hash));
+            for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
+                vk.randomize(&spend.randomizer)
+                    .verify(hash.as_bytes(), sig)
+                    .unwrap();
+            }
+            assert_eq!(auth.spend_auths.len(), plan.spend_plans().count());
+        }
+        _ => panic!("result does not match the request"),
+    }
+}
+
+/// Runs a ceremony with the coordinator holding share 0 and followers 1..signers, all messages
+/// passing through their JSON encoding.
+fn ceremony(shares: &[KeyShare], signers: usize, request: SigningRequest, seed: u64) -> SigningResult {
+    let mut r = rng(seed);
+    let (mut coordinator, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request,
+        &mut r,
+    )
+    .unwrap();
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
-    let mut followers: Vec<Follower> = shares[1..usize::from(t)]
+    let mut followers: Vec<Follower> = shares[1..signers]
         .iter()
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
         .collect();
     for f in &mut followers {
         let reply = f.approve(&mut r).unwrap();
-        coordinator.accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap()).unwrap();
+        coordinator
+            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap())
+            .unwrap();
     }
-    let round2 = coordinator.start_round2().unwrap();
-    let round2 = CoordinatorRound2::from_json(&round2.to_json()).unwrap();
+    let round2 = CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
     for f in &mut followers {
         let reply = f.sign(round2.clone()).unwrap();
-        coordinator.accept_round2(FollowerRound2::from_json(&reply.to_json()).unwrap()).unwrap();
+        coordinator
+            .accept_round2(FollowerRound2::from_json(&reply.to_json()).unwrap())
+            .unwrap();
     }
-    (coordinator.aggregate().unwrap(), shares)
+    assert!(coordinator.ready_to_aggregate());
+    coordinator.aggregate().unwrap()
 }
 
 #[test]
-fn definition_signature_verifies_under_decaf377_rdsa() {
-    let shares = dealt(2, 3, 1);
-    let request = definition_request(&shares[0], 1);
-    let SigningRequest::ValidatorDefinition(v) = &request else { unreachable!() };
-    let bytes = stake_pb::Validator::from(v.clone()).encode_to_vec();
-    let (result, shares) = run(2, 3, request.clone(), 1);
-    let SigningResult::ValidatorDefinition(sig) = result else { panic!("wrong result") };
-    shares[0].group().fvk().spend_verification_key().verify(&bytes, &sig).unwrap();
+fn every_request_kind_verifies_for_2_of_3_and_3_of_5() {
+    for (t, n, seed) in [(2, 3, 1), (3, 5, 2)] {
+        let shares = dealt(t, n, seed);
+        for request in [
+            definition_request(&shares[0], 4),
+            vote_request(&shares[0], 7),
+            plan(),
+        ] {
+            let result = ceremony(&shares, usize::from(t), request.clone(), seed);
+            verify(&result, &request, &shares[0]);
+        }
+    }
+}
+
+#[test]
+fn coordinator_accepts_more_than_t_minus_1_replies() {
+    let shares = dealt(2, 4, 3);
+    for request in [definition_request(&shares[0], 1), plan()] {
+        let result = ceremony(&shares, 4, request.clone(), 3);
+        verify(&result, &request, &shares[0]);
+    }
+}
+
+#[test]
+fn coordinator_signs_with_a_chosen_subset() {
+    let shares = dealt(3, 5, 4);
+    let request = vote_request(&shares[0], 2);
+    let mut r = rng(4);
+    let (mut c, round1) =
+        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
+            .unwrap();
+    let mut followers: Vec<Follower> = shares[1..]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    for f in &mut followers {
+        c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+    }
+    let chosen = [shares[2].verification_key(), shares[4].verification_key()];
+    let round2 = c.start_round2_with(&chosen).unwrap();
+    assert_eq!(round2.packages[0].len(), 3);
+    // A signer left out of round 2 finds its commitment missing and refuses.
+    let err = followers[0].sign(round2.clone()).unwrap_err();
+    assert!(err.to_string().contains("lacks this participant's commitment"), "{err}");
+    for i in [1, 3] {
+        c.accept_round2(followers[i].sign(round2.clone()).unwrap()).unwrap();
+    }
+    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+}
+
+#[test]
+fn coordinator_without_a_share_collects_t_replies() {
+    let shares = dealt(2, 3, 5);
+    let request = definition_request(&shares[0], 9);
+    let mut r = rng(5);
+    let (mut c, round1) = Coordinator::new(shares[0].group().clone(), None, request.clone(), &mut r).unwrap();
+    assert!(!c.has_own_share());
+    let mut followers: Vec<Follower> = shares[1..]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    c.accept_round1(followers[0].approve(&mut r).unwrap()).unwrap();
+    assert!(matches!(
+        c.start_round2(),
+        Err(SignError::NotEnoughSigners { have: 1, need: 2 })
+    ));
+    c.accept_round1(followers[1].approve(&mut r).unwrap()).unwrap();
+    let round2 = c.start_round2().unwrap();
+    for f in &mut followers {
+        c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+    }
+    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+}
+
+struct Setup {
+    shares: Vec<KeyShare>,
+    coordinator: Coordinator,
+    followers: Vec<Follower>,
+}
+
+fn setup(t: u16, n: u16, seed: u64) -> Setup {
+    let shares = dealt(t, n, seed);
+    let mut r = rng(seed);
+    let (coordinator, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        definition_request(&shares[0], 5),
+        &mut r,
+    )
+    .unwrap();
+    let followers = shares[1..]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    Setup {
+        shares,
+        coordinator,
+        followers,
+    }
+}
+
+#[test]
+fn round1_rejections_keep_the_state() {
+    let Setup {
+        shares,
+        mut coordinator,
+        mut followers,
+    } = setup(3, 4, 6);
+    let mut r = rng(60);
+    let reply = followers[0].approve(&mut r).unwrap();
+
+    // Its own message.
+    let own = FollowerRound1::signed(shares[0].signing_key(), reply.commitments.clone());
+    assert!(matches!(
+        coordinator.accept_round1(own),
+        Err(SignError::OwnMessage { .. })
+    ));
+    // A key outside the group.
+    let stranger = dealt(2, 2, 99).remove(0);
+    let foreign = FollowerRound1::signed(stranger.signing_key(), reply.commitments.clone());
+    let err = coordinator.accept_round1(foreign).unwrap_err();
+    assert!(matches!(err, SignError::UnknownParticipant { .. }));
+    assert!(err.to_string().contains(&stranger.fingerprint()), "{err}");
+    // The wrong number of commitments for the request.
+    let mut doubled = reply.commitments.clone();
+    doubled.extend(reply.commitments.clone());
+    let wrong = FollowerRound1::signed(shares[1].signing_key(), doubled);
+    assert!(matches!(
+        coordinator.accept_round1(wrong),
+        Err(SignError::WrongCount { got: 2, expected: 1, .. })
+    ));
+    // A round-2 reply in round 1.
+    let stray = FollowerRound2::signed(shares[1].signing_key(), vec![]);
+    assert!(matches!(
+        coordinator.accept_round2(stray),
+        Err(SignError::OutOfOrder { .. })
+    ));
+    assert_eq!(coordinator.commitments_progress(), (1, 3));
+
+    // Accepted once; the same reply again is a duplicate and changes nothing.
+    let who = coordinator.accept_round1(reply.clone()).unwrap();
+    assert_eq!(who, shares[1].fingerprint());
+    let err = coordinator.accept_round1(reply).unwrap_err();
+    assert!(matches!(err, SignError::Duplicate { .. }), "{err}");
+    assert_eq!(coordinator.commitments_progress(), (2, 3));
+
+    // The ceremony goes on.
+    let reply = followers[1].approve(&mut r).unwrap();
+    coordinator.accept_round1(reply).unwrap();
+    let round2 = coordinator.start_round2().unwrap();
+    for f in &mut followers[..2] {
+        coordinator.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+    }
+    coordinator.aggregate().unwrap();
+}
+
+#[test]
+fn round2_rejections_name_the_participant_and_keep_the_state() {
+    let Setup {
+        shares,
+        mut coordinator,
+        mut followers,
+    } = setup(2, 3, 7);
+    let mut r = rng(70);
+    coordinator
+        .accept_round1(followers[0].approve(&mut r).unwrap())
+        .unwrap();
+    let round2 = coordinator.start_round2().unwrap();
+    // Round 1 is closed.
+    let late = followers[1].approve(&mut r).unwrap();
+    assert!(matches!(
+        coordinator.accept_round1(late),
+        Err(SignError::OutOfOrder { .. })
+    ));
+    // A participant that was not chosen.
+    let outsider = FollowerRound2::signed(shares[2].signing_key(), vec![]);
+    assert!(matches!(
+        coordinator.accept_round2(outsider),
+        Err(SignError::NotASigner { .. })
+    ));
+    let good = followers[0].sign(round2.clone()).unwrap();
+    // A validly signed but wrong share (for example one replayed from another ceremony).
+    let mut forged_share = good.shares.clone();
+    forged_share[0] = FollowerRound2::from_json(&replayed_share(&shares)).unwrap().shares[0];
+    let forged = FollowerRound2::signed(shares[1].signing_key(), forged_share);
+    let err = coordinator.accept_round2(forged).unwrap_err();
+    assert!(matches!(err, SignError::InvalidShare { .. }), "{err}");
+    assert!(err.to_string().contains(&shares[1].fingerprint()), "{err}");
+    assert_eq!(coordinator.shares_progress(), (1, 2));
+    // The real share is still accepted; a repeat is a duplicate.
+    coordinator.accept_round2(good.clone()).unwrap();
+    assert!(matches!(
+        coordinator.accept_round2(good),
+        Err(SignError::Duplicate { .. })
+    ));
+    coordinator.aggregate().unwrap();
+}
+
+/// A FollowerRound2 from participant 1 in an earlier ceremony on the same key.
+fn replayed_share(shares: &[KeyShare]) -> String {
+    let mut r = rng(71);
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        definition_request(&shares[0], 5),
+        &mut r,
+    )
+    .unwrap();
+    let mut f = Follower::new(shares[1].clone(), round1).unwrap();
+    c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+    f.sign(c.start_round2().unwrap()).unwrap().to_json()
+}
+
+#[test]
+fn follower_refuses_packages_that_do_not_match() {
+    let Setup {
+        shares,
+        mut coordinator,
+        mut followers,
+    } = setup(3, 4, 8);
+    let mut r = rng(80);
+    // Signing before approving is refused.
+    let empty = CoordinatorRound2 { packages: vec![] };
+    assert!(matches!(
+        followers[0].sign(empty.clone()),
+        Err(SignError::OutOfOrder { .. })
+    ));
+    let mine = followers[0].approve(&mut r).unwrap();
+    assert!(matches!(followers[0].approve(&mut r), Err(SignError::OutOfOrder { .. })));
+    coordinator.accept_round1(mine.clone()).unwrap();
+    coordinator
+        .accept_round1(followers[1].approve(&mut r).unwrap())
+        .unwrap();
+    let round2 = coordinator.start_round2().unwrap();
+
+    let bad = |f: &mut Follower, pkg: CoordinatorRound2, needle: &str| {
+        let err = f.sign(pkg).unwrap_err();
+        assert!(err.to_string().contains(needle), "{err}");
+    };
+    // The wrong number of packages for the approved request.
+    bad(&mut followers[0], empty, "carries 0 signing packages");
+    // Fewer than t commitments.
+    let mut thin = round2.clone();
+    let me = shares[1].identifier();
+    thin.packages[0].retain(|id, _| *id == me || *id == shares[0].identifier());
+    bad(&mut followers[0], thin, "at least 3");
+    // Without this participant's commitment.
+    let mut without = round2.clone();
+    without.packages[0].remove(&me);
+    bad(&mut followers[0], without, "lacks this participant's commitment");
+    // Another ceremony's commitment for this participant.
+    let mut other = round2.clone();
+    let foreign = shares[2].identifier();
+    let theirs = other.packages[0][&foreign];
+    other.packages[0].insert(me, theirs);
+    bad(&mut followers[0], other, "different commitment");
+    // A stranger among the signers.
+    let mut strangers = round2.clone();
+    let stranger = dealt(2, 2, 98).remove(0);
+    strangers.packages[0].insert(stranger.identifier(), theirs);
+    bad(&mut followers[0], strangers, "not in this key's group");
+    // After every refusal the real package still signs.
+    let reply = followers[0].sign(round2.clone()).unwrap();
+    coordinator.accept_round2(reply).unwrap();
+    // Nonces are used once.
+    assert!(matches!(
+        followers[0].sign(round2),
+        Err(SignError::OutOfOrder { .. })
+    ));
+}
+
+#[test]
+fn follower_refuses_requests_for_other_keys_and_declines_sign_nothing() {
+    let ours = dealt(2, 3, 9);
+    let theirs = dealt(2, 3, 10);
+    let round1 = CoordinatorRound1 {
+        request: definition_request(&theirs[0], 1),
+    };
+    let err = Follower::new(ours[1].clone(), round1).err().unwrap();
+    assert!(matches!(err, SignError::WrongKey(_)), "{err}");
+    let round1 = CoordinatorRound1 {
+        request: vote_request(&theirs[0], 1),
+    };
+    assert!(matches!(
+        Follower::new(ours[1].clone(), round1),
+        Err(SignError::WrongKey(_))
+    ));
+    let round1 = CoordinatorRound1 {
+        request: vote_request(&ours[0], 1),
+    };
+    let mut f = Follower::new(ours[1].clone(), round1).unwrap();
+    f.decline();
+    assert!(f.approve(&mut rng(1)).is_err());
+}
+
+#[test]
+fn decoding_refuses_bad_input_by_name() {
+    let Setup {
+        shares,
+        mut followers,
+        ..
+    } = setup(2, 3, 11);
+    let reply = followers[0].approve(&mut rng(110)).unwrap();
+    let json = reply.to_json();
+
+    assert_eq!(FollowerRound1::from_json("   "), Err(DecodeError::Empty));
+    assert!(matches!(FollowerRound1::from_json("garbage"), Err(DecodeError::NotJson(_))));
+    assert!(matches!(
+        FollowerRound1::from_json(&json[..json.len() / 2]),
+        Err(DecodeError::NotJson(_))
+    ));
+    assert!(matches!(FollowerRound1::from_json("{\"hello\":1}"), Err(DecodeError::UnknownKind)));
+    let err = FollowerRound2::from_json(&json).unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::WrongKind {
+            expected: MessageKind::FollowerRound2,
+            got: MessageKind::FollowerRound1
+        }
+    );
+    assert!(err.to_string().contains("expected FollowerRound2"), "{err}");
+
+    // A tampered signature.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sig = value["sig"]["inner"].as_str().unwrap().to_string();
+    let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
+    value["sig"]["inner"] = flipped.into();
+    let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
+    assert!(matches!(err, DecodeError::BadSignature { .. }), "{err}");
+    assert!(err.to_string().contains(&shares[1].fingerprint()), "{err}");
+
+    // The identity element as a commitment.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["inner"]["commitments"][0]["hiding"]["element"] =
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
+    let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
+    assert!(
+        err.to_string().contains("inner.commitments[0].hiding: the identity element is not allowed"),
+        "{err}"
+    );
+    // A truncated key.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["pk"]["inner"] = "AAAA".into();
+    let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
+    assert!(err.to_string().contains("pk: expected 32 bytes, got 3"), "{err}");
 }
