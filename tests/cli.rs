@@ -1,0 +1,294 @@
+//! The real `hoarfrost` binary in line mode: coordinator and followers as separate processes,
+//! wired together by pipes, through whole ceremonies.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine;
+use hoarfrost::definition::{parse_definition_toml, vote_body};
+use hoarfrost::keyfile;
+use penumbra_sdk_proto::core::component::{governance::v1 as governance_pb, stake::v1 as stake_pb};
+use penumbra_sdk_proto::{DomainType, Message};
+use penumbra_sdk_transaction::{AuthorizationData, TransactionPlan};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hoarfrost");
+
+struct Process {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start hoarfrost");
+        let (tx, stdout) = channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let err = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Self {
+            stdin: child.stdin.take(),
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn recv(&self) -> String {
+        self.stdout.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
+            panic!("no output; stderr so far:\n{}", self.stderr.lock().unwrap())
+        })
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let stderr = self.stderr();
+        assert!(status.success(), "hoarfrost failed:\n{stderr}");
+        stderr
+    }
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn deal(dir: &Path, t: u16, n: u16) {
+    let out = run(&["deal", "-t", &t.to_string(), "-n", &n.to_string(), "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn key(dir: &Path, i: usize) -> String {
+    dir.join(format!("participant-{i}.toml")).display().to_string()
+}
+
+fn group_vk(dir: &Path) -> decaf377_rdsa::VerificationKey<decaf377_rdsa::SpendAuth> {
+    let text = std::fs::read_to_string(dir.join("group.toml")).unwrap();
+    *keyfile::decode(&text).unwrap().material.group().fvk().spend_verification_key()
+}
+
+/// Runs a ceremony: `coordinator_args` start the coordinator; followers 2..=t follow with --yes.
+/// Garbage and a wrong-round message are pasted along the way; the ceremony must go on.
+fn ceremony(dir: &Path, t: usize, coordinator_args: &[&str]) -> String {
+    let mut coordinator = Process::start(coordinator_args);
+    let round1 = coordinator.recv();
+    let mut followers: Vec<Process> = (2..=t)
+        .map(|i| {
+            let k = key(dir, i);
+            Process::start(&["follow", "--key", &k, "--no-tui", "--yes"])
+        })
+        .collect();
+    coordinator.send("this is not a message");
+    for f in &mut followers {
+        f.send("{\"truncated\":");
+        f.send(&round1);
+        let reply = f.recv();
+        coordinator.send(&reply);
+    }
+    let round2 = coordinator.recv();
+    for f in &mut followers {
+        f.send(&round1); // a replay of round 1 is refused by name, and the ceremony goes on
+        f.send(&round2);
+        coordinator.send(&f.recv());
+    }
+    let result = coordinator.recv();
+    let stderr = coordinator.finish();
+    assert!(stderr.contains("error: not a ceremony message"), "{stderr}");
+    for f in followers {
+        let stderr = f.finish();
+        assert!(stderr.contains("expected CoordinatorRound2"), "{stderr}");
+        assert!(stderr.contains("You are asked to sign"), "{stderr}");
+    }
+    result
+}
+
+fn decode_signature(text: &str) -> decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> {
+    assert_eq!(text.len(), 88, "pcli prints 88 characters: {text}");
+    let bytes = URL_SAFE.decode(text).unwrap();
+    <decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> as DomainType>::decode(bytes.as_slice()).unwrap()
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn definition_ceremonies_2_of_3_and_3_of_5() {
+    for (t, n) in [(2u16, 3u16), (3, 5)] {
+        let dir = temp();
+        let dir = dir.path();
+        deal(dir, t, n);
+        let file: PathBuf = dir.join("validator.toml");
+        let out = run(&["template", "definition", "--key", &key(dir, 1), "--file", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let edited = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("name = \"\"", "name = \"Piped Validator\"")
+            .replace("sequence_number = 0", "sequence_number = 3");
+        std::fs::write(&file, edited).unwrap();
+        let k1 = key(dir, 1);
+        let sig = ceremony(
+            dir,
+            usize::from(t),
+            &["coordinate", "definition", "--key", &k1, "--file", file.to_str().unwrap(), "--no-tui"],
+        );
+        let validator = parse_definition_toml(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let bytes = stake_pb::Validator::from(validator).encode_to_vec();
+        group_vk(dir).verify(&bytes, &decode_signature(&sig)).unwrap();
+    }
+}
+
+#[test]
+fn vote_ceremonies_2_of_3_and_3_of_5() {
+    for (t, n) in [(2u16, 3u16), (3, 5)] {
+        let dir = temp();
+        let dir = dir.path();
+        deal(dir, t, n);
+        let k1 = key(dir, 1);
+        let sig = ceremony(
+            dir,
+            usize::from(t),
+            &["coordinate", "vote", "--key", &k1, "--proposal", "17", "--vote", "no", "--reason", "too soon", "--no-tui"],
+        );
+        let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+        let body = vote_body(group.material.group(), None, 17, "no".parse().unwrap(), "too soon").unwrap();
+        let bytes = governance_pb::ValidatorVoteBody::from(body).encode_to_vec();
+        group_vk(dir).verify(&bytes, &decode_signature(&sig)).unwrap();
+    }
+}
+
+#[test]
+fn transaction_ceremonies_2_of_3_and_3_of_5() {
+    let plan_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plan.json");
+    let plan: TransactionPlan = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    for (t, n) in [(2u16, 3u16), (3, 5)] {
+        let dir = temp();
+        let dir = dir.path();
+        deal(dir, t, n);
+        let k1 = key(dir, 1);
+        let json = ceremony(
+            dir,
+            usize::from(t),
+            &["coordinate", "tx", "--key", &k1, "--plan", plan_path.to_str().unwrap(), "--no-tui"],
+        );
+        let proto: penumbra_sdk_proto::core::transaction::v1::AuthorizationData =
+            serde_json::from_str(&json).unwrap();
+        let auth = AuthorizationData::try_from(proto).unwrap();
+        let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+        let fvk = group.material.group().fvk().clone();
+        let hash = plan.effect_hash(&fvk).unwrap();
+        assert_eq!(auth.effect_hash, Some(hash));
+        assert_eq!(auth.spend_auths.len(), 1);
+        for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
+            fvk.spend_verification_key()
+                .randomize(&spend.randomizer)
+                .verify(hash.as_bytes(), sig)
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn coordinator_without_a_share_and_follower_that_declines() {
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let group = dir.join("group.toml").display().to_string();
+    let mut coordinator = Process::start(&[
+        "coordinate", "vote", "--key", &group, "--proposal", "1", "--vote", "yes", "--no-tui",
+    ]);
+    let round1 = coordinator.recv();
+    // A follower that declines signs nothing and says so.
+    let mut decliner = Process::start(&["follow", "--key", &key(dir, 3), "--no-tui"]);
+    decliner.send(&round1);
+    decliner.send("no");
+    drop(decliner.stdin.take());
+    let status = decliner.child.wait().unwrap();
+    assert!(!status.success());
+    assert!(decliner.stdout.recv_timeout(Duration::from_secs(5)).is_err(), "a decliner prints no message");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(decliner.stderr().contains("declined: nothing was signed"), "{}", decliner.stderr());
+    // Two followers who approve interactively complete it.
+    let mut followers: Vec<Process> = (1..=2)
+        .map(|i| Process::start(&["follow", "--key", &key(dir, i), "--no-tui"]))
+        .collect();
+    for f in &mut followers {
+        f.send(&round1);
+        f.send("yes");
+        coordinator.send(&f.recv());
+    }
+    let round2 = coordinator.recv();
+    for f in &mut followers {
+        f.send(&round2);
+        coordinator.send(&f.recv());
+    }
+    let sig = decode_signature(&coordinator.recv());
+    let stderr = coordinator.finish();
+    assert!(stderr.contains("without a share"), "{stderr}");
+    let keyfile = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+    let body = vote_body(keyfile.material.group(), None, 1, "yes".parse().unwrap(), "").unwrap();
+    group_vk(dir)
+        .verify(&governance_pb::ValidatorVoteBody::from(body).encode_to_vec(), &sig)
+        .unwrap();
+}
+
+#[test]
+fn deal_refuses_to_overwrite_and_keys_round_trip_through_pcli() {
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let again = run(&["deal", "-t", "2", "-n", "3", "--out", dir.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
+    let pcli = dir.join("pcli-config.toml");
+    let out = run(&["keys", "export-pcli", "--key", &key(dir, 2), "--out", pcli.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&pcli).unwrap();
+    assert!(text.contains("backend = \"Threshold\""), "{text}");
+    let back = dir.join("back.toml");
+    let out = run(&["keys", "import-pcli", pcli.to_str().unwrap(), "--out", back.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let original = keyfile::decode(&std::fs::read_to_string(key(dir, 2)).unwrap()).unwrap();
+    let imported = keyfile::decode(&std::fs::read_to_string(&back).unwrap()).unwrap();
+    assert_eq!(original.material.group(), imported.material.group());
+    // A pcli config works directly as --key too.
+    let show = run(&["keys", "show", "--key", pcli.to_str().unwrap()]);
+    assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
+    assert!(String::from_utf8_lossy(&show.stdout).contains("2-of-3"));
+}
