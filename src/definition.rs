@@ -1,7 +1,7 @@
 //! Validator definitions and votes: reading pcli's definition TOML, writing a template, building
 //! vote bodies, and the chain's stateless rules, checked before anything is signed.
 
-use penumbra_sdk_governance::{Vote, ValidatorVoteBody, ValidatorVoteReason};
+use penumbra_sdk_governance::{ValidatorVoteBody, ValidatorVoteReason, Vote};
 use penumbra_sdk_stake::validator::{Validator, ValidatorToml};
 use penumbra_sdk_stake::{FundingStream, FundingStreams, GovernanceKey, IdentityKey};
 use rand_core::CryptoRngCore;
@@ -15,8 +15,8 @@ pub const MAX_VOTE_REASON_BYTES: usize = 1024;
 pub fn parse_definition_toml(text: &str) -> anyhow::Result<Validator> {
     let toml: ValidatorToml = toml::from_str(text)
         .map_err(|e| anyhow::anyhow!("validator definition TOML: {}", e.message()))?;
-    let validator = Validator::try_from(toml)
-        .map_err(|e| anyhow::anyhow!("validator definition TOML: {e}"))?;
+    let validator =
+        Validator::try_from(toml).map_err(|e| anyhow::anyhow!("validator definition TOML: {e}"))?;
     check_definition(&validator)?;
     Ok(validator)
 }
@@ -31,12 +31,16 @@ pub fn check_definition(v: &Validator) -> anyhow::Result<()> {
     ];
     for (field, len, max) in limits {
         if len > max {
-            anyhow::bail!("validator definition: {field} is {len} bytes, the chain allows at most {max}");
+            anyhow::bail!(
+                "validator definition: {field} is {len} bytes, the chain allows at most {max}"
+            );
         }
     }
     let streams = v.funding_streams.len();
     if streams > 8 {
-        anyhow::bail!("validator definition: {streams} funding streams, the chain allows at most 8");
+        anyhow::bail!(
+            "validator definition: {streams} funding streams, the chain allows at most 8"
+        );
     }
     let total_bps: u64 = v
         .funding_streams

@@ -106,7 +106,10 @@ mod tests {
         write_atomic(&dest, b"old", Overwrite::Never).unwrap();
         write_atomic(&dest, b"new", Overwrite::WithBackup).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
-        assert_eq!(fs::read(dir.path().join("journal.json.bak")).unwrap(), b"old");
+        assert_eq!(
+            fs::read(dir.path().join("journal.json.bak")).unwrap(),
+            b"old"
+        );
     }
 
     #[cfg(unix)]

@@ -31,10 +31,7 @@ pub enum KeyFileError {
     #[error("key file: version {0} is newer than this hoarfrost understands (up to {VERSION})")]
     Version(u32),
     #[error("key file: {field}: {problem}")]
-    Field {
-        field: String,
-        problem: String,
-    },
+    Field { field: String, problem: String },
     #[error("key file: {0}")]
     Key(#[from] KeyError),
     #[error("pcli config: {0}")]
@@ -49,6 +46,8 @@ fn bad(field: impl Into<String>, problem: impl ToString) -> KeyFileError {
 }
 
 /// What a key file holds: a share, or only the public group.
+// Loaded a handful of times per command: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum KeyMaterial {
     Share(KeyShare),
@@ -111,7 +110,10 @@ fn decode_hex<const N: usize>(field: &str, text: &str) -> Result<Zeroizing<[u8; 
     let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|e| bad(field, e))?);
     let mut out = Zeroizing::new([0u8; N]);
     if bytes.len() != N {
-        return Err(bad(field, format!("expected {N} bytes, got {}", bytes.len())));
+        return Err(bad(
+            field,
+            format!("expected {N} bytes, got {}", bytes.len()),
+        ));
     }
     out.copy_from_slice(&bytes);
     Ok(out)
@@ -124,14 +126,19 @@ impl ThresholdTable {
         Self {
             threshold: group.threshold(),
             fvk: group.fvk().to_string(),
-            spend_key_share: share.map(|s| Zeroizing::new(upper_hex(&s.signing_share().serialize()))),
+            spend_key_share: share
+                .map(|s| Zeroizing::new(upper_hex(&s.signing_share().serialize()))),
             signing_key: share.map(|s| Zeroizing::new(upper_hex(s.signing_key().as_bytes()))),
             verifying_shares: group
                 .participants()
                 .map(|p| {
                     (
                         upper_hex(p.vk.as_bytes()),
-                        upper_hex(&p.verifying_share.serialize().expect("verifying shares are never the identity")),
+                        upper_hex(
+                            &p.verifying_share
+                                .serialize()
+                                .expect("verifying shares are never the identity"),
+                        ),
                     )
                 })
                 .collect(),
@@ -225,7 +232,8 @@ pub fn export_pcli(
     section: PcliSection,
 ) -> Result<Zeroizing<String>, KeyFileError> {
     let table = ThresholdTable::from_material(&KeyMaterial::Share(share.clone()));
-    let mut backend = toml::Table::try_from(&table).map_err(|e| KeyFileError::Pcli(e.to_string()))?;
+    let mut backend =
+        toml::Table::try_from(&table).map_err(|e| KeyFileError::Pcli(e.to_string()))?;
     backend.insert("backend".into(), "Threshold".into());
     let mut config = toml::Table::new();
     config.insert("grpc_url".into(), grpc_url.into());
@@ -265,7 +273,12 @@ pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFile
                     section.key()
                 )))
             }
-            None => return Err(KeyFileError::Pcli(format!("[{}] has no backend", section.key()))),
+            None => {
+                return Err(KeyFileError::Pcli(format!(
+                    "[{}] has no backend",
+                    section.key()
+                )))
+            }
         }
     };
     let table: ThresholdTable = table
@@ -328,7 +341,10 @@ mod tests {
         let back = back.material.share().unwrap();
         assert_eq!(back.group(), share.group());
         assert_eq!(back.signing_share(), share.signing_share());
-        assert_eq!(back.signing_key().as_bytes(), share.signing_key().as_bytes());
+        assert_eq!(
+            back.signing_key().as_bytes(),
+            share.signing_key().as_bytes()
+        );
     }
 
     #[test]
@@ -355,7 +371,10 @@ mod tests {
             .filter(|l| !l.starts_with("signing_key"))
             .collect::<Vec<_>>()
             .join("\n");
-        assert!(decode(&no_key).unwrap_err().to_string().contains("signing_key"));
+        assert!(decode(&no_key)
+            .unwrap_err()
+            .to_string()
+            .contains("signing_key"));
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl GroupKey {
 
     /// The key that signs validator definitions when this key is a validator's identity.
     pub fn identity_key(&self) -> IdentityKey {
-        IdentityKey(self.fvk.spend_verification_key().clone().into())
+        IdentityKey((*self.fvk.spend_verification_key()).into())
     }
 
     /// The key that signs validator votes when this key is a validator's governance key.
@@ -282,7 +282,11 @@ impl KeyShare {
 /// Splits a fresh random key among `n` participants with a trusted dealer, as `pcli` does.
 ///
 /// The dealer briefly knows the whole key; a distributed key generation avoids that.
-pub fn deal(rng: &mut impl CryptoRngCore, threshold: u16, n: u16) -> Result<Vec<KeyShare>, KeyError> {
+pub fn deal(
+    rng: &mut impl CryptoRngCore,
+    threshold: u16,
+    n: u16,
+) -> Result<Vec<KeyShare>, KeyError> {
     if threshold < 2 || threshold > n {
         return Err(KeyError::InvalidThreshold {
             threshold,
@@ -312,12 +316,10 @@ pub fn deal(rng: &mut impl CryptoRngCore, threshold: u16, n: u16) -> Result<Vec<
     let group = GroupKey::new(
         threshold,
         fvk,
-        signing_keys.iter().zip(&identifiers).map(|(sk, id)| {
-            (
-                sk.verification_key(),
-                public.verifying_shares()[id],
-            )
-        }),
+        signing_keys
+            .iter()
+            .zip(&identifiers)
+            .map(|(sk, id)| (sk.verification_key(), public.verifying_shares()[id])),
     )?;
     signing_keys
         .into_iter()

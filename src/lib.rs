@@ -2,13 +2,13 @@
 //!
 //! The library holds all logic; the `hoarfrost` binary is a thin front end over it.
 
+pub mod cli;
+pub mod definition;
+pub mod fsutil;
+pub mod keyfile;
 pub mod keys;
 pub mod messages;
 pub mod request;
+pub mod review;
 pub mod signing;
 pub mod suite;
-pub mod definition;
-pub mod review;
-pub mod keyfile;
-pub mod cli;
-pub mod fsutil;

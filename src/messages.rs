@@ -104,7 +104,9 @@ pub enum DecodeError {
     Empty,
     #[error("not a ceremony message: not valid JSON ({0})")]
     NotJson(String),
-    #[error("not a ceremony message: a JSON object with none of the fields of a pcli threshold message")]
+    #[error(
+        "not a ceremony message: a JSON object with none of the fields of a pcli threshold message"
+    )]
     UnknownKind,
     #[error("expected {expected} ({}), but this is {got} ({})", expected.description(), got.description())]
     WrongKind {
@@ -124,7 +126,11 @@ pub enum DecodeError {
     },
 }
 
-fn field_error(kind: MessageKind, field: impl Into<String>, problem: impl fmt::Display) -> DecodeError {
+fn field_error(
+    kind: MessageKind,
+    field: impl Into<String>,
+    problem: impl fmt::Display,
+) -> DecodeError {
     DecodeError::Field {
         kind,
         field: field.into(),
@@ -153,7 +159,10 @@ pub fn recognise(text: &str) -> Result<(MessageKind, serde_json::Value), DecodeE
 }
 
 /// Parses JSON text as the proto of the expected kind, refusing other kinds by name.
-pub fn parse_proto<P: DeserializeOwned>(text: &str, expected: MessageKind) -> Result<P, DecodeError> {
+pub fn parse_proto<P: DeserializeOwned>(
+    text: &str,
+    expected: MessageKind,
+) -> Result<P, DecodeError> {
     let (got, value) = recognise(text)?;
     if got != expected {
         return Err(DecodeError::WrongKind { expected, got });
@@ -167,18 +176,30 @@ pub(crate) fn fixed<const N: usize>(
     name: &str,
     bytes: &[u8],
 ) -> Result<[u8; N], DecodeError> {
-    bytes
-        .try_into()
-        .map_err(|_| field_error(kind, name, format!("expected {N} bytes, got {}", bytes.len())))
+    bytes.try_into().map_err(|_| {
+        field_error(
+            kind,
+            name,
+            format!("expected {N} bytes, got {}", bytes.len()),
+        )
+    })
 }
 
-pub(crate) fn decode_vk(kind: MessageKind, name: &str, bytes: &[u8]) -> Result<VerificationKey, DecodeError> {
+pub(crate) fn decode_vk(
+    kind: MessageKind,
+    name: &str,
+    bytes: &[u8],
+) -> Result<VerificationKey, DecodeError> {
     let bytes: [u8; 32] = fixed(kind, name, bytes)?;
     VerificationKey::try_from(bytes)
         .map_err(|_| field_error(kind, name, "not a valid ed25519 verification key"))
 }
 
-pub(crate) fn decode_sig(kind: MessageKind, name: &str, bytes: &[u8]) -> Result<Signature, DecodeError> {
+pub(crate) fn decode_sig(
+    kind: MessageKind,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Signature, DecodeError> {
     let bytes: [u8; 64] = fixed(kind, name, bytes)?;
     Ok(Signature::from(bytes))
 }
@@ -241,7 +262,9 @@ impl CoordinatorRound1 {
         use pb::coordinator_round1::Request;
         let request = match &self.request {
             SigningRequest::Transaction(plan) => Request::Plan(plan.clone().into()),
-            SigningRequest::ValidatorDefinition(v) => Request::ValidatorDefinition(v.clone().into()),
+            SigningRequest::ValidatorDefinition(v) => {
+                Request::ValidatorDefinition(v.clone().into())
+            }
             SigningRequest::ValidatorVote(v) => Request::ValidatorVote(v.clone().into()),
         };
         pb::CoordinatorRound1 {
@@ -252,7 +275,10 @@ impl CoordinatorRound1 {
     pub fn from_proto(proto: pb::CoordinatorRound1) -> Result<Self, DecodeError> {
         use pb::coordinator_round1::Request;
         let kind = Self::KIND;
-        let request = match proto.request.ok_or_else(|| field_error(kind, "request", "missing"))? {
+        let request = match proto
+            .request
+            .ok_or_else(|| field_error(kind, "request", "missing"))?
+        {
             Request::Plan(plan) => SigningRequest::Transaction(
                 plan.try_into().map_err(|e| field_error(kind, "plan", e))?,
             ),
@@ -261,7 +287,8 @@ impl CoordinatorRound1 {
                     .map_err(|e| field_error(kind, "validatorDefinition", e))?,
             ),
             Request::ValidatorVote(v) => SigningRequest::ValidatorVote(
-                v.try_into().map_err(|e| field_error(kind, "validatorVote", e))?,
+                v.try_into()
+                    .map_err(|e| field_error(kind, "validatorVote", e))?,
             ),
         };
         Ok(Self { request })
@@ -324,7 +351,9 @@ impl FollowerRound1 {
         let kind = Self::KIND;
         let pk = decode_vk(kind, "pk", &proto.pk.unwrap_or_default().inner)?;
         let sig = decode_sig(kind, "sig", &proto.sig.unwrap_or_default().inner)?;
-        let inner = proto.inner.ok_or_else(|| field_error(kind, "inner", "missing"))?;
+        let inner = proto
+            .inner
+            .ok_or_else(|| field_error(kind, "inner", "missing"))?;
         let commitments = inner
             .commitments
             .into_iter()
@@ -391,9 +420,14 @@ impl CoordinatorRound2 {
                 for (j, entry) in package.all_commitments.into_iter().enumerate() {
                     let at = format!("signingPackages[{k}].allCommitments[{j}]");
                     let id = Identifier::deserialize(&entry.identifier).map_err(|_| {
-                        field_error(kind, format!("{at}.identifier"), "not a valid FROST identifier")
+                        field_error(
+                            kind,
+                            format!("{at}.identifier"),
+                            "not a valid FROST identifier",
+                        )
                     })?;
-                    let c = commitments_from_pb(kind, &format!("{at}.commitments"), entry.commitments)?;
+                    let c =
+                        commitments_from_pb(kind, &format!("{at}.commitments"), entry.commitments)?;
                     if map.insert(id, c).is_some() {
                         return Err(field_error(kind, at, "the same identifier appears twice"));
                     }
@@ -464,14 +498,20 @@ impl FollowerRound2 {
         let kind = Self::KIND;
         let pk = decode_vk(kind, "pk", &proto.pk.unwrap_or_default().inner)?;
         let sig = decode_sig(kind, "sig", &proto.sig.unwrap_or_default().inner)?;
-        let inner = proto.inner.ok_or_else(|| field_error(kind, "inner", "missing"))?;
+        let inner = proto
+            .inner
+            .ok_or_else(|| field_error(kind, "inner", "missing"))?;
         let shares = inner
             .shares
             .into_iter()
             .enumerate()
             .map(|(i, s)| {
                 SignatureShare::deserialize(&s.scalar).map_err(|_| {
-                    field_error(kind, format!("inner.shares[{i}]"), "not a canonical decaf377 scalar")
+                    field_error(
+                        kind,
+                        format!("inner.shares[{i}]"),
+                        "not a canonical decaf377 scalar",
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

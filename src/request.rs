@@ -3,9 +3,7 @@
 use decaf377::Fr;
 use penumbra_sdk_governance::ValidatorVoteBody;
 use penumbra_sdk_keys::FullViewingKey;
-use penumbra_sdk_proto::core::component::{
-    governance::v1 as governance_pb, stake::v1 as stake_pb,
-};
+use penumbra_sdk_proto::core::component::{governance::v1 as governance_pb, stake::v1 as stake_pb};
 use penumbra_sdk_proto::Message;
 use penumbra_sdk_stake::validator::Validator;
 use penumbra_sdk_transaction::TransactionPlan;

@@ -127,7 +127,11 @@ pub fn describe_plan(plan: &TransactionPlan, fvk: &FullViewingKey) -> Vec<String
         + plan.lqt_vote_plans().count();
     lines.push(format!("  Signatures:     {signatures}"));
     for (i, action) in plan.actions.iter().enumerate() {
-        lines.push(format!("  {}. {}", i + 1, describe_action(action, fvk, &cache)));
+        lines.push(format!(
+            "  {}. {}",
+            i + 1,
+            describe_action(action, fvk, &cache)
+        ));
     }
     lines
 }

@@ -66,9 +66,11 @@ impl Process {
     }
 
     fn recv(&self) -> String {
-        self.stdout.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            panic!("no output; stderr so far:\n{}", self.stderr.lock().unwrap())
-        })
+        self.stdout
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| {
+                panic!("no output; stderr so far:\n{}", self.stderr.lock().unwrap())
+            })
     }
 
     fn stderr(&self) -> String {
@@ -90,17 +92,36 @@ fn run(args: &[&str]) -> std::process::Output {
 }
 
 fn deal(dir: &Path, t: u16, n: u16) {
-    let out = run(&["deal", "-t", &t.to_string(), "-n", &n.to_string(), "--out", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "deal",
+        "-t",
+        &t.to_string(),
+        "-n",
+        &n.to_string(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn key(dir: &Path, i: usize) -> String {
-    dir.join(format!("participant-{i}.toml")).display().to_string()
+    dir.join(format!("participant-{i}.toml"))
+        .display()
+        .to_string()
 }
 
 fn group_vk(dir: &Path) -> decaf377_rdsa::VerificationKey<decaf377_rdsa::SpendAuth> {
     let text = std::fs::read_to_string(dir.join("group.toml")).unwrap();
-    *keyfile::decode(&text).unwrap().material.group().fvk().spend_verification_key()
+    *keyfile::decode(&text)
+        .unwrap()
+        .material
+        .group()
+        .fvk()
+        .spend_verification_key()
 }
 
 /// Runs a ceremony: `coordinator_args` start the coordinator; followers 2..=t follow with --yes.
@@ -141,7 +162,8 @@ fn ceremony(dir: &Path, t: usize, coordinator_args: &[&str]) -> String {
 fn decode_signature(text: &str) -> decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> {
     assert_eq!(text.len(), 88, "pcli prints 88 characters: {text}");
     let bytes = URL_SAFE.decode(text).unwrap();
-    <decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> as DomainType>::decode(bytes.as_slice()).unwrap()
+    <decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> as DomainType>::decode(bytes.as_slice())
+        .unwrap()
 }
 
 fn temp() -> tempfile::TempDir {
@@ -155,8 +177,19 @@ fn definition_ceremonies_2_of_3_and_3_of_5() {
         let dir = dir.path();
         deal(dir, t, n);
         let file: PathBuf = dir.join("validator.toml");
-        let out = run(&["template", "definition", "--key", &key(dir, 1), "--file", file.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = run(&[
+            "template",
+            "definition",
+            "--key",
+            &key(dir, 1),
+            "--file",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let edited = std::fs::read_to_string(&file)
             .unwrap()
             .replace("name = \"\"", "name = \"Piped Validator\"")
@@ -166,11 +199,21 @@ fn definition_ceremonies_2_of_3_and_3_of_5() {
         let sig = ceremony(
             dir,
             usize::from(t),
-            &["coordinate", "definition", "--key", &k1, "--file", file.to_str().unwrap(), "--no-tui"],
+            &[
+                "coordinate",
+                "definition",
+                "--key",
+                &k1,
+                "--file",
+                file.to_str().unwrap(),
+                "--no-tui",
+            ],
         );
         let validator = parse_definition_toml(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let bytes = stake_pb::Validator::from(validator).encode_to_vec();
-        group_vk(dir).verify(&bytes, &decode_signature(&sig)).unwrap();
+        group_vk(dir)
+            .verify(&bytes, &decode_signature(&sig))
+            .unwrap();
     }
 }
 
@@ -184,19 +227,42 @@ fn vote_ceremonies_2_of_3_and_3_of_5() {
         let sig = ceremony(
             dir,
             usize::from(t),
-            &["coordinate", "vote", "--key", &k1, "--proposal", "17", "--vote", "no", "--reason", "too soon", "--no-tui"],
+            &[
+                "coordinate",
+                "vote",
+                "--key",
+                &k1,
+                "--proposal",
+                "17",
+                "--vote",
+                "no",
+                "--reason",
+                "too soon",
+                "--no-tui",
+            ],
         );
-        let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
-        let body = vote_body(group.material.group(), None, 17, "no".parse().unwrap(), "too soon").unwrap();
+        let group =
+            keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+        let body = vote_body(
+            group.material.group(),
+            None,
+            17,
+            "no".parse().unwrap(),
+            "too soon",
+        )
+        .unwrap();
         let bytes = governance_pb::ValidatorVoteBody::from(body).encode_to_vec();
-        group_vk(dir).verify(&bytes, &decode_signature(&sig)).unwrap();
+        group_vk(dir)
+            .verify(&bytes, &decode_signature(&sig))
+            .unwrap();
     }
 }
 
 #[test]
 fn transaction_ceremonies_2_of_3_and_3_of_5() {
     let plan_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plan.json");
-    let plan: TransactionPlan = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    let plan: TransactionPlan =
+        serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
     for (t, n) in [(2u16, 3u16), (3, 5)] {
         let dir = temp();
         let dir = dir.path();
@@ -205,12 +271,21 @@ fn transaction_ceremonies_2_of_3_and_3_of_5() {
         let json = ceremony(
             dir,
             usize::from(t),
-            &["coordinate", "tx", "--key", &k1, "--plan", plan_path.to_str().unwrap(), "--no-tui"],
+            &[
+                "coordinate",
+                "tx",
+                "--key",
+                &k1,
+                "--plan",
+                plan_path.to_str().unwrap(),
+                "--no-tui",
+            ],
         );
         let proto: penumbra_sdk_proto::core::transaction::v1::AuthorizationData =
             serde_json::from_str(&json).unwrap();
         let auth = AuthorizationData::try_from(proto).unwrap();
-        let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+        let group =
+            keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
         let fvk = group.material.group().fvk().clone();
         let hash = plan.effect_hash(&fvk).unwrap();
         assert_eq!(auth.effect_hash, Some(hash));
@@ -231,7 +306,15 @@ fn coordinator_without_a_share_and_follower_that_declines() {
     deal(dir, 2, 3);
     let group = dir.join("group.toml").display().to_string();
     let mut coordinator = Process::start(&[
-        "coordinate", "vote", "--key", &group, "--proposal", "1", "--vote", "yes", "--no-tui",
+        "coordinate",
+        "vote",
+        "--key",
+        &group,
+        "--proposal",
+        "1",
+        "--vote",
+        "yes",
+        "--no-tui",
     ]);
     let round1 = coordinator.recv();
     // A follower that declines signs nothing and says so.
@@ -241,9 +324,19 @@ fn coordinator_without_a_share_and_follower_that_declines() {
     drop(decliner.stdin.take());
     let status = decliner.child.wait().unwrap();
     assert!(!status.success());
-    assert!(decliner.stdout.recv_timeout(Duration::from_secs(5)).is_err(), "a decliner prints no message");
+    assert!(
+        decliner
+            .stdout
+            .recv_timeout(Duration::from_secs(5))
+            .is_err(),
+        "a decliner prints no message"
+    );
     std::thread::sleep(Duration::from_millis(50));
-    assert!(decliner.stderr().contains("declined: nothing was signed"), "{}", decliner.stderr());
+    assert!(
+        decliner.stderr().contains("declined: nothing was signed"),
+        "{}",
+        decliner.stderr()
+    );
     // Two followers who approve interactively complete it.
     let mut followers: Vec<Process> = (1..=2)
         .map(|i| Process::start(&["follow", "--key", &key(dir, i), "--no-tui"]))
@@ -261,10 +354,21 @@ fn coordinator_without_a_share_and_follower_that_declines() {
     let sig = decode_signature(&coordinator.recv());
     let stderr = coordinator.finish();
     assert!(stderr.contains("without a share"), "{stderr}");
-    let keyfile = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
-    let body = vote_body(keyfile.material.group(), None, 1, "yes".parse().unwrap(), "").unwrap();
+    let keyfile =
+        keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+    let body = vote_body(
+        keyfile.material.group(),
+        None,
+        1,
+        "yes".parse().unwrap(),
+        "",
+    )
+    .unwrap();
     group_vk(dir)
-        .verify(&governance_pb::ValidatorVoteBody::from(body).encode_to_vec(), &sig)
+        .verify(
+            &governance_pb::ValidatorVoteBody::from(body).encode_to_vec(),
+            &sig,
+        )
         .unwrap();
 }
 
@@ -277,18 +381,43 @@ fn deal_refuses_to_overwrite_and_keys_round_trip_through_pcli() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
     let pcli = dir.join("pcli-config.toml");
-    let out = run(&["keys", "export-pcli", "--key", &key(dir, 2), "--out", pcli.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "keys",
+        "export-pcli",
+        "--key",
+        &key(dir, 2),
+        "--out",
+        pcli.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&pcli).unwrap();
     assert!(text.contains("backend = \"Threshold\""), "{text}");
     let back = dir.join("back.toml");
-    let out = run(&["keys", "import-pcli", pcli.to_str().unwrap(), "--out", back.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "keys",
+        "import-pcli",
+        pcli.to_str().unwrap(),
+        "--out",
+        back.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let original = keyfile::decode(&std::fs::read_to_string(key(dir, 2)).unwrap()).unwrap();
     let imported = keyfile::decode(&std::fs::read_to_string(&back).unwrap()).unwrap();
     assert_eq!(original.material.group(), imported.material.group());
     // A pcli config works directly as --key too.
     let show = run(&["keys", "show", "--key", pcli.to_str().unwrap()]);
-    assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
     assert!(String::from_utf8_lossy(&show.stdout).contains("2-of-3"));
 }

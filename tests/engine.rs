@@ -2,7 +2,6 @@
 
 mod common;
 
-
 use common::*;
 use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{
@@ -52,7 +51,12 @@ fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
 
 /// Runs a ceremony with the coordinator holding share 0 and followers 1..signers, all messages
 /// passing through their JSON encoding.
-fn ceremony(shares: &[KeyShare], signers: usize, request: SigningRequest, seed: u64) -> SigningResult {
+fn ceremony(
+    shares: &[KeyShare],
+    signers: usize,
+    request: SigningRequest,
+    seed: u64,
+) -> SigningResult {
     let mut r = rng(seed);
     let (mut coordinator, round1) = Coordinator::new(
         shares[0].group().clone(),
@@ -72,7 +76,8 @@ fn ceremony(shares: &[KeyShare], signers: usize, request: SigningRequest, seed: 
             .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap())
             .unwrap();
     }
-    let round2 = CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
+    let round2 =
+        CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
     for f in &mut followers {
         let reply = f.sign(round2.clone()).unwrap();
         coordinator
@@ -112,9 +117,13 @@ fn coordinator_signs_with_a_chosen_subset() {
     let shares = dealt(3, 5, 4);
     let request = vote_request(&shares[0], 2);
     let mut r = rng(4);
-    let (mut c, round1) =
-        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
-            .unwrap();
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request.clone(),
+        &mut r,
+    )
+    .unwrap();
     let mut followers: Vec<Follower> = shares[1..]
         .iter()
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
@@ -127,9 +136,14 @@ fn coordinator_signs_with_a_chosen_subset() {
     assert_eq!(round2.packages[0].len(), 3);
     // A signer left out of round 2 finds its commitment missing and refuses.
     let err = followers[0].sign(round2.clone()).unwrap_err();
-    assert!(err.to_string().contains("lacks this participant's commitment"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lacks this participant's commitment"),
+        "{err}"
+    );
     for i in [1, 3] {
-        c.accept_round2(followers[i].sign(round2.clone()).unwrap()).unwrap();
+        c.accept_round2(followers[i].sign(round2.clone()).unwrap())
+            .unwrap();
     }
     verify(&c.aggregate().unwrap(), &request, &shares[0]);
 }
@@ -139,18 +153,21 @@ fn coordinator_without_a_share_collects_t_replies() {
     let shares = dealt(2, 3, 5);
     let request = definition_request(&shares[0], 9);
     let mut r = rng(5);
-    let (mut c, round1) = Coordinator::new(shares[0].group().clone(), None, request.clone(), &mut r).unwrap();
+    let (mut c, round1) =
+        Coordinator::new(shares[0].group().clone(), None, request.clone(), &mut r).unwrap();
     assert!(!c.has_own_share());
     let mut followers: Vec<Follower> = shares[1..]
         .iter()
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
         .collect();
-    c.accept_round1(followers[0].approve(&mut r).unwrap()).unwrap();
+    c.accept_round1(followers[0].approve(&mut r).unwrap())
+        .unwrap();
     assert!(matches!(
         c.start_round2(),
         Err(SignError::NotEnoughSigners { have: 1, need: 2 })
     ));
-    c.accept_round1(followers[1].approve(&mut r).unwrap()).unwrap();
+    c.accept_round1(followers[1].approve(&mut r).unwrap())
+        .unwrap();
     let round2 = c.start_round2().unwrap();
     for f in &mut followers {
         c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
@@ -213,7 +230,11 @@ fn round1_rejections_keep_the_state() {
     let wrong = FollowerRound1::signed(shares[1].signing_key(), doubled);
     assert!(matches!(
         coordinator.accept_round1(wrong),
-        Err(SignError::WrongCount { got: 2, expected: 1, .. })
+        Err(SignError::WrongCount {
+            got: 2,
+            expected: 1,
+            ..
+        })
     ));
     // A round-2 reply in round 1.
     let stray = FollowerRound2::signed(shares[1].signing_key(), vec![]);
@@ -235,7 +256,9 @@ fn round1_rejections_keep_the_state() {
     coordinator.accept_round1(reply).unwrap();
     let round2 = coordinator.start_round2().unwrap();
     for f in &mut followers[..2] {
-        coordinator.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+        coordinator
+            .accept_round2(f.sign(round2.clone()).unwrap())
+            .unwrap();
     }
     coordinator.aggregate().unwrap();
 }
@@ -267,7 +290,9 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
     let good = followers[0].sign(round2.clone()).unwrap();
     // A validly signed but wrong share (for example one replayed from another ceremony).
     let mut forged_share = good.shares.clone();
-    forged_share[0] = FollowerRound2::from_json(&replayed_share(&shares)).unwrap().shares[0];
+    forged_share[0] = FollowerRound2::from_json(&replayed_share(&shares))
+        .unwrap()
+        .shares[0];
     let forged = FollowerRound2::signed(shares[1].signing_key(), forged_share);
     let err = coordinator.accept_round2(forged).unwrap_err();
     assert!(matches!(err, SignError::InvalidShare { .. }), "{err}");
@@ -312,7 +337,10 @@ fn follower_refuses_packages_that_do_not_match() {
         Err(SignError::OutOfOrder { .. })
     ));
     let mine = followers[0].approve(&mut r).unwrap();
-    assert!(matches!(followers[0].approve(&mut r), Err(SignError::OutOfOrder { .. })));
+    assert!(matches!(
+        followers[0].approve(&mut r),
+        Err(SignError::OutOfOrder { .. })
+    ));
     coordinator.accept_round1(mine.clone()).unwrap();
     coordinator
         .accept_round1(followers[1].approve(&mut r).unwrap())
@@ -333,7 +361,11 @@ fn follower_refuses_packages_that_do_not_match() {
     // Without this participant's commitment.
     let mut without = round2.clone();
     without.packages[0].remove(&me);
-    bad(&mut followers[0], without, "lacks this participant's commitment");
+    bad(
+        &mut followers[0],
+        without,
+        "lacks this participant's commitment",
+    );
     // Another ceremony's commitment for this participant.
     let mut other = round2.clone();
     let foreign = shares[2].identifier();
@@ -390,12 +422,18 @@ fn decoding_refuses_bad_input_by_name() {
     let json = reply.to_json();
 
     assert_eq!(FollowerRound1::from_json("   "), Err(DecodeError::Empty));
-    assert!(matches!(FollowerRound1::from_json("garbage"), Err(DecodeError::NotJson(_))));
+    assert!(matches!(
+        FollowerRound1::from_json("garbage"),
+        Err(DecodeError::NotJson(_))
+    ));
     assert!(matches!(
         FollowerRound1::from_json(&json[..json.len() / 2]),
         Err(DecodeError::NotJson(_))
     ));
-    assert!(matches!(FollowerRound1::from_json("{\"hello\":1}"), Err(DecodeError::UnknownKind)));
+    assert!(matches!(
+        FollowerRound1::from_json("{\"hello\":1}"),
+        Err(DecodeError::UnknownKind)
+    ));
     let err = FollowerRound2::from_json(&json).unwrap_err();
     assert_eq!(
         err,
@@ -409,7 +447,11 @@ fn decoding_refuses_bad_input_by_name() {
     // A tampered signature.
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let sig = value["sig"]["inner"].as_str().unwrap().to_string();
-    let flipped = if sig.starts_with('A') { sig.replacen('A', "B", 1) } else { format!("A{}", &sig[1..]) };
+    let flipped = if sig.starts_with('A') {
+        sig.replacen('A', "B", 1)
+    } else {
+        format!("A{}", &sig[1..])
+    };
     value["sig"]["inner"] = flipped.into();
     let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
     assert!(matches!(err, DecodeError::BadSignature { .. }), "{err}");
@@ -421,12 +463,16 @@ fn decoding_refuses_bad_input_by_name() {
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
     let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
     assert!(
-        err.to_string().contains("inner.commitments[0].hiding: the identity element is not allowed"),
+        err.to_string()
+            .contains("inner.commitments[0].hiding: the identity element is not allowed"),
         "{err}"
     );
     // A truncated key.
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     value["pk"]["inner"] = "AAAA".into();
     let err = FollowerRound1::from_json(&value.to_string()).unwrap_err();
-    assert!(err.to_string().contains("pk: expected 32 bytes, got 3"), "{err}");
+    assert!(
+        err.to_string().contains("pk: expected 32 bytes, got 3"),
+        "{err}"
+    );
 }

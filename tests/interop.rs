@@ -49,7 +49,11 @@ impl Terminal for ChannelTerminal {
     }
 }
 
-fn terminal() -> (ChannelTerminal, mpsc::UnboundedSender<String>, mpsc::UnboundedReceiver<String>) {
+fn terminal() -> (
+    ChannelTerminal,
+    mpsc::UnboundedSender<String>,
+    mpsc::UnboundedReceiver<String>,
+) {
     let (to_terminal, incoming) = mpsc::unbounded_channel();
     let (outgoing, from_terminal) = mpsc::unbounded_channel();
     (
@@ -91,8 +95,10 @@ fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
         }
         (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
             let bytes =
-                penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(v.clone())
-                    .encode_to_vec();
+                penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(
+                    v.clone(),
+                )
+                .encode_to_vec();
             vk.verify(&bytes, sig).unwrap();
         }
         (SigningResult::Transaction(auth), SigningRequest::Transaction(plan)) => {
@@ -100,7 +106,9 @@ fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
             assert_eq!(auth.effect_hash, Some(hash));
             assert_eq!(auth.spend_auths.len(), plan.spend_plans().count());
             for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
-                vk.randomize(&spend.randomizer).verify(hash.as_bytes(), sig).unwrap();
+                vk.randomize(&spend.randomizer)
+                    .verify(hash.as_bytes(), sig)
+                    .unwrap();
             }
         }
         _ => panic!("result does not match the request"),
@@ -144,7 +152,9 @@ async fn pcli_coordinator(t: u16, n: u16, make: fn(&KeyShare) -> SigningRequest,
                         .await
                         .unwrap()
                         .into_inner();
-                    SigningResult::ValidatorVote(rsp.validator_vote_auth.unwrap().try_into().unwrap())
+                    SigningResult::ValidatorVote(
+                        rsp.validator_vote_auth.unwrap().try_into().unwrap(),
+                    )
                 }
                 SigningRequest::Transaction(plan) => {
                     let rsp = pcli
@@ -167,11 +177,15 @@ async fn pcli_coordinator(t: u16, n: u16, make: fn(&KeyShare) -> SigningRequest,
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
         .collect();
     for f in &mut followers {
-        to_coordinator.send(f.approve(&mut r).unwrap().to_json()).unwrap();
+        to_coordinator
+            .send(f.approve(&mut r).unwrap().to_json())
+            .unwrap();
     }
     let round2 = CoordinatorRound2::from_json(&from_coordinator.recv().await.unwrap()).unwrap();
     for f in &mut followers {
-        to_coordinator.send(f.sign(round2.clone()).unwrap().to_json()).unwrap();
+        to_coordinator
+            .send(f.sign(round2.clone()).unwrap().to_json())
+            .unwrap();
     }
     let result = task.await.unwrap();
     verify(&result, &request, &shares[0]);
@@ -188,9 +202,13 @@ async fn hoarfrost_coordinator(
     let shares = dealt(t, n, seed);
     let request = make(&shares[0]);
     let mut r = rng(seed + 3);
-    let (mut coordinator, round1) =
-        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
-            .unwrap();
+    let (mut coordinator, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request.clone(),
+        &mut r,
+    )
+    .unwrap();
     let round1_json = round1.to_json();
     let signers = &shares[1..usize::from(t)];
     let mut pcli_channels = Vec::new();
@@ -211,7 +229,9 @@ async fn hoarfrost_coordinator(
         coordinator.accept_round1(reply).unwrap();
     }
     for f in &mut followers {
-        coordinator.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+        coordinator
+            .accept_round1(f.approve(&mut r).unwrap())
+            .unwrap();
     }
     let round2 = coordinator.start_round2().unwrap();
     let round2_json = round2.to_json();
@@ -221,7 +241,9 @@ async fn hoarfrost_coordinator(
         coordinator.accept_round2(reply).unwrap();
     }
     for f in &mut followers {
-        coordinator.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+        coordinator
+            .accept_round2(f.sign(round2.clone()).unwrap())
+            .unwrap();
     }
     let result = coordinator.aggregate().unwrap();
     verify(&result, &request, &shares[0]);
@@ -287,9 +309,13 @@ fn pcli_dealt_keys_sign_in_hoarfrost() {
         .collect();
     let request = definition_request(&shares[0], 0);
     let mut r = rng(5);
-    let (mut c, round1) =
-        Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request.clone(), &mut r)
-            .unwrap();
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request.clone(),
+        &mut r,
+    )
+    .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1).unwrap();
     c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
     let round2 = c.start_round2().unwrap();

@@ -1,7 +1,10 @@
 //! The decaf377 ciphersuite: frost-core's generic test battery, and pinned vectors.
 
 use decaf377::Fr;
-use frost_core::tests::{batch, ciphersuite_generic as generic, coefficient_commitment, refresh, repairable, vss_commitment};
+use frost_core::tests::{
+    batch, ciphersuite_generic as generic, coefficient_commitment, refresh, repairable,
+    vss_commitment,
+};
 use hoarfrost::suite::{Decaf377Rdsa, Identifier, KeyPackage, SigningPackage, VerifyingKey};
 use rand_core::OsRng;
 use serde_json::{json, Value};
@@ -118,8 +121,8 @@ fn repair_helpers() -> Value {
 /// Builds 2-of-3 signing vectors in frost's format from fixed inputs: keys from a fixed
 /// polynomial, nonces from fixed randomness, participants 1 and 3 signing "test".
 fn build_vectors() -> Value {
-    use frost_core::round1::{Nonce, NonceCommitment, SigningCommitments, SigningNonces};
     use frost_core::keys::{SigningShare, VerifyingShare};
+    use frost_core::round1::{Nonce, NonceCommitment, SigningCommitments, SigningNonces};
     use std::collections::BTreeMap;
 
     let secret = scalar("group-secret");
@@ -146,28 +149,50 @@ fn build_vectors() -> Value {
             let randomness: [u8; 32] = scalar(&format!("{which}-randomness-{i}")).to_bytes();
             let mut input = randomness.to_vec();
             input.extend(share.serialize());
-            (randomness, Nonce::<C>::from_scalar(<C as frost_core::Ciphersuite>::H3(&input)))
+            (
+                randomness,
+                Nonce::<C>::from_scalar(<C as frost_core::Ciphersuite>::H3(&input)),
+            )
         };
         let (hiding_randomness, hiding) = nonce("hiding");
         let (binding_randomness, binding) = nonce("binding");
         let signing_nonces = SigningNonces::from_nonces(hiding, binding);
-        let c = SigningCommitments::new(NonceCommitment::from(&hiding), NonceCommitment::from(&binding));
+        let c = SigningCommitments::new(
+            NonceCommitment::from(&hiding),
+            NonceCommitment::from(&binding),
+        );
         let id = Identifier::try_from(i).unwrap();
         commitments.insert(id, c);
         nonces.insert(id, signing_nonces);
         round_one.push((i, hiding_randomness, binding_randomness, hiding, binding, c));
     }
     let package = SigningPackage::new(commitments.clone(), message);
-    let preimages: BTreeMap<_, _> = package.binding_factor_preimages(&vk, &[]).unwrap().into_iter().collect();
+    let preimages: BTreeMap<_, _> = package
+        .binding_factor_preimages(&vk, &[])
+        .unwrap()
+        .into_iter()
+        .collect();
     let binding_factors = frost_core::compute_binding_factor_list(&package, &vk, &[]).unwrap();
     let mut shares = BTreeMap::new();
     for (id, n) in &nonces {
-        let i = if *id == Identifier::try_from(1).unwrap() { 1 } else { 3 };
-        shares.insert(*id, frost_core::round2::sign(&package, n, &key_package(i)).unwrap());
+        let i = if *id == Identifier::try_from(1).unwrap() {
+            1
+        } else {
+            3
+        };
+        shares.insert(
+            *id,
+            frost_core::round2::sign(&package, n, &key_package(i)).unwrap(),
+        );
     }
     let public = frost_core::keys::PublicKeyPackage::new(
         (1..=3u16)
-            .map(|i| (Identifier::try_from(i).unwrap(), *key_package(i).verifying_share()))
+            .map(|i| {
+                (
+                    Identifier::try_from(i).unwrap(),
+                    *key_package(i).verifying_share(),
+                )
+            })
             .collect(),
         vk,
         Some(2),
@@ -220,7 +245,11 @@ const VECTORS: &str = "tests/data/decaf377-vectors.json";
 fn pinned_vectors() {
     let built = build_vectors();
     if std::env::var_os("HOARFROST_WRITE_VECTORS").is_some() {
-        std::fs::write(VECTORS, serde_json::to_string_pretty(&built).unwrap() + "\n").unwrap();
+        std::fs::write(
+            VECTORS,
+            serde_json::to_string_pretty(&built).unwrap() + "\n",
+        )
+        .unwrap();
     }
     let pinned: Value = serde_json::from_str(&std::fs::read_to_string(VECTORS).unwrap()).unwrap();
     // Any change to a hash, an encoding or the signing equations changes these bytes.
@@ -235,6 +264,8 @@ fn pinned_vectors() {
         .unwrap()
         .try_into()
         .unwrap();
-    let vk = decaf377_rdsa::VerificationKey::<decaf377_rdsa::SpendAuth>::try_from(vk_bytes).unwrap();
-    vk.verify(b"test", &decaf377_rdsa::Signature::from(sig_bytes)).unwrap();
+    let vk =
+        decaf377_rdsa::VerificationKey::<decaf377_rdsa::SpendAuth>::try_from(vk_bytes).unwrap();
+    vk.verify(b"test", &decaf377_rdsa::Signature::from(sig_bytes))
+        .unwrap();
 }

@@ -54,7 +54,9 @@ impl<R: BufRead> Input<R> {
             match handle(&line) {
                 Ok(Some(value)) => return Ok(value),
                 Ok(None) => {}
-                Err(problem) => say(format!("error: {problem} (the ceremony goes on: paste again)")),
+                Err(problem) => say(format!(
+                    "error: {problem} (the ceremony goes on: paste again)"
+                )),
             }
         }
         anyhow::bail!("input ended while waiting for {waiting_for}")

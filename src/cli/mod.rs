@@ -204,7 +204,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             participants,
             out,
         } => keys::deal(threshold, participants, &out),
-        Command::Follow { key, yes, no_tui: _ } => sign::follow(&key.key, yes),
+        Command::Follow {
+            key,
+            yes,
+            no_tui: _,
+        } => sign::follow(&key.key, yes),
         Command::Coordinate { request } => sign::coordinate(request),
         Command::Template {
             what:

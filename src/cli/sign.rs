@@ -11,7 +11,9 @@ use super::keys::load;
 use super::lines::{emit, say, Input};
 use super::{CoordinateArgs, CoordinateRequest};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
-use crate::messages::{to_json, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use crate::messages::{
+    to_json, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use crate::request::SigningRequest;
 use crate::review::describe;
 use crate::signing::{Coordinator, Follower, SigningResult};
@@ -21,7 +23,12 @@ pub fn follow(key: &Path, yes: bool) -> anyhow::Result<()> {
     let share = stored
         .material
         .share()
-        .ok_or_else(|| anyhow::anyhow!("{} holds no share: a follower signs with its share", key.display()))?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} holds no share: a follower signs with its share",
+                key.display()
+            )
+        })?
         .clone();
     let mut input = Input::stdin();
     say(format!(
@@ -75,9 +82,7 @@ fn build_request(
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let validator = parse_definition_toml(&text)?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
             (common, SigningRequest::ValidatorDefinition(validator), name)
         }
         CoordinateRequest::Vote {
@@ -94,7 +99,13 @@ fn build_request(
                         .map_err(|e| anyhow::anyhow!("--validator: not an identity key: {e}"))
                 })
                 .transpose()?;
-            let body = vote_body(key.material.group(), identity, proposal, parse_vote(&vote)?, &reason)?;
+            let body = vote_body(
+                key.material.group(),
+                identity,
+                proposal,
+                parse_vote(&vote)?,
+                &reason,
+            )?;
             (common, SigningRequest::ValidatorVote(body), None)
         }
         CoordinateRequest::Tx { common, plan } => {
@@ -128,7 +139,10 @@ pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
     );
     let own = stored.material.share().cloned();
     say(match &own {
-        Some(s) => format!("Coordinating as participant {} of a {threshold}-of-{n} key.", s.fingerprint()),
+        Some(s) => format!(
+            "Coordinating as participant {} of a {threshold}-of-{n} key.",
+            s.fingerprint()
+        ),
         None => format!("Coordinating a {threshold}-of-{n} key without a share of its own."),
     });
     say("Requesting signatures on:");
@@ -150,9 +164,13 @@ pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
     ));
     input.until("the signers' round-1 replies", |line| {
         let reply = FollowerRound1::from_json(line).map_err(|e| e.to_string())?;
-        let who = coordinator.accept_round1(reply).map_err(|e| e.to_string())?;
+        let who = coordinator
+            .accept_round1(reply)
+            .map_err(|e| e.to_string())?;
         let (have, _) = coordinator.commitments_progress();
-        say(format!("accepted FollowerRound1 from participant {who} ({have} of {target} signers)"));
+        say(format!(
+            "accepted FollowerRound1 from participant {who} ({have} of {target} signers)"
+        ));
         Ok((have >= target).then_some(()))
     })?;
     let round2 = coordinator.start_round2()?;
@@ -165,9 +183,13 @@ pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
     ));
     input.until("the signers' round-2 replies", |line| {
         let reply = FollowerRound2::from_json(line).map_err(|e| e.to_string())?;
-        let who = coordinator.accept_round2(reply).map_err(|e| e.to_string())?;
+        let who = coordinator
+            .accept_round2(reply)
+            .map_err(|e| e.to_string())?;
         let (have, chosen) = coordinator.shares_progress();
-        say(format!("accepted FollowerRound2 from participant {who} ({have} of {chosen} shares)"));
+        say(format!(
+            "accepted FollowerRound2 from participant {who} ({have} of {chosen} shares)"
+        ));
         Ok(coordinator.ready_to_aggregate().then_some(()))
     })?;
     let result = coordinator.aggregate()?;
@@ -205,9 +227,9 @@ fn finish(
             ));
         }
         (SigningResult::Transaction(auth), _) => {
-            emit(&to_json(&penumbra_sdk_proto::core::transaction::v1::AuthorizationData::from(
-                auth.clone(),
-            )))?;
+            emit(&to_json(
+                &penumbra_sdk_proto::core::transaction::v1::AuthorizationData::from(auth.clone()),
+            ))?;
             say(format!(
                 "Authorized the transaction: {} spend, {} delegator vote and {} liquidity tournament vote signatures.",
                 auth.spend_auths.len(),

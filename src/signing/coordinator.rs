@@ -93,8 +93,13 @@ impl Coordinator {
     }
 
     fn commit_own(&mut self, rng: &mut impl CryptoRngCore) {
-        let (Some(share), CoordinatorPhase::Commitments { received, own_nonces }) =
-            (&self.own, &mut self.phase)
+        let (
+            Some(share),
+            CoordinatorPhase::Commitments {
+                received,
+                own_nonces,
+            },
+        ) = (&self.own, &mut self.phase)
         else {
             return;
         };
@@ -160,9 +165,17 @@ impl Coordinator {
         ids.into_iter().map(|id| name_of(&self.group, id)).collect()
     }
 
-    fn check_sender(&self, kind: MessageKind, pk: &VerificationKey) -> Result<Identifier, SignError> {
+    fn check_sender(
+        &self,
+        kind: MessageKind,
+        pk: &VerificationKey,
+    ) -> Result<Identifier, SignError> {
         let participant = participant_fingerprint(pk);
-        if self.own.as_ref().is_some_and(|s| &s.verification_key() == pk) {
+        if self
+            .own
+            .as_ref()
+            .is_some_and(|s| &s.verification_key() == pk)
+        {
             return Err(SignError::OwnMessage { kind, participant });
         }
         if self.group.participant(pk).is_none() {
@@ -265,12 +278,7 @@ impl Coordinator {
         }
         let round2 = CoordinatorRound2 {
             packages: (0..self.target.randomizers.len())
-                .map(|k| {
-                    signers
-                        .iter()
-                        .map(|id| (*id, received[id].1[k]))
-                        .collect()
-                })
+                .map(|k| signers.iter().map(|id| (*id, received[id].1[k])).collect())
                 .collect(),
         };
         let packages = self.target.signing_packages(&round2.packages);
@@ -376,7 +384,8 @@ impl Coordinator {
         }
         let public = self.group.public_key_package();
         let mut signatures = Vec::with_capacity(packages.len());
-        for (k, (package, randomizer)) in packages.iter().zip(&self.target.randomizers).enumerate() {
+        for (k, (package, randomizer)) in packages.iter().zip(&self.target.randomizers).enumerate()
+        {
             let share_map: BTreeMap<Identifier, SignatureShare> =
                 shares.iter().map(|(id, s)| (*id, s[k])).collect();
             signatures.push(aggregate_one(

@@ -5,7 +5,9 @@ use rand_core::CryptoRngCore;
 
 use super::{name_of, sign_all, SignError, SignTarget};
 use crate::keys::KeyShare;
-use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind};
+use crate::messages::{
+    CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
+};
 use crate::request::SigningRequest;
 use crate::suite::{SigningCommitments, SigningNonces};
 
@@ -159,7 +161,10 @@ impl Follower {
                     package.len()
                 )));
             }
-            if let Some(stranger) = package.keys().find(|id| group.participant_by_id(id).is_none()) {
+            if let Some(stranger) = package
+                .keys()
+                .find(|id| group.participant_by_id(id).is_none())
+            {
                 return Err(bad(format!(
                     "signing package {k} includes participant {}, who is not in this key's group",
                     name_of(group, stranger)

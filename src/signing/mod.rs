@@ -50,12 +50,16 @@ pub enum SignError {
         kind: MessageKind,
         participant: String,
     },
-    #[error("{kind} from participant {participant}: this key is not a participant of the signing key")]
+    #[error(
+        "{kind} from participant {participant}: this key is not a participant of the signing key"
+    )]
     UnknownParticipant {
         kind: MessageKind,
         participant: String,
     },
-    #[error("{kind} from participant {participant}: this participant was not chosen to sign in round 2")]
+    #[error(
+        "{kind} from participant {participant}: this participant was not chosen to sign in round 2"
+    )]
     NotASigner {
         kind: MessageKind,
         participant: String,
@@ -70,10 +74,7 @@ pub enum SignError {
         request: RequestKind,
     },
     #[error("{kind}: {problem}")]
-    BadPackage {
-        kind: MessageKind,
-        problem: String,
-    },
+    BadPackage { kind: MessageKind, problem: String },
     #[error("{kind} from participant {participant}: signature share {index} is invalid")]
     InvalidShare {
         kind: MessageKind,
@@ -83,7 +84,10 @@ pub enum SignError {
     #[error("aggregation failed: invalid signature share from participant(s) {}", participants.join(", "))]
     Cheaters { participants: Vec<String> },
     #[error("{kind} is not expected now: {now}")]
-    OutOfOrder { kind: MessageKind, now: &'static str },
+    OutOfOrder {
+        kind: MessageKind,
+        now: &'static str,
+    },
     #[error("not enough signers yet: {have} of the {need} needed")]
     NotEnoughSigners { have: usize, need: usize },
     #[error("the request does not match this key: {0}")]
@@ -148,12 +152,9 @@ pub(crate) fn sign_all(
             // Penumbra fixes each randomizer in the transaction plan, so the seed-based API
             // of frost-rerandomized 3 cannot be used; the scalar-based one is exactly pcli's.
             #[allow(deprecated)]
-            Some(r) => frost_rerandomized::sign(
-                package,
-                nonces,
-                key_package,
-                Randomizer::from_scalar(*r),
-            ),
+            Some(r) => {
+                frost_rerandomized::sign(package, nonces, key_package, Randomizer::from_scalar(*r))
+            }
             None => frost_core::round2::sign(package, nonces, key_package),
         })
         .collect()

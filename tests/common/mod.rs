@@ -22,7 +22,10 @@ pub fn definition_request(share: &KeyShare, sequence: u32) -> SigningRequest {
     let edited = template
         .replace("name = \"\"", "name = \"Hoarfrost Validator\"")
         .replace("website = \"\"", "website = \"https://example.com\"")
-        .replace("sequence_number = 0", &format!("sequence_number = {sequence}"));
+        .replace(
+            "sequence_number = 0",
+            &format!("sequence_number = {sequence}"),
+        );
     SigningRequest::ValidatorDefinition(parse_definition_toml(&edited).unwrap())
 }
 
