@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod definition;
+pub mod dkg;
 pub mod fsutil;
 pub mod keyfile;
 pub mod keys;

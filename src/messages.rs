@@ -126,7 +126,7 @@ pub enum DecodeError {
     },
 }
 
-fn field_error(
+pub(crate) fn field_error(
     kind: MessageKind,
     field: impl Into<String>,
     problem: impl fmt::Display,

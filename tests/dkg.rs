@@ -1,0 +1,253 @@
+//! Distributed key generation: whole ceremonies in the engine, and mixed ceremonies with
+//! Penumbra's own implementation (penumbra-sdk-custody, what `pcli init threshold dkg` runs).
+
+mod common;
+
+use common::*;
+use hoarfrost::dkg::{Dkg, DkgOutput, DkgRound1, DkgRound2};
+use hoarfrost::keyfile::{import_pcli, PcliSection};
+use hoarfrost::messages::{recognise, MessageKind};
+use hoarfrost::signing::{Coordinator, Follower, SigningResult};
+use penumbra_sdk_custody::threshold::{self, Terminal};
+use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
+use penumbra_sdk_proto::Message;
+use tokio::sync::{mpsc, Mutex};
+
+/// Runs a t-of-n DKG among hoarfrost engines, every message through its JSON encoding.
+fn run_dkg(t: u16, n: u16, seed: u64) -> Vec<DkgOutput> {
+    let mut r = rng(seed);
+    let (mut dkgs, round1): (Vec<Dkg>, Vec<String>) = (0..n)
+        .map(|_| {
+            let (d, m) = Dkg::new(t, n, &mut r).unwrap();
+            (d, m.to_json())
+        })
+        .unzip();
+    for (i, d) in dkgs.iter_mut().enumerate() {
+        for (j, m) in round1.iter().enumerate() {
+            if i != j {
+                d.accept_round1(DkgRound1::from_json(m).unwrap()).unwrap();
+            }
+        }
+    }
+    let fingerprints: Vec<String> = dkgs
+        .iter()
+        .map(|d| d.transcript_fingerprint().unwrap())
+        .collect();
+    assert!(
+        fingerprints.iter().all(|f| f == &fingerprints[0]),
+        "{fingerprints:?}"
+    );
+    let round2: Vec<String> = dkgs
+        .iter_mut()
+        .map(|d| d.start_round2(&mut r).unwrap().to_json())
+        .collect();
+    for (i, d) in dkgs.iter_mut().enumerate() {
+        for (j, m) in round2.iter().enumerate() {
+            if i != j {
+                d.accept_round2(DkgRound2::from_json(m).unwrap(), &mut r)
+                    .unwrap();
+            }
+        }
+    }
+    dkgs.iter_mut().map(|d| d.finish().unwrap()).collect()
+}
+
+fn assert_same_key(outputs: &[DkgOutput]) {
+    let first = &outputs[0];
+    for o in outputs {
+        assert_eq!(o.share.group(), first.share.group());
+        assert_eq!(o.transcript_fingerprint, first.transcript_fingerprint);
+    }
+}
+
+/// Proves a DKG'd key signs: t participants sign a definition, verified under decaf377-rdsa.
+fn sign_definition(outputs: &[DkgOutput], t: usize) {
+    let shares: Vec<_> = outputs.iter().map(|o| o.share.clone()).collect();
+    let request = definition_request(&shares[0], 1);
+    let mut r = rng(77);
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request.clone(),
+        &mut r,
+    )
+    .unwrap();
+    let mut followers: Vec<Follower> = shares[1..t]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    for f in &mut followers {
+        c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+    }
+    let round2 = c.start_round2().unwrap();
+    for f in &mut followers {
+        c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+    }
+    let SigningResult::ValidatorDefinition(sig) = c.aggregate().unwrap() else {
+        panic!()
+    };
+    let hoarfrost::request::SigningRequest::ValidatorDefinition(v) = request else {
+        panic!()
+    };
+    shares[0]
+        .group()
+        .fvk()
+        .spend_verification_key()
+        .verify(&stake_pb::Validator::from(v).encode_to_vec(), &sig)
+        .unwrap();
+}
+
+#[test]
+fn dkg_2_of_3_3_of_5_5_of_7() {
+    for (t, n, seed) in [(2u16, 3u16, 1u64), (3, 5, 2), (5, 7, 3)] {
+        let outputs = run_dkg(t, n, seed);
+        assert_eq!(outputs.len(), usize::from(n));
+        assert_same_key(&outputs);
+        assert!(outputs[0]
+            .share
+            .group()
+            .identity_key()
+            .to_string()
+            .starts_with("penumbravalid1"));
+        sign_definition(&outputs, usize::from(t));
+    }
+}
+
+/// A pcli terminal whose broadcasts go to a router and whose reads come from an inbox.
+struct Peer {
+    inbox: Mutex<mpsc::UnboundedReceiver<String>>,
+    outbox: mpsc::UnboundedSender<(usize, String)>,
+    me: usize,
+}
+
+#[tonic::async_trait]
+impl Terminal for Peer {
+    async fn confirm_request(&self, _: &threshold::SigningRequest) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+    fn explain(&self, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+    async fn broadcast(&self, data: &str) -> anyhow::Result<()> {
+        self.outbox.send((self.me, data.to_owned()))?;
+        Ok(())
+    }
+    async fn read_line_raw(&self) -> anyhow::Result<String> {
+        self.inbox
+            .lock()
+            .await
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("closed"))
+    }
+    async fn get_password(&self) -> anyhow::Result<String> {
+        Ok(String::new())
+    }
+}
+
+/// A hoarfrost participant driven by its inbox; messages may arrive out of round order.
+async fn hoarfrost_peer(
+    t: u16,
+    n: u16,
+    me: usize,
+    mut inbox: mpsc::UnboundedReceiver<String>,
+    outbox: mpsc::UnboundedSender<(usize, String)>,
+) -> DkgOutput {
+    let mut r = rng(1000 + me as u64);
+    let (mut dkg, round1) = Dkg::new(t, n, &mut r).unwrap();
+    outbox.send((me, round1.to_json())).unwrap();
+    let mut early_round2 = Vec::new();
+    while dkg.progress().0 < usize::from(n) - 1 {
+        let line = inbox.recv().await.unwrap();
+        match recognise(&line).unwrap().0 {
+            MessageKind::DkgRound1 => {
+                dkg.accept_round1(DkgRound1::from_json(&line).unwrap())
+                    .unwrap();
+            }
+            _ => early_round2.push(line),
+        }
+    }
+    outbox
+        .send((me, dkg.start_round2(&mut r).unwrap().to_json()))
+        .unwrap();
+    for line in early_round2 {
+        dkg.accept_round2(DkgRound2::from_json(&line).unwrap(), &mut r)
+            .unwrap();
+    }
+    while dkg.progress().0 < usize::from(n) - 1 {
+        let line = inbox.recv().await.unwrap();
+        dkg.accept_round2(DkgRound2::from_json(&line).unwrap(), &mut r)
+            .unwrap();
+    }
+    dkg.finish().unwrap()
+}
+
+#[tokio::test]
+async fn mixed_dkg_with_penumbra_gives_everyone_the_same_fvk() {
+    for (t, n, pcli_peers) in [(2u16, 3u16, 1usize), (3, 5, 2)] {
+        let (outbox, mut router) = mpsc::unbounded_channel::<(usize, String)>();
+        let mut inboxes = Vec::new();
+        let mut receivers = Vec::new();
+        for _ in 0..n {
+            let (tx, rx) = mpsc::unbounded_channel();
+            inboxes.push(tx);
+            receivers.push(Some(rx));
+        }
+        tokio::spawn(async move {
+            while let Some((from, line)) = router.recv().await {
+                for (to, inbox) in inboxes.iter().enumerate() {
+                    if to != from {
+                        let _ = inbox.send(line.clone());
+                    }
+                }
+            }
+        });
+        let mut pcli = Vec::new();
+        for me in 0..pcli_peers {
+            let peer = Peer {
+                inbox: Mutex::new(receivers[me].take().unwrap()),
+                outbox: outbox.clone(),
+                me,
+            };
+            pcli.push(tokio::spawn(async move {
+                threshold::dkg(t, n, &peer).await.unwrap()
+            }));
+        }
+        let mut ours = Vec::new();
+        for me in pcli_peers..usize::from(n) {
+            let inbox = receivers[me].take().unwrap();
+            ours.push(tokio::spawn(hoarfrost_peer(
+                t,
+                n,
+                me,
+                inbox,
+                outbox.clone(),
+            )));
+        }
+        let mut outputs = Vec::new();
+        for h in ours {
+            outputs.push(h.await.unwrap());
+        }
+        assert_same_key(&outputs);
+        let fvk = outputs[0].share.group().fvk().clone();
+        for h in pcli {
+            let config = h.await.unwrap();
+            assert_eq!(
+                config.fvk(),
+                &fvk,
+                "pcli and hoarfrost derived different keys"
+            );
+            // pcli's share works in hoarfrost ceremonies too.
+            let share =
+                import_pcli(&toml::to_string(&config).unwrap(), PcliSection::Custody).unwrap();
+            outputs.push(DkgOutput {
+                share,
+                transcript_fingerprint: String::new(),
+            });
+        }
+        // Sign with a mix of pcli-generated and hoarfrost-generated shares.
+        let mut mixed: Vec<DkgOutput> = outputs.into_iter().rev().collect();
+        mixed.truncate(usize::from(t));
+        sign_definition(&mixed, usize::from(t));
+    }
+}
