@@ -497,3 +497,6 @@ fn short_code(digest: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("-")
 }
+
+#[cfg(test)]
+mod tests;
