@@ -2,6 +2,7 @@
 //!
 //! The library holds all logic; the `hoarfrost` binary is a thin front end over it.
 
+pub mod check;
 pub mod cli;
 pub mod definition;
 pub mod dkg;
@@ -12,4 +13,5 @@ pub mod messages;
 pub mod request;
 pub mod review;
 pub mod signing;
+pub mod store;
 pub mod suite;

@@ -103,7 +103,15 @@ fn address(addr: &Address, fvk: &FullViewingKey) -> String {
 pub fn describe_plan(plan: &TransactionPlan, fvk: &FullViewingKey) -> Vec<String> {
     let cache = Cache::with_known_assets();
     let params = &plan.transaction_parameters;
-    let mut lines = vec![
+    let mut lines = vec![];
+    if params.chain_id == crate::check::CHECK_CHAIN_ID {
+        lines.push(
+            "KEY CHECK: a test signature that proves the key works. It is for a chain that does \
+             not exist, so no chain accepts it, and it moves no funds."
+                .to_string(),
+        );
+    }
+    lines.extend([
         format!("Transaction with {} actions", plan.actions.len()),
         format!("  Chain:          {}", params.chain_id),
         format!("  Fee:            {}", params.fee.0.format(&cache)),
@@ -114,7 +122,7 @@ pub fn describe_plan(plan: &TransactionPlan, fvk: &FullViewingKey) -> Vec<String
                 h => h.to_string(),
             }
         ),
-    ];
+    ]);
     if let Some(memo) = &plan.memo {
         lines.push(format!("  Memo:           {:?}", memo.plaintext.text()));
         lines.push(format!(

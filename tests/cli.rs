@@ -124,16 +124,31 @@ fn group_vk(dir: &Path) -> decaf377_rdsa::VerificationKey<decaf377_rdsa::SpendAu
         .spend_verification_key()
 }
 
-/// Runs a ceremony: `coordinator_args` start the coordinator; followers 2..=t follow with --yes.
-/// Garbage and a wrong-round message are pasted along the way; the ceremony must go on.
+/// Runs a ceremony: `coordinator_args` start the coordinator; followers 2..=t follow their key
+/// files with --yes.
 fn ceremony(dir: &Path, t: usize, coordinator_args: &[&str]) -> String {
+    let followers: Vec<Vec<String>> = (2..=t)
+        .map(|i| {
+            vec![
+                "follow".into(),
+                "--key".into(),
+                key(dir, i),
+                "--no-tui".into(),
+                "--yes".into(),
+            ]
+        })
+        .collect();
+    ceremony_with(coordinator_args, &followers)
+}
+
+/// Runs a signing ceremony between one coordinator and the given followers. Garbage and a
+/// wrong-round message are pasted along the way; the ceremony must go on.
+fn ceremony_with(coordinator_args: &[&str], follower_args: &[Vec<String>]) -> String {
     let mut coordinator = Process::start(coordinator_args);
     let round1 = coordinator.recv();
-    let mut followers: Vec<Process> = (2..=t)
-        .map(|i| {
-            let k = key(dir, i);
-            Process::start(&["follow", "--key", &k, "--no-tui", "--yes"])
-        })
+    let mut followers: Vec<Process> = follower_args
+        .iter()
+        .map(|args| Process::start(&args.iter().map(String::as_str).collect::<Vec<_>>()))
         .collect();
     coordinator.send("this is not a message");
     for f in &mut followers {
@@ -420,4 +435,236 @@ fn deal_refuses_to_overwrite_and_keys_round_trip_through_pcli() {
         String::from_utf8_lossy(&show.stderr)
     );
     assert!(String::from_utf8_lossy(&show.stdout).contains("2-of-3"));
+}
+
+/// A DKG among processes, one per home, wired by pipes. Returns the identity key every
+/// participant printed and checks they all saw the same fingerprint.
+fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
+    let n = homes.len().to_string();
+    let t = t.to_string();
+    let mut procs: Vec<Process> = homes
+        .iter()
+        .map(|h| {
+            Process::start(&[
+                "--home",
+                h.to_str().unwrap(),
+                "dkg",
+                "-t",
+                &t,
+                "-n",
+                &n,
+                "--name",
+                name,
+                "--no-tui",
+            ])
+        })
+        .collect();
+    for round in 0..2 {
+        let msgs: Vec<String> = procs.iter().map(|p| p.recv()).collect();
+        if round == 0 {
+            // A wrong-round paste and a participant's own message are refused; it goes on.
+            procs[0].send(&msgs[0]);
+        }
+        for (i, p) in procs.iter_mut().enumerate() {
+            for (j, m) in msgs.iter().enumerate() {
+                if i != j {
+                    p.send(m);
+                }
+            }
+        }
+    }
+    let identity: Vec<String> = procs.iter().map(|p| p.recv()).collect();
+    assert!(identity
+        .iter()
+        .all(|k| k == &identity[0] && k.starts_with("penumbravalid1")));
+    let mut fingerprints = Vec::new();
+    for (i, p) in procs.into_iter().enumerate() {
+        let stderr = p.finish();
+        if i == 0 {
+            assert!(
+                stderr.contains("that is this participant's own message"),
+                "{stderr}"
+            );
+        }
+        let fp = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("Round 1 fingerprint: "))
+            .unwrap()
+            .to_string();
+        fingerprints.push(fp);
+    }
+    assert!(
+        fingerprints.iter().all(|f| f == &fingerprints[0]),
+        "{fingerprints:?}"
+    );
+    identity[0].clone()
+}
+
+fn stored_group(home: &Path, name: &str) -> hoarfrost::keys::GroupKey {
+    let text = std::fs::read_to_string(home.join("keys").join(format!("{name}.toml"))).unwrap();
+    keyfile::decode(&text).unwrap().material.group().clone()
+}
+
+fn follower_in(home: &Path) -> Vec<String> {
+    [
+        "--home",
+        home.to_str().unwrap(),
+        "follow",
+        "--no-tui",
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| temp()).collect();
+    let homes: Vec<&Path> = dirs.iter().map(|d| d.path()).collect();
+    let identity = dkg_via_pipes(&homes, 2, "identity");
+    let governance_identity = dkg_via_pipes(&homes, 2, "governance");
+    assert_ne!(identity, governance_identity);
+    let home_a = homes[0].to_str().unwrap();
+
+    // The store lists both keys.
+    let list = run(&["--home", home_a, "keys", "list"]);
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listing.contains("identity") && listing.contains("governance"),
+        "{listing}"
+    );
+
+    // A definition with the identity key, naming the separate governance key.
+    let file = homes[0].join("validator.toml");
+    let out = run(&[
+        "--home",
+        home_a,
+        "template",
+        "definition",
+        "--name",
+        "identity",
+        "--governance-name",
+        "governance",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The coordinator and the follower each pick the identity key from the request.
+    let sig = ceremony_with(
+        &[
+            "--home",
+            home_a,
+            "coordinate",
+            "definition",
+            "--file",
+            file.to_str().unwrap(),
+            "--no-tui",
+        ],
+        &[follower_in(homes[1])],
+    );
+    let validator = parse_definition_toml(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let identity_group = stored_group(homes[0], "identity");
+    let governance_group = stored_group(homes[0], "governance");
+    assert_eq!(validator.identity_key.to_string(), identity);
+    assert_eq!(validator.governance_key, governance_group.governance_key());
+    identity_group
+        .fvk()
+        .spend_verification_key()
+        .verify(
+            &stake_pb::Validator::from(validator).encode_to_vec(),
+            &decode_signature(&sig),
+        )
+        .unwrap();
+
+    // A vote with the governance key, for the validator whose identity key is the other one.
+    let sig = ceremony_with(
+        &[
+            "--home",
+            home_a,
+            "coordinate",
+            "vote",
+            "--name",
+            "governance",
+            "--proposal",
+            "3",
+            "--vote",
+            "yes",
+            "--validator",
+            &identity,
+            "--no-tui",
+        ],
+        &[follower_in(homes[2])],
+    );
+    let body = vote_body(
+        &governance_group,
+        Some(identity.parse().unwrap()),
+        3,
+        "yes".parse().unwrap(),
+        "",
+    )
+    .unwrap();
+    governance_group
+        .fvk()
+        .spend_verification_key()
+        .verify(
+            &governance_pb::ValidatorVoteBody::from(body).encode_to_vec(),
+            &decode_signature(&sig),
+        )
+        .unwrap();
+
+    // A key check: all three sign; followers pick the key by the check's FVK.
+    let mut coordinator =
+        Process::start(&["--home", home_a, "check", "--name", "identity", "--no-tui"]);
+    let round1 = coordinator.recv();
+    let mut followers: Vec<Process> = homes[1..]
+        .iter()
+        .map(|h| {
+            Process::start(
+                &follower_in(h)
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    for f in &mut followers {
+        f.send(&round1);
+        coordinator.send(&f.recv());
+    }
+    let round2 = coordinator.recv();
+    for f in &mut followers {
+        f.send(&round2);
+        coordinator.send(&f.recv());
+    }
+    let stderr = coordinator.finish();
+    assert!(
+        stderr.contains("Key check passed: 3 participants signed"),
+        "{stderr}"
+    );
+    for f in followers {
+        let stderr = f.finish();
+        assert!(stderr.contains("KEY CHECK"), "{stderr}");
+    }
+
+    // A follower with no matching key says so and signs nothing.
+    let stranger = temp();
+    let mut lost = Process::start(
+        &follower_in(stranger.path())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    lost.send(&round1);
+    drop(lost.stdin.take());
+    assert!(!lost.child.wait().unwrap().success());
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        lost.stderr().contains("can sign this transaction"),
+        "{}",
+        lost.stderr()
+    );
 }

@@ -1,104 +1,213 @@
-//! Key commands: deal, show, definition template, pcli import and export.
+//! Key commands: deal, list, show, definition template, pcli import and export; and how a
+//! command finds its key.
 
 use std::path::Path;
 
 use anyhow::Context;
 use rand_core::OsRng;
 
+use super::KeyArgs;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
 use crate::keys::GroupKey;
+use crate::store::{check_name, write_key_file, Store};
 
 /// Loads a key file: hoarfrost's own format, or a pcli config holding a threshold backend.
-pub fn load(path: &Path) -> anyhow::Result<StoredKey> {
+pub fn load_file(path: &Path) -> anyhow::Result<StoredKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     keyfile::decode_any(&text).with_context(|| format!("{}", path.display()))
 }
 
-fn write_key(path: &Path, stored: &StoredKey) -> anyhow::Result<()> {
-    let text = keyfile::encode(stored);
-    write_atomic(path, text.as_bytes(), Overwrite::Never)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    // Read the file back and check it before reporting success.
-    let back = load(path)?;
-    anyhow::ensure!(
-        back.material.group() == stored.material.group(),
-        "{} did not read back as written",
-        path.display()
-    );
-    Ok(())
+/// The key a command names with `--key FILE` or `--name NAME`; with neither, the store's only
+/// key. Returns a label for messages and the key.
+pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredKey)> {
+    match (&args.key, &args.name) {
+        (Some(path), _) => Ok((path.display().to_string(), load_file(path)?)),
+        (None, Some(name)) => Ok((name.clone(), store.load(name)?)),
+        (None, None) => {
+            let names = store.names()?;
+            match names.as_slice() {
+                [only] => Ok((only.clone(), store.load(only)?)),
+                [] => anyhow::bail!(
+                    "no keys in {}: pass --key FILE, or create one with `hoarfrost dkg` or `hoarfrost deal`",
+                    store.home().display()
+                ),
+                _ => anyhow::bail!(
+                    "several keys in {} ({}): pass --name",
+                    store.home().display(),
+                    names.join(", ")
+                ),
+            }
+        }
+    }
 }
 
-pub fn deal(threshold: u16, participants: u16, out: &Path) -> anyhow::Result<()> {
-    let shares = crate::keys::deal(&mut OsRng, threshold, participants)?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let paths: Vec<_> = (1..=shares.len())
-        .map(|i| out.join(format!("participant-{i}.toml")))
-        .chain(std::iter::once(out.join("group.toml")))
-        .collect();
-    if let Some(existing) = paths.iter().find(|p| p.exists()) {
-        anyhow::bail!(
-            "{} already exists: refusing to overwrite a key",
-            existing.display()
+pub fn deal(
+    store: &Store,
+    threshold: u16,
+    participants: u16,
+    out: Option<&Path>,
+    name: Option<&str>,
+    homes: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        out.is_some() || !homes.is_empty() || name.is_some(),
+        "say where the shares go: --out DIR, and/or --name NAME (with --homes, one per participant)"
+    );
+    if !homes.is_empty() {
+        anyhow::ensure!(
+            homes.len() == usize::from(participants),
+            "--homes names {} folders for {participants} participants",
+            homes.len()
+        );
+        anyhow::ensure!(
+            name.is_some(),
+            "--homes needs --name: the name to store the shares under"
         );
     }
+    if name.is_some() && homes.is_empty() {
+        anyhow::ensure!(
+            out.is_some(),
+            "without --homes only share 1 goes into this store: pass --out DIR for the others"
+        );
+    }
+    if let Some(name) = name {
+        check_name(name)?;
+    }
+    let shares = crate::keys::deal(&mut OsRng, threshold, participants)?;
     let group = shares[0].group().clone();
+    let stored = |material: KeyMaterial| StoredKey {
+        name: name.map(str::to_string),
+        material,
+        transcript_fingerprint: None,
+    };
+    // Check every destination before writing anything.
+    let mut files = Vec::new();
+    if let Some(out) = out {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        files = (1..=shares.len())
+            .map(|i| out.join(format!("participant-{i}.toml")))
+            .chain(std::iter::once(out.join("group.toml")))
+            .collect();
+    }
+    let store_targets: Vec<Store> = match (name, homes.is_empty()) {
+        (Some(_), false) => homes
+            .iter()
+            .map(|h| Store::open(Some(h)))
+            .collect::<anyhow::Result<_>>()?,
+        (Some(_), true) => vec![Store::open(Some(store.home()))?],
+        (None, _) => vec![],
+    };
+    for path in &files {
+        anyhow::ensure!(
+            !path.exists(),
+            "{} already exists: refusing to overwrite a key",
+            path.display()
+        );
+    }
+    if let Some(name) = name {
+        for s in &store_targets {
+            let path = s.path_of(name)?;
+            anyhow::ensure!(
+                !path.exists(),
+                "{} already exists: refusing to overwrite a key",
+                path.display()
+            );
+        }
+    }
     eprintln!(
         "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \
-         give each participant only its own file, then delete the others here."
+         give each participant only its own share, then delete the others here."
     );
-    for (share, path) in shares.into_iter().zip(&paths) {
-        let fingerprint = share.fingerprint();
-        write_key(
-            path,
-            &StoredKey {
-                name: None,
-                material: KeyMaterial::Share(share),
-                transcript_fingerprint: None,
-            },
-        )?;
-        eprintln!("  wrote {} (participant {fingerprint})", path.display());
+    for (i, share) in shares.iter().enumerate() {
+        if let Some(path) = files.get(i) {
+            write_key_file(path, &stored(KeyMaterial::Share(share.clone())))?;
+            eprintln!(
+                "  wrote {} (participant {})",
+                path.display(),
+                share.fingerprint()
+            );
+        }
+        if let (Some(name), Some(target)) = (name, store_targets.get(i)) {
+            let path = target.save(name, &stored(KeyMaterial::Share(share.clone())))?;
+            eprintln!(
+                "  stored {} (participant {})",
+                path.display(),
+                share.fingerprint()
+            );
+        }
     }
-    let group_path = paths.last().expect("group.toml is always in the list");
-    write_key(
-        group_path,
-        &StoredKey {
-            name: None,
-            material: KeyMaterial::Public(group.clone()),
-            transcript_fingerprint: None,
-        },
-    )?;
-    eprintln!(
-        "  wrote {} (public: lets a coordinator without a share run a ceremony)",
-        group_path.display()
-    );
-    print_group(&group);
+    if let Some(group_path) = files.last() {
+        write_key_file(group_path, &stored(KeyMaterial::Public(group.clone())))?;
+        eprintln!(
+            "  wrote {} (public: lets a coordinator without a share run a ceremony)",
+            group_path.display()
+        );
+    }
+    print_group(&group, None);
     Ok(())
 }
 
-fn print_group(group: &GroupKey) {
+pub fn print_group(group: &GroupKey, transcript: Option<&str>) {
     eprintln!(
         "{}-of-{} threshold key",
         group.threshold(),
         group.participant_count()
     );
-    eprintln!("  identity key:   {}", group.identity_key());
-    eprintln!("  governance key: {}", group.governance_key());
+    eprintln!("  identity key:     {}", group.identity_key());
+    eprintln!("  governance key:   {}", group.governance_key());
     eprintln!("  full viewing key: {}", group.fvk());
-    eprintln!("  participants:");
-    for p in group.participants() {
-        eprintln!("    {}", p.fingerprint());
+    if let Some(fp) = transcript {
+        eprintln!("  fingerprint:      {fp}");
+    }
+    let participants: Vec<String> = group.participants().map(|p| p.fingerprint()).collect();
+    eprintln!("  participants:     {}", participants.join(" "));
+    if usize::from(group.threshold()) * 2 <= group.participant_count() {
+        eprintln!(
+            "  warning: t = {} is at most half of n = {}: two disjoint groups could sign conflicting things",
+            group.threshold(),
+            group.participant_count()
+        );
     }
 }
 
-pub fn show(path: &Path) -> anyhow::Result<()> {
-    let stored = load(path)?;
-    let group = stored.material.group();
-    println!("file:             {}", path.display());
-    if let Some(name) = &stored.name {
-        println!("name:             {name}");
+pub fn list(store: &Store) -> anyhow::Result<()> {
+    let keys = store.all()?;
+    if keys.is_empty() {
+        eprintln!("no keys in {}", store.home().display());
+        return Ok(());
     }
+    println!(
+        "{:<16} {:<7} {:<10} {:<26} identity key",
+        "name", "t-of-n", "share", "fingerprint"
+    );
+    for (name, key) in keys {
+        match key {
+            Ok(key) => {
+                let group = key.material.group();
+                println!(
+                    "{:<16} {:<7} {:<10} {:<26} {}",
+                    name,
+                    format!("{}-of-{}", group.threshold(), group.participant_count()),
+                    key.material
+                        .share()
+                        .map(|s| s.fingerprint())
+                        .unwrap_or_else(|| "public".into()),
+                    key.transcript_fingerprint.as_deref().unwrap_or("(dealt)"),
+                    group.identity_key()
+                );
+            }
+            Err(e) => println!("{name:<16} unreadable: {e:#}"),
+        }
+    }
+    Ok(())
+}
+
+pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
+    let (label, stored) = resolve(store, args)?;
+    let group = stored.material.group();
+    println!("key:              {label}");
     println!(
         "threshold:        {}-of-{}",
         group.threshold(),
@@ -111,9 +220,13 @@ pub fn show(path: &Path) -> anyhow::Result<()> {
     println!("identity key:     {}", group.identity_key());
     println!("governance key:   {}", group.governance_key());
     println!("full viewing key: {}", group.fvk());
-    if let Some(fp) = &stored.transcript_fingerprint {
-        println!("transcript:       {fp}");
-    }
+    println!(
+        "fingerprint:      {}",
+        stored
+            .transcript_fingerprint
+            .as_deref()
+            .unwrap_or("none (dealt or imported key)")
+    );
     println!("participants:");
     for p in group.participants() {
         println!("  {}  {}", p.fingerprint(), hex::encode(p.vk.as_bytes()));
@@ -121,10 +234,15 @@ pub fn show(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn template(key: &Path, governance: Option<&Path>, file: Option<&Path>) -> anyhow::Result<()> {
-    let identity = load(key)?;
+pub fn template(
+    store: &Store,
+    key: &KeyArgs,
+    governance: Option<&KeyArgs>,
+    file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let (_, identity) = resolve(store, key)?;
     let governance_key = governance
-        .map(|g| load(g).map(|k| k.material.group().governance_key()))
+        .map(|g| resolve(store, g).map(|(_, k)| k.material.group().governance_key()))
         .transpose()?;
     let text = crate::definition::definition_template(
         &mut OsRng,
@@ -142,36 +260,53 @@ pub fn template(key: &Path, governance: Option<&Path>, file: Option<&Path>) -> a
     Ok(())
 }
 
-pub fn import_pcli(config: &Path, section: PcliSection, out: &Path) -> anyhow::Result<()> {
+pub fn import_pcli(
+    store: &Store,
+    config: &Path,
+    section: PcliSection,
+    name: Option<&str>,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("cannot read {}", config.display()))?;
     let share = keyfile::import_pcli(&text, section)?;
-    let fingerprint = share.fingerprint();
-    let group = share.group().clone();
-    write_key(
-        out,
-        &StoredKey {
-            name: None,
-            material: KeyMaterial::Share(share),
-            transcript_fingerprint: None,
-        },
-    )?;
-    eprintln!("wrote {} (participant {fingerprint})", out.display());
-    print_group(&group);
+    let stored = StoredKey {
+        name: name.map(str::to_string),
+        material: KeyMaterial::Share(share.clone()),
+        transcript_fingerprint: None,
+    };
+    if let Some(name) = name {
+        let path = store.save(name, &stored)?;
+        eprintln!(
+            "stored {} (participant {})",
+            path.display(),
+            share.fingerprint()
+        );
+    }
+    if let Some(out) = out {
+        write_key_file(out, &stored)?;
+        eprintln!(
+            "wrote {} (participant {})",
+            out.display(),
+            share.fingerprint()
+        );
+    }
+    print_group(share.group(), None);
     Ok(())
 }
 
 pub fn export_pcli(
-    key: &Path,
+    store: &Store,
+    key: &KeyArgs,
     section: PcliSection,
     grpc_url: &str,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let stored = load(key)?;
+    let (label, stored) = resolve(store, key)?;
     let share = stored
         .material
         .share()
-        .ok_or_else(|| anyhow::anyhow!("{} holds no share to export", key.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("{label} holds no share to export"))?;
     let text = keyfile::export_pcli(share, grpc_url, section)?;
     write_atomic(out, text.as_bytes(), Overwrite::Never)
         .with_context(|| format!("cannot write {}", out.display()))?;

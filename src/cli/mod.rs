@@ -3,6 +3,7 @@
 //! In line mode stdout carries only protocol messages (one per line) and finally the result;
 //! everything meant for a person goes to stderr; incoming messages are read from stdin.
 
+mod dkg;
 mod keys;
 mod lines;
 mod sign;
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::keyfile::PcliSection;
+use crate::store::Store;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -20,18 +22,39 @@ use crate::keyfile::PcliSection;
     version,
     about = "FROST threshold ceremonies for Penumbra: keys that never sit on one machine",
     long_about = "Hoarfrost steps a group through FROST threshold ceremonies over decaf377: \
-                  dealing keys and signing Penumbra transactions, validator definitions and \
-                  validator votes. Messages are pcli's own, carried by copy-paste, so \
-                  hoarfrost and pcli participants can sign together."
+                  distributed key generation and signing of Penumbra transactions, validator \
+                  definitions and validator votes. Messages are pcli's own, carried by \
+                  copy-paste, so hoarfrost and pcli participants can work together."
 )]
 pub struct Cli {
+    /// The key store folder (default: $HOARFROST_HOME, else the user's data directory).
+    #[arg(long, global = true)]
+    home: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Split a fresh key among N participants with a trusted dealer (one key file each).
+    /// Generate a t-of-n key with the other participants; nobody ever holds the whole key.
+    Dkg {
+        /// How many participants must sign (t).
+        #[arg(long, short = 't')]
+        threshold: u16,
+        /// How many participants take part (n).
+        #[arg(long, short = 'n')]
+        participants: u16,
+        /// The name to store this participant's share under (for example identity or governance).
+        #[arg(long)]
+        name: String,
+        /// Also write the share to this key file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Line mode: messages on stdin/stdout, everything else on stderr.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Split a fresh key among N participants with a trusted dealer.
     Deal {
         /// How many participants must sign (t).
         #[arg(long, short = 't')]
@@ -41,7 +64,14 @@ enum Command {
         participants: u16,
         /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// Store the shares under this name: share i in the i-th --homes folder, or, without
+        /// --homes, share 1 in this machine's store.
+        #[arg(long)]
+        name: Option<String>,
+        /// One key store folder per participant (as pcli's `deal --home A --home B ...`).
+        #[arg(long, num_args = 1..)]
+        homes: Vec<PathBuf>,
     },
     /// Take part in a signing ceremony as a follower.
     Follow {
@@ -59,23 +89,32 @@ enum Command {
         #[command(subcommand)]
         request: CoordinateRequest,
     },
+    /// Coordinate a key check: all participants sign a harmless test request.
+    Check {
+        #[command(flatten)]
+        common: CoordinateArgs,
+    },
     /// Write a validator definition template for a threshold key, as pcli's template command does.
     Template {
         #[command(subcommand)]
         what: TemplateKind,
     },
-    /// Move keys between hoarfrost and pcli.
+    /// List, show, import and export keys.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
     },
 }
 
-#[derive(clap::Args, Debug, Clone)]
+/// Which key to use: a key file, a stored key by name, or (neither) the store picks.
+#[derive(clap::Args, Debug, Clone, Default)]
 struct KeyArgs {
-    /// The key file (a hoarfrost key file, or a pcli config with a threshold custody backend).
+    /// A key file (a hoarfrost key file, or a pcli config with a threshold custody backend).
+    #[arg(long, conflicts_with = "name")]
+    key: Option<PathBuf>,
+    /// A key in the store, by name.
     #[arg(long)]
-    key: PathBuf,
+    name: Option<String>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -86,7 +125,7 @@ struct CoordinateArgs {
     #[arg(long)]
     no_tui: bool,
     /// How many signers to wait for in round 1, the coordinator included when it holds a share
-    /// (default: the threshold). More than t lets the ceremony survive a slow signer.
+    /// (default: the threshold; all participants for a key check).
     #[arg(long)]
     signers: Option<u16>,
 }
@@ -101,7 +140,7 @@ enum CoordinateRequest {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Sign a validator vote.
+    /// Sign a validator vote with the governance key.
     Vote {
         #[command(flatten)]
         common: CoordinateArgs,
@@ -114,11 +153,12 @@ enum CoordinateRequest {
         /// Why (at most 1024 bytes).
         #[arg(long, default_value = "")]
         reason: String,
-        /// The voting validator's identity key (penumbravalid1...), if it is not this key's own.
+        /// The voting validator's identity key (penumbravalid1...), when the governance key is
+        /// held apart from the identity key.
         #[arg(long)]
         validator: Option<String>,
     },
-    /// Sign a transaction plan (proto JSON, as pcli writes with --plan-file or a view service returns).
+    /// Sign a transaction plan (proto JSON).
     Tx {
         #[command(flatten)]
         common: CoordinateArgs,
@@ -134,9 +174,12 @@ enum TemplateKind {
     Definition {
         #[command(flatten)]
         key: KeyArgs,
-        /// A separate governance key file, when the governance key is held apart.
-        #[arg(long)]
+        /// A separate governance key, from a file...
+        #[arg(long, conflicts_with = "governance_name")]
         governance: Option<PathBuf>,
+        /// ...or from the store, by name.
+        #[arg(long)]
+        governance_name: Option<String>,
         /// Write here instead of stdout.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -145,21 +188,37 @@ enum TemplateKind {
 
 #[derive(Subcommand, Debug)]
 enum KeysCommand {
-    /// Read a share from a pcli config and write it as a hoarfrost key file.
+    /// List the keys in the store.
+    List,
+    /// Show a key: threshold, participants, identity and governance keys, FVK, fingerprint.
+    Show {
+        /// The stored key's name.
+        name: Option<String>,
+        /// Or a key file.
+        #[arg(long, conflicts_with = "name")]
+        key: Option<PathBuf>,
+    },
+    /// Read a share from a pcli config into the store (or a key file).
     ImportPcli {
         /// The pcli config (pcli-config.toml) or a bare threshold config.
         config: PathBuf,
         /// Which section holds the share.
         #[arg(long, value_enum, default_value = "custody")]
         section: PcliSection,
-        /// The hoarfrost key file to write.
+        /// Store it under this name...
+        #[arg(long, required_unless_present = "out")]
+        name: Option<String>,
+        /// ...and/or write it to this key file.
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
     },
-    /// Write a hoarfrost share as a pcli config with a threshold custody backend.
+    /// Write a share as a pcli config with a threshold custody backend.
     ExportPcli {
-        #[command(flatten)]
-        key: KeyArgs,
+        /// The stored key's name.
+        name: Option<String>,
+        /// Or a key file.
+        #[arg(long, conflicts_with = "name")]
+        key: Option<PathBuf>,
         /// Which section to put the share in.
         #[arg(long, value_enum, default_value = "custody")]
         section: PcliSection,
@@ -170,24 +229,17 @@ enum KeysCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Show a key: threshold, participants, identity and governance keys, FVK.
-    Show {
-        #[command(flatten)]
-        key: KeyArgs,
-    },
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            return ExitCode::SUCCESS;
-        }
-        Some(command) => run(command),
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
     };
+    let result = Store::open(cli.home.as_deref()).and_then(|store| run(&store, command));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -197,40 +249,74 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<()> {
+fn run(store: &Store, command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Dkg {
+            threshold,
+            participants,
+            name,
+            out,
+            no_tui: _,
+        } => dkg::run(store, threshold, participants, &name, out.as_deref()),
         Command::Deal {
             threshold,
             participants,
             out,
-        } => keys::deal(threshold, participants, &out),
+            name,
+            homes,
+        } => keys::deal(
+            store,
+            threshold,
+            participants,
+            out.as_deref(),
+            name.as_deref(),
+            &homes,
+        ),
         Command::Follow {
             key,
             yes,
             no_tui: _,
-        } => sign::follow(&key.key, yes),
-        Command::Coordinate { request } => sign::coordinate(request),
+        } => sign::follow(store, &key, yes),
+        Command::Coordinate { request } => sign::coordinate(store, request),
+        Command::Check { common } => sign::check(store, common),
         Command::Template {
             what:
                 TemplateKind::Definition {
                     key,
                     governance,
+                    governance_name,
                     file,
                 },
-        } => keys::template(&key.key, governance.as_deref(), file.as_deref()),
+        } => {
+            let governance = match (governance, governance_name) {
+                (Some(path), _) => Some(KeyArgs {
+                    key: Some(path),
+                    name: None,
+                }),
+                (None, Some(name)) => Some(KeyArgs {
+                    key: None,
+                    name: Some(name),
+                }),
+                (None, None) => None,
+            };
+            keys::template(store, &key, governance.as_ref(), file.as_deref())
+        }
         Command::Keys { command } => match command {
+            KeysCommand::List => keys::list(store),
+            KeysCommand::Show { name, key } => keys::show(store, &KeyArgs { key, name }),
             KeysCommand::ImportPcli {
                 config,
                 section,
+                name,
                 out,
-            } => keys::import_pcli(&config, section, &out),
+            } => keys::import_pcli(store, &config, section, name.as_deref(), out.as_deref()),
             KeysCommand::ExportPcli {
+                name,
                 key,
                 section,
                 grpc_url,
                 out,
-            } => keys::export_pcli(&key.key, section, &grpc_url, &out),
-            KeysCommand::Show { key } => keys::show(&key.key),
+            } => keys::export_pcli(store, &KeyArgs { key, name }, section, &grpc_url, &out),
         },
     }
 }

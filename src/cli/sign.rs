@@ -1,51 +1,78 @@
 //! Line-mode signing: `follow` and `coordinate`.
 
-use std::path::Path;
-
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use rand_core::OsRng;
 
-use super::keys::load;
+use super::keys::resolve;
 use super::lines::{emit, say, Input};
-use super::{CoordinateArgs, CoordinateRequest};
+use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
+use crate::check::{check_request, is_check};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
+use crate::keyfile::StoredKey;
 use crate::messages::{
     to_json, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
 };
 use crate::request::SigningRequest;
 use crate::review::describe;
 use crate::signing::{Coordinator, Follower, SigningResult};
+use crate::store::Store;
 
-pub fn follow(key: &Path, yes: bool) -> anyhow::Result<()> {
-    let stored = load(key)?;
-    let share = stored
-        .material
-        .share()
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "{} holds no share: a follower signs with its share",
-                key.display()
-            )
-        })?
-        .clone();
+fn explicit(args: &KeyArgs) -> bool {
+    args.key.is_some() || args.name.is_some()
+}
+
+pub fn follow(store: &Store, key: &KeyArgs, yes: bool) -> anyhow::Result<()> {
+    let chosen = if explicit(key) {
+        let (label, stored) = resolve(store, key)?;
+        let share = stored
+            .material
+            .share()
+            .ok_or_else(|| {
+                anyhow::anyhow!("{label} holds no share: a follower signs with its share")
+            })?
+            .clone();
+        say(format!(
+            "Following with key {label}: participant {} of a {}-of-{} key.",
+            share.fingerprint(),
+            share.group().threshold(),
+            share.group().participant_count()
+        ));
+        Some((label, share))
+    } else {
+        say(format!(
+            "Following with whichever key in {} the request needs.",
+            store.home().display()
+        ));
+        None
+    };
     let mut input = Input::stdin();
-    say(format!(
-        "Following as participant {} of a {}-of-{} key.",
-        share.fingerprint(),
-        share.group().threshold(),
-        share.group().participant_count()
-    ));
     say("Paste the coordinator's first message (CoordinatorRound1):");
-    let mut follower = input.until("the coordinator's first message", |line| {
+    let (label, share, mut follower) = input.until("the coordinator's first message", |line| {
         let round1 = CoordinatorRound1::from_json(line).map_err(|e| e.to_string())?;
-        Follower::new(share.clone(), round1)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        let (label, share) = match &chosen {
+            Some(c) => c.clone(),
+            None => {
+                let (name, stored) = store
+                    .find_for(&round1.request, true)
+                    .map_err(|e| format!("{e:#}"))?;
+                let share = stored
+                    .material
+                    .share()
+                    .cloned()
+                    .expect("find_for(.., true) returns shares");
+                (name, share)
+            }
+        };
+        let follower = Follower::new(share.clone(), round1).map_err(|e| e.to_string())?;
+        Ok(Some((label, share, follower)))
     })?;
     say("");
-    say("You are asked to sign:");
+    say(format!(
+        "You are asked to sign with key {label} (participant {}):",
+        share.fingerprint()
+    ));
     for line in describe(follower.request(), share.group().fvk()) {
         say(format!("  {line}"));
     }
@@ -73,17 +100,41 @@ pub fn follow(key: &Path, yes: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the request, checking it against the key before any message is sent.
+/// The key for a vote when none is named: the store's only key, or the one named "governance".
+fn governance_key(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredKey)> {
+    if explicit(args) || store.names()?.len() <= 1 {
+        return resolve(store, args);
+    }
+    store
+        .load("governance")
+        .map(|k| ("governance".to_string(), k))
+        .context("several keys in the store and none named \"governance\": pass --name")
+}
+
+/// Builds the request and finds its key, checking one against the other before any message
+/// is sent.
 fn build_request(
+    store: &Store,
     request: CoordinateRequest,
-) -> anyhow::Result<(CoordinateArgs, SigningRequest, Option<String>)> {
+) -> anyhow::Result<(
+    CoordinateArgs,
+    SigningRequest,
+    (String, StoredKey),
+    Option<String>,
+)> {
     Ok(match request {
         CoordinateRequest::Definition { common, file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let validator = parse_definition_toml(&text)?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            (common, SigningRequest::ValidatorDefinition(validator), name)
+            let request = SigningRequest::ValidatorDefinition(validator);
+            let key = if explicit(&common.key) {
+                resolve(store, &common.key)?
+            } else {
+                store.find_for(&request, false)?
+            };
+            (common, request, key, name)
         }
         CoordinateRequest::Vote {
             common,
@@ -92,7 +143,7 @@ fn build_request(
             reason,
             validator,
         } => {
-            let key = load(&common.key.key)?;
+            let key = governance_key(store, &common.key)?;
             let identity = validator
                 .map(|v| {
                     v.parse()
@@ -100,32 +151,58 @@ fn build_request(
                 })
                 .transpose()?;
             let body = vote_body(
-                key.material.group(),
+                key.1.material.group(),
                 identity,
                 proposal,
                 parse_vote(&vote)?,
                 &reason,
             )?;
-            (common, SigningRequest::ValidatorVote(body), None)
+            (common, SigningRequest::ValidatorVote(body), key, None)
         }
         CoordinateRequest::Tx { common, plan } => {
             let text = std::fs::read_to_string(&plan)
                 .with_context(|| format!("cannot read {}", plan.display()))?;
             let plan = serde_json::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{}: not a TransactionPlan: {e}", plan.display()))?;
-            (common, SigningRequest::Transaction(plan), None)
+            let request = SigningRequest::Transaction(plan);
+            let key = if explicit(&common.key) {
+                resolve(store, &common.key)?
+            } else {
+                store.find_for(&request, false)?
+            };
+            (common, request, key, None)
         }
     })
 }
 
-pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
-    let (args, request, definition_file) = build_request(request)?;
-    let stored = load(&args.key.key)?;
+pub fn coordinate(store: &Store, request: CoordinateRequest) -> anyhow::Result<()> {
+    let (args, request, key, definition_file) = build_request(store, request)?;
+    run_coordinator(args, request, key, definition_file)
+}
+
+/// Coordinates a key check: by default every participant signs.
+pub fn check(store: &Store, args: CoordinateArgs) -> anyhow::Result<()> {
+    let key = resolve(store, &args.key)?;
+    let request = check_request(&mut OsRng, key.1.material.group());
+    let all = u16::try_from(key.1.material.group().participant_count())?;
+    let args = CoordinateArgs {
+        signers: Some(args.signers.unwrap_or(all)),
+        ..args
+    };
+    run_coordinator(args, request, key, None)
+}
+
+fn run_coordinator(
+    args: CoordinateArgs,
+    request: SigningRequest,
+    (label, stored): (String, StoredKey),
+    definition_file: Option<String>,
+) -> anyhow::Result<()> {
     let group = stored.material.group().clone();
     if let SigningRequest::ValidatorDefinition(v) = &request {
         anyhow::ensure!(
             v.identity_key == group.identity_key(),
-            "the definition's identity_key is {}, but this key is {}: sign it with the validator's identity key",
+            "the definition's identity_key is {}, but key {label} is {}: sign it with the validator's identity key",
             v.identity_key,
             group.identity_key()
         );
@@ -140,10 +217,12 @@ pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
     let own = stored.material.share().cloned();
     say(match &own {
         Some(s) => format!(
-            "Coordinating as participant {} of a {threshold}-of-{n} key.",
+            "Coordinating with key {label}: participant {} of a {threshold}-of-{n} key.",
             s.fingerprint()
         ),
-        None => format!("Coordinating a {threshold}-of-{n} key without a share of its own."),
+        None => format!(
+            "Coordinating with key {label}, a {threshold}-of-{n} key, without a share of its own."
+        ),
     });
     say("Requesting signatures on:");
     for line in describe(&request, group.fvk()) {
@@ -193,6 +272,13 @@ pub fn coordinate(request: CoordinateRequest) -> anyhow::Result<()> {
         Ok(coordinator.ready_to_aggregate().then_some(()))
     })?;
     let result = coordinator.aggregate()?;
+    if is_check(coordinator.request()) {
+        say(format!(
+            "Key check passed: {} participants signed and the signature verifies. The key works.",
+            chosen
+        ));
+        return Ok(());
+    }
     finish(&result, coordinator.request(), definition_file.as_deref())
 }
 

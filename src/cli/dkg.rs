@@ -1,0 +1,96 @@
+//! Line-mode distributed key generation.
+
+use std::path::Path;
+
+use rand_core::OsRng;
+
+use super::keys::print_group;
+use super::lines::{emit, say, Input};
+use crate::dkg::{Dkg, DkgRound1, DkgRound2};
+use crate::keyfile::{KeyMaterial, StoredKey};
+use crate::store::{check_name, write_key_file, Store};
+
+pub fn run(
+    store: &Store,
+    threshold: u16,
+    participants: u16,
+    name: &str,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    // Refuse now, not after the ceremony, if the result could not be saved.
+    check_name(name)?;
+    let path = store.path_of(name)?;
+    anyhow::ensure!(
+        !path.exists(),
+        "{} already exists: choose another --name",
+        path.display()
+    );
+    if let Some(out) = out {
+        anyhow::ensure!(!out.exists(), "{} already exists", out.display());
+    }
+    let (mut dkg, round1) = Dkg::new(threshold, participants, &mut OsRng)?;
+    let others = usize::from(participants) - 1;
+    say(format!(
+        "Key generation {threshold}-of-{participants} as participant {}. Nothing is written until it has finished.",
+        dkg.fingerprint()
+    ));
+    if usize::from(threshold) * 2 <= usize::from(participants) {
+        say(format!(
+            "warning: t = {threshold} is at most half of n = {participants}: two disjoint groups could sign conflicting things"
+        ));
+    }
+    emit(&round1.to_json())?;
+    say(format!(
+        "Round 1 of 2: send the line above (DKGRound1) to all other participants, then paste their {others} DKGRound1 messages:"
+    ));
+    let mut input = Input::stdin();
+    input.until("the other participants' round-1 messages", |line| {
+        let msg = DkgRound1::from_json(line).map_err(|e| e.to_string())?;
+        let who = dkg.accept_round1(msg).map_err(|e| e.to_string())?;
+        let (have, need) = dkg.progress();
+        say(format!(
+            "accepted DKGRound1 from participant {who} ({have} of {need})"
+        ));
+        Ok((have == need).then_some(()))
+    })?;
+    let fingerprint = dkg.transcript_fingerprint().expect("round 1 is complete");
+    say(format!(
+        "Round 1 fingerprint: {fingerprint}\n  Read it aloud and compare: every participant must see the same code."
+    ));
+    let round2 = dkg.start_round2(&mut OsRng)?;
+    emit(&round2.to_json())?;
+    say(format!(
+        "Round 2 of 2: send the line above (DKGRound2) to all other participants, then paste their {others} DKGRound2 messages:"
+    ));
+    input.until("the other participants' round-2 messages", |line| {
+        let msg = DkgRound2::from_json(line).map_err(|e| e.to_string())?;
+        let who = dkg
+            .accept_round2(msg, &mut OsRng)
+            .map_err(|e| e.to_string())?;
+        let (have, need) = dkg.progress();
+        say(format!(
+            "accepted DKGRound2 from participant {who} ({have} of {need})"
+        ));
+        Ok((have == need).then_some(()))
+    })?;
+    let output = dkg.finish()?;
+    let stored = StoredKey {
+        name: Some(name.to_string()),
+        material: KeyMaterial::Share(output.share.clone()),
+        transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+    };
+    let saved = store.save(name, &stored)?;
+    say(format!("stored {}", saved.display()));
+    if let Some(out) = out {
+        write_key_file(out, &stored)?;
+        say(format!("wrote {}", out.display()));
+    }
+    let group = output.share.group();
+    print_group(group, Some(&output.transcript_fingerprint));
+    say(
+        "Compare the fingerprint and the identity key with every participant, then prove the key \
+         works with `hoarfrost check` (one coordinator) and `hoarfrost follow` (everyone else).",
+    );
+    emit(&group.identity_key().to_string())?;
+    Ok(())
+}

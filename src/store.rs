@@ -1,0 +1,222 @@
+//! The key store: a home folder holding any number of named keys (for example `identity` and
+//! `governance`), and the rules by which a ceremony picks the key a request needs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::fsutil::{write_atomic, Overwrite};
+use crate::keyfile::{self, StoredKey};
+use crate::keys::GroupKey;
+use crate::request::SigningRequest;
+
+/// The environment variable that overrides the default home folder.
+pub const HOME_ENV: &str = "HOARFROST_HOME";
+
+/// A folder of named keys: `<home>/keys/<name>.toml`.
+pub struct Store {
+    home: PathBuf,
+}
+
+/// Checks a key name: letters, digits, `-` and `_`, at most 64 characters.
+pub fn check_name(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    anyhow::ensure!(
+        ok,
+        "key name {name:?}: use 1 to 64 letters, digits, '-' or '_'"
+    );
+    Ok(())
+}
+
+impl Store {
+    /// The store at `home`, or at `$HOARFROST_HOME`, or in the user's data directory
+    /// (`$XDG_DATA_HOME/hoarfrost`, usually `~/.local/share/hoarfrost`).
+    pub fn open(home: Option<&Path>) -> anyhow::Result<Self> {
+        let home = match home {
+            Some(h) => h.to_path_buf(),
+            None => match std::env::var_os(HOME_ENV) {
+                Some(h) => PathBuf::from(h),
+                None => dirs::data_dir()
+                    .context("no home folder: pass --home DIR")?
+                    .join("hoarfrost"),
+            },
+        };
+        Ok(Self { home })
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    fn keys_dir(&self) -> PathBuf {
+        self.home.join("keys")
+    }
+
+    pub fn path_of(&self, name: &str) -> anyhow::Result<PathBuf> {
+        check_name(name)?;
+        Ok(self.keys_dir().join(format!("{name}.toml")))
+    }
+
+    /// Every key's name, sorted.
+    pub fn names(&self) -> anyhow::Result<Vec<String>> {
+        let dir = self.keys_dir();
+        if !dir.exists() {
+            return Ok(vec![]);
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".toml").map(str::to_string)
+            })
+            .filter(|n| check_name(n).is_ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    pub fn load(&self, name: &str) -> anyhow::Result<StoredKey> {
+        let path = self.path_of(name)?;
+        if !path.exists() {
+            let known = self.names()?;
+            anyhow::bail!(
+                "no key named {name:?} in {} (keys there: {})",
+                self.home.display(),
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut key = keyfile::decode(&text).with_context(|| path.display().to_string())?;
+        key.name.get_or_insert_with(|| name.to_string());
+        Ok(key)
+    }
+
+    /// Every key, with its name; a file that does not load is reported, not skipped silently.
+    pub fn all(&self) -> anyhow::Result<Vec<(String, anyhow::Result<StoredKey>)>> {
+        Ok(self
+            .names()?
+            .into_iter()
+            .map(|n| {
+                let key = self.load(&n);
+                (n, key)
+            })
+            .collect())
+    }
+
+    /// Saves a new key under `name`; an existing key is never replaced. The file is read back
+    /// and checked before this returns.
+    pub fn save(&self, name: &str, key: &StoredKey) -> anyhow::Result<PathBuf> {
+        let path = self.path_of(name)?;
+        create_private_dir(&self.keys_dir())?;
+        let mut key = key.clone();
+        key.name = Some(name.to_string());
+        write_key_file(&path, &key)?;
+        Ok(path)
+    }
+
+    /// The key that must sign `request`: a definition by its identity key, a vote by its
+    /// governance key, a transaction by the FVK that owns its notes. A follower needs a share;
+    /// a coordinator may hold public key data only, but a share is preferred.
+    pub fn find_for(
+        &self,
+        request: &SigningRequest,
+        need_share: bool,
+    ) -> anyhow::Result<(String, StoredKey)> {
+        let mut matches = Vec::new();
+        for (name, key) in self.all()? {
+            let Ok(key) = key else { continue };
+            if (!need_share || key.material.share().is_some())
+                && matches_request(key.material.group(), request)
+            {
+                matches.push((name, key));
+            }
+        }
+        if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.share().is_some()) {
+            matches.retain(|(_, k)| k.material.share().is_some());
+        }
+        match matches.len() {
+            1 => Ok(matches.remove(0)),
+            0 => anyhow::bail!(
+                "no key in {} can sign this {}: {}; nothing was signed",
+                self.home.display(),
+                request.kind(),
+                describe_needed(request)
+            ),
+            _ => anyhow::bail!(
+                "several keys could sign this {} ({}): pass --name",
+                request.kind(),
+                matches
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot protect {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes a key file durably (never over an existing file) and checks it reads back the same.
+pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
+    let text = keyfile::encode(key);
+    write_atomic(path, text.as_bytes(), Overwrite::Never)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let back = keyfile::decode(&std::fs::read_to_string(path)?)
+        .with_context(|| format!("{} does not read back", path.display()))?;
+    anyhow::ensure!(
+        back.material.group() == key.material.group()
+            && back.material.share().map(|s| s.signing_share())
+                == key.material.share().map(|s| s.signing_share()),
+        "{} did not read back as written",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Whether `group` is the key that signs `request`.
+pub fn matches_request(group: &GroupKey, request: &SigningRequest) -> bool {
+    match request {
+        SigningRequest::ValidatorDefinition(v) => v.identity_key == group.identity_key(),
+        SigningRequest::ValidatorVote(v) => v.governance_key == group.governance_key(),
+        SigningRequest::Transaction(plan) => {
+            let fvk = group.fvk();
+            let mut notes = plan
+                .spend_plans()
+                .map(|s| s.note.address())
+                .chain(plan.delegator_vote_plans().map(|v| v.staked_note.address()))
+                .chain(plan.lqt_vote_plans().map(|v| v.staked_note.address()))
+                .peekable();
+            notes.peek().is_some() && notes.all(|a| fvk.address_index(&a).is_some())
+        }
+    }
+}
+
+fn describe_needed(request: &SigningRequest) -> String {
+    match request {
+        SigningRequest::ValidatorDefinition(v) => {
+            format!("it needs identity key {}", v.identity_key)
+        }
+        SigningRequest::ValidatorVote(v) => format!("it needs governance key {}", v.governance_key),
+        SigningRequest::Transaction(_) => "it spends notes that no stored key controls".into(),
+    }
+}
