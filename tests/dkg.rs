@@ -186,13 +186,8 @@ async fn hoarfrost_peer(
 async fn mixed_dkg_with_penumbra_gives_everyone_the_same_fvk() {
     for (t, n, pcli_peers) in [(2u16, 3u16, 1usize), (3, 5, 2)] {
         let (outbox, mut router) = mpsc::unbounded_channel::<(usize, String)>();
-        let mut inboxes = Vec::new();
-        let mut receivers = Vec::new();
-        for _ in 0..n {
-            let (tx, rx) = mpsc::unbounded_channel();
-            inboxes.push(tx);
-            receivers.push(Some(rx));
-        }
+        let (inboxes, receivers): (Vec<_>, Vec<_>) =
+            (0..n).map(|_| mpsc::unbounded_channel::<String>()).unzip();
         tokio::spawn(async move {
             while let Some((from, line)) = router.recv().await {
                 for (to, inbox) in inboxes.iter().enumerate() {
@@ -203,26 +198,26 @@ async fn mixed_dkg_with_penumbra_gives_everyone_the_same_fvk() {
             }
         });
         let mut pcli = Vec::new();
-        for me in 0..pcli_peers {
-            let peer = Peer {
-                inbox: Mutex::new(receivers[me].take().unwrap()),
-                outbox: outbox.clone(),
-                me,
-            };
-            pcli.push(tokio::spawn(async move {
-                threshold::dkg(t, n, &peer).await.unwrap()
-            }));
-        }
         let mut ours = Vec::new();
-        for me in pcli_peers..usize::from(n) {
-            let inbox = receivers[me].take().unwrap();
-            ours.push(tokio::spawn(hoarfrost_peer(
-                t,
-                n,
-                me,
-                inbox,
-                outbox.clone(),
-            )));
+        for (me, inbox) in receivers.into_iter().enumerate() {
+            if me < pcli_peers {
+                let peer = Peer {
+                    inbox: Mutex::new(inbox),
+                    outbox: outbox.clone(),
+                    me,
+                };
+                pcli.push(tokio::spawn(async move {
+                    threshold::dkg(t, n, &peer).await.unwrap()
+                }));
+            } else {
+                ours.push(tokio::spawn(hoarfrost_peer(
+                    t,
+                    n,
+                    me,
+                    inbox,
+                    outbox.clone(),
+                )));
+            }
         }
         let mut outputs = Vec::new();
         for h in ours {

@@ -111,18 +111,18 @@ fn governance_key(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, Stor
         .context("several keys in the store and none named \"governance\": pass --name")
 }
 
-/// Builds the request and finds its key, checking one against the other before any message
-/// is sent.
-fn build_request(
-    store: &Store,
-    request: CoordinateRequest,
-) -> anyhow::Result<(
-    CoordinateArgs,
-    SigningRequest,
-    (String, StoredKey),
-    Option<String>,
-)> {
-    Ok(match request {
+/// What a coordinator needs before it sends anything: its options, the request, its key (with
+/// a label for messages) and, for a definition, the file name to show in pcli's upload command.
+struct Plan {
+    args: CoordinateArgs,
+    request: SigningRequest,
+    key: (String, StoredKey),
+    definition_file: Option<String>,
+}
+
+/// Builds the request and finds its key.
+fn build_request(store: &Store, request: CoordinateRequest) -> anyhow::Result<Plan> {
+    let (args, request, key, definition_file) = match request {
         CoordinateRequest::Definition { common, file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
@@ -172,12 +172,18 @@ fn build_request(
             };
             (common, request, key, None)
         }
+    };
+    Ok(Plan {
+        args,
+        request,
+        key,
+        definition_file,
     })
 }
 
 pub fn coordinate(store: &Store, request: CoordinateRequest) -> anyhow::Result<()> {
-    let (args, request, key, definition_file) = build_request(store, request)?;
-    run_coordinator(args, request, key, definition_file)
+    let plan = build_request(store, request)?;
+    run_coordinator(plan)
 }
 
 /// Coordinates a key check: by default every participant signs.
@@ -189,15 +195,21 @@ pub fn check(store: &Store, args: CoordinateArgs) -> anyhow::Result<()> {
         signers: Some(args.signers.unwrap_or(all)),
         ..args
     };
-    run_coordinator(args, request, key, None)
+    run_coordinator(Plan {
+        args,
+        request,
+        key,
+        definition_file: None,
+    })
 }
 
-fn run_coordinator(
-    args: CoordinateArgs,
-    request: SigningRequest,
-    (label, stored): (String, StoredKey),
-    definition_file: Option<String>,
-) -> anyhow::Result<()> {
+fn run_coordinator(plan: Plan) -> anyhow::Result<()> {
+    let Plan {
+        args,
+        request,
+        key: (label, stored),
+        definition_file,
+    } = plan;
     let group = stored.material.group().clone();
     if let SigningRequest::ValidatorDefinition(v) = &request {
         anyhow::ensure!(

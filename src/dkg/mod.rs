@@ -88,7 +88,7 @@ enum Phase {
         round1: BTreeMap<[u8; 32], DkgRound1>,
         received: BTreeMap<[u8; 32], (Fq, SigningShare)>,
     },
-    Done(DkgOutput),
+    Done(Box<DkgOutput>),
 }
 
 /// One participant in a key generation.
@@ -196,7 +196,7 @@ impl Dkg {
 
     pub fn output(&self) -> Option<&DkgOutput> {
         match &self.phase {
-            Phase::Done(out) => Some(out),
+            Phase::Done(out) => Some(out.as_ref()),
             _ => None,
         }
     }
@@ -400,7 +400,7 @@ impl Dkg {
     /// Finishes the key generation once every round-2 message is in.
     pub fn finish(&mut self) -> Result<DkgOutput, DkgError> {
         if let Phase::Done(out) = &self.phase {
-            return Ok(out.clone());
+            return Ok(out.as_ref().clone());
         }
         let transcript = self.transcript_fingerprint();
         let Phase::Round2 {
@@ -455,7 +455,7 @@ impl Dkg {
             share,
             transcript_fingerprint: transcript.expect("round 1 was complete"),
         };
-        self.phase = Phase::Done(out.clone());
+        self.phase = Phase::Done(Box::new(out.clone()));
         Ok(out)
     }
 }
