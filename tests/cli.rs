@@ -459,19 +459,30 @@ fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
             ])
         })
         .collect();
-    for round in 0..2 {
-        let msgs: Vec<String> = procs.iter().map(|p| p.recv()).collect();
-        if round == 0 {
-            // A wrong-round paste and a participant's own message are refused; it goes on.
-            procs[0].send(&msgs[0]);
-        }
-        for (i, p) in procs.iter_mut().enumerate() {
-            for (j, m) in msgs.iter().enumerate() {
-                if i != j {
-                    p.send(m);
-                }
+    let round1: Vec<String> = procs.iter().map(|p| p.recv()).collect();
+    // A participant's own message is refused and the ceremony goes on.
+    procs[0].send(&round1[0]);
+    // Everyone but participant 0 completes round 1 first, so participant 0 receives round-2
+    // messages before its round 1 is complete: they must be kept, not lost.
+    let deliver = |procs: &mut Vec<Process>, to: usize, msgs: &[String]| {
+        for (from, m) in msgs.iter().enumerate() {
+            if from != to {
+                procs[to].send(m);
             }
         }
+    };
+    for to in 1..procs.len() {
+        deliver(&mut procs, to, &round1);
+    }
+    let mut round2 = vec![String::new()];
+    round2.extend(procs[1..].iter().map(|p| p.recv()));
+    for m in &round2[1..] {
+        procs[0].send(m);
+    }
+    deliver(&mut procs, 0, &round1);
+    round2[0] = procs[0].recv();
+    for to in 1..procs.len() {
+        deliver(&mut procs, to, &round2);
     }
     let identity: Vec<String> = procs.iter().map(|p| p.recv()).collect();
     assert!(identity

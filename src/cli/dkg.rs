@@ -8,6 +8,7 @@ use super::keys::print_group;
 use super::lines::{emit, say, Input};
 use crate::dkg::{Dkg, DkgRound1, DkgRound2};
 use crate::keyfile::{KeyMaterial, StoredKey};
+use crate::messages::{recognise, MessageKind};
 use crate::store::{check_name, write_key_file, Store};
 
 pub fn run(
@@ -44,7 +45,14 @@ pub fn run(
         "Round 1 of 2: send the line above (DKGRound1) to all other participants, then paste their {others} DKGRound1 messages:"
     ));
     let mut input = Input::stdin();
+    // A round-2 message pasted early (a fast peer) is kept for round 2, not lost.
+    let mut early = Vec::new();
     input.until("the other participants' round-1 messages", |line| {
+        if matches!(recognise(line), Ok((MessageKind::DkgRound2, _))) {
+            early.push(line.to_string());
+            say("kept a DKGRound2 message for round 2 (it arrived before round 1 was complete)");
+            return Ok(None);
+        }
         let msg = DkgRound1::from_json(line).map_err(|e| e.to_string())?;
         let who = dkg.accept_round1(msg).map_err(|e| e.to_string())?;
         let (have, need) = dkg.progress();
@@ -62,7 +70,7 @@ pub fn run(
     say(format!(
         "Round 2 of 2: send the line above (DKGRound2) to all other participants, then paste their {others} DKGRound2 messages:"
     ));
-    input.until("the other participants' round-2 messages", |line| {
+    let mut accept = |line: &str| -> Result<Option<()>, String> {
         let msg = DkgRound2::from_json(line).map_err(|e| e.to_string())?;
         let who = dkg
             .accept_round2(msg, &mut OsRng)
@@ -72,7 +80,17 @@ pub fn run(
             "accepted DKGRound2 from participant {who} ({have} of {need})"
         ));
         Ok((have == need).then_some(()))
-    })?;
+    };
+    let mut done = false;
+    for line in early {
+        match accept(&line) {
+            Ok(finished) => done |= finished.is_some(),
+            Err(problem) => say(format!("error: {problem}")),
+        }
+    }
+    if !done {
+        input.until("the other participants' round-2 messages", accept)?;
+    }
     let output = dkg.finish()?;
     let stored = StoredKey {
         name: Some(name.to_string()),
