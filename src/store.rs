@@ -179,8 +179,16 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.
 pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
     let text = keyfile::encode(key);
-    write_atomic(path, text.as_bytes(), Overwrite::Never)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    write_atomic(path, text.as_bytes(), Overwrite::Never).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists: refusing to overwrite a key",
+                path.display()
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+        }
+    })?;
     let back = keyfile::decode(&std::fs::read_to_string(path)?)
         .with_context(|| format!("{} does not read back", path.display()))?;
     anyhow::ensure!(

@@ -679,3 +679,81 @@ fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
         lost.stderr()
     );
 }
+
+#[test]
+fn deal_into_each_participants_store_and_import_pcli_by_name() {
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| temp()).collect();
+    let homes: Vec<&str> = dirs.iter().map(|d| d.path().to_str().unwrap()).collect();
+    let mut args = vec![
+        "deal", "-t", "2", "-n", "3", "--name", "identity", "--homes",
+    ];
+    args.extend(&homes[..3]);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let groups: Vec<_> = dirs[..3]
+        .iter()
+        .map(|d| stored_group(d.path(), "identity"))
+        .collect();
+    assert!(groups.iter().all(|g| g == &groups[0]));
+    // Each store holds a different participant's share.
+    let fingerprints: std::collections::BTreeSet<String> = homes[..3]
+        .iter()
+        .map(|h| {
+            let show = run(&["--home", h, "keys", "show", "identity"]);
+            assert!(show.status.success());
+            String::from_utf8_lossy(&show.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("this participant: ").map(str::to_string))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(fingerprints.len(), 3);
+    // Export one as a pcli config and import it by name into a fourth store.
+    let pcli = dirs[3].path().join("pcli.toml");
+    let out = run(&[
+        "--home",
+        homes[0],
+        "keys",
+        "export-pcli",
+        "identity",
+        "--out",
+        pcli.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "--home",
+        homes[3],
+        "keys",
+        "import-pcli",
+        pcli.to_str().unwrap(),
+        "--name",
+        "imported",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stored_group(dirs[3].path(), "imported"), groups[0]);
+    // Names are checked and keys never overwritten.
+    let again = run(&[
+        "--home",
+        homes[3],
+        "keys",
+        "import-pcli",
+        pcli.to_str().unwrap(),
+        "--name",
+        "imported",
+    ]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = run(&["--home", homes[3], "keys", "show", "../etc"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("use 1 to 64 letters"));
+}

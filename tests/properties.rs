@@ -1,0 +1,112 @@
+//! Property tests: decoders never panic on hostile input, and ceremonies succeed for any
+//! threshold, group size and choice of signers.
+
+mod common;
+
+use common::*;
+use hoarfrost::dkg::{DkgRound1, DkgRound2};
+use hoarfrost::keyfile;
+use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::signing::{Coordinator, Follower};
+use proptest::prelude::*;
+
+/// Every decoder, fed the same text: each must answer Ok or a clear error, never panic.
+fn decode_everything(text: &str) {
+    let _ = CoordinatorRound1::from_json(text);
+    let _ = FollowerRound1::from_json(text);
+    let _ = CoordinatorRound2::from_json(text);
+    let _ = FollowerRound2::from_json(text);
+    let _ = DkgRound1::from_json(text);
+    let _ = DkgRound2::from_json(text);
+    let _ = keyfile::decode_any(text);
+    let _ = hoarfrost::definition::parse_definition_toml(text);
+    let _ = serde_json::from_str::<penumbra_sdk_transaction::TransactionPlan>(text);
+}
+
+/// Valid messages of every kind, to mutate.
+fn samples() -> Vec<String> {
+    let shares = dealt(2, 3, 42);
+    let mut r = rng(43);
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        definition_request(&shares[0], 1),
+        &mut r,
+    )
+    .unwrap();
+    let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
+    let reply1 = f.approve(&mut r).unwrap();
+    c.accept_round1(reply1.clone()).unwrap();
+    let round2 = c.start_round2().unwrap();
+    let reply2 = f.sign(round2.clone()).unwrap();
+    let (_, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
+    vec![
+        round1.to_json(),
+        reply1.to_json(),
+        round2.to_json(),
+        reply2.to_json(),
+        dkg1.to_json(),
+        include_str!("data/plan.json").to_string(),
+        hoarfrost::keyfile::encode(&hoarfrost::keyfile::StoredKey {
+            name: None,
+            material: hoarfrost::keyfile::KeyMaterial::Share(shares[2].clone()),
+            transcript_fingerprint: None,
+        })
+        .to_string(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decoders_survive_random_text(text in ".{0,400}") {
+        decode_everything(&text);
+    }
+
+    #[test]
+    fn decoders_survive_mutations(which in 0usize..7, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
+        let sample = &samples()[which];
+        let mut bytes = sample.clone().into_bytes();
+        let start = at.index(bytes.len());
+        let end = (start + len).min(bytes.len());
+        // Replace a run with one byte, or truncate there.
+        bytes.splice(start..end, std::iter::once(byte));
+        decode_everything(&String::from_utf8_lossy(&bytes));
+        let cut = (0..=start).rev().find(|i| sample.is_char_boundary(*i)).unwrap_or(0);
+        decode_everything(&sample[..cut]);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_threshold_and_any_signer_set_signs(n in 2u16..6, t_offset in 0u16..4, seed in any::<u64>(), pick in any::<prop::sample::Index>()) {
+        let t = 2 + t_offset % (n - 1);
+        let shares = dealt(t, n, seed);
+        let mut r = rng(seed ^ 1);
+        // The coordinator is a random participant; it waits for a random number of signers >= t.
+        let me = pick.index(usize::from(n));
+        let extra = usize::from(seed as u16 % (n - t + 1));
+        let signers = usize::from(t) + extra;
+        let request = vote_request(&shares[me], seed % 100);
+        let (mut c, round1) =
+            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, &mut r).unwrap();
+        let mut followers: Vec<Follower> = shares
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != me)
+            .take(signers - 1)
+            .map(|(_, s)| Follower::new(s.clone(), round1.clone()).unwrap())
+            .collect();
+        for f in &mut followers {
+            c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+        }
+        let round2 = c.start_round2().unwrap();
+        for f in &mut followers {
+            c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
+        }
+        prop_assert!(c.aggregate().is_ok());
+    }
+}
