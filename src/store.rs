@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::fsutil::{write_atomic, Overwrite};
-use crate::keyfile::{self, StoredKey};
-use crate::keys::GroupKey;
+use crate::keyfile::{self, KeyMaterial, StoredKey};
+use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
 
 /// The environment variable that overrides the default home folder.
@@ -227,4 +227,70 @@ fn describe_needed(request: &SigningRequest) -> String {
         SigningRequest::ValidatorVote(v) => format!("it needs governance key {}", v.governance_key),
         SigningRequest::Transaction(_) => "it spends notes that no stored key controls".into(),
     }
+}
+
+/// Writes dealt shares into `folder` as participant-1.toml .. participant-N.toml and the public
+/// group.toml. Nothing is written if any of the files exists. Returns what was written.
+pub fn write_dealt(shares: &[KeyShare], folder: &Path) -> anyhow::Result<Vec<String>> {
+    let Some(first) = shares.first() else {
+        return Ok(vec![]);
+    };
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let files: Vec<PathBuf> = (1..=shares.len())
+        .map(|i| folder.join(format!("participant-{i}.toml")))
+        .chain(std::iter::once(folder.join("group.toml")))
+        .collect();
+    if let Some(existing) = files.iter().find(|p| p.exists()) {
+        anyhow::bail!(
+            "{} already exists: refusing to overwrite a key",
+            existing.display()
+        );
+    }
+    let stored = |material| StoredKey {
+        name: None,
+        material,
+        transcript_fingerprint: None,
+    };
+    let mut report = Vec::new();
+    for (share, path) in shares.iter().zip(&files) {
+        write_key_file(path, &stored(KeyMaterial::Share(share.clone())))?;
+        report.push(format!(
+            "wrote {} (participant {})",
+            path.display(),
+            share.fingerprint()
+        ));
+    }
+    let group_path = files.last().expect("group.toml is always in the list");
+    write_key_file(
+        group_path,
+        &stored(KeyMaterial::Public(first.group().clone())),
+    )?;
+    report.push(format!(
+        "wrote {} (public: lets a coordinator without a share run a ceremony)",
+        group_path.display()
+    ));
+    Ok(report)
+}
+
+/// Deals a fresh t-of-n key into `folder` (see [`write_dealt`]).
+pub fn deal_to_folder(
+    threshold: u16,
+    participants: u16,
+    folder: &Path,
+) -> anyhow::Result<Vec<String>> {
+    let shares = crate::keys::deal(&mut rand_core::OsRng, threshold, participants)?;
+    let mut report = vec![
+        format!(
+            "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \
+             give each participant only its own file, then delete the others here."
+        ),
+        String::new(),
+    ];
+    report.extend(write_dealt(&shares, folder)?);
+    let group = shares[0].group();
+    report.push(String::new());
+    report.push(format!("identity key:   {}", group.identity_key()));
+    report.push(format!("governance key: {}", group.governance_key()));
+    Ok(report)
 }

@@ -10,7 +10,7 @@ use super::KeyArgs;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
 use crate::keys::GroupKey;
-use crate::store::{check_name, write_key_file, Store};
+use crate::store::{check_name, write_dealt, write_key_file, Store};
 
 /// Loads a key file: hoarfrost's own format, or a pcli config holding a threshold backend.
 pub fn load_file(path: &Path) -> anyhow::Result<StoredKey> {
@@ -83,14 +83,6 @@ pub fn deal(
         transcript_fingerprint: None,
     };
     // Check every destination before writing anything.
-    let mut files = Vec::new();
-    if let Some(out) = out {
-        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        files = (1..=shares.len())
-            .map(|i| out.join(format!("participant-{i}.toml")))
-            .chain(std::iter::once(out.join("group.toml")))
-            .collect();
-    }
     let store_targets: Vec<Store> = match (name, homes.is_empty()) {
         (Some(_), false) => homes
             .iter()
@@ -99,13 +91,6 @@ pub fn deal(
         (Some(_), true) => vec![Store::open(Some(store.home()))?],
         (None, _) => vec![],
     };
-    for path in &files {
-        anyhow::ensure!(
-            !path.exists(),
-            "{} already exists: refusing to overwrite a key",
-            path.display()
-        );
-    }
     if let Some(name) = name {
         for s in &store_targets {
             let path = s.path_of(name)?;
@@ -120,16 +105,13 @@ pub fn deal(
         "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \
          give each participant only its own share, then delete the others here."
     );
-    for (i, share) in shares.iter().enumerate() {
-        if let Some(path) = files.get(i) {
-            write_key_file(path, &stored(KeyMaterial::Share(share.clone())))?;
-            eprintln!(
-                "  wrote {} (participant {})",
-                path.display(),
-                share.fingerprint()
-            );
+    if let Some(out) = out {
+        for line in write_dealt(&shares, out)? {
+            eprintln!("  {line}");
         }
-        if let (Some(name), Some(target)) = (name, store_targets.get(i)) {
+    }
+    if let Some(name) = name {
+        for (share, target) in shares.iter().zip(&store_targets) {
             let path = target.save(name, &stored(KeyMaterial::Share(share.clone())))?;
             eprintln!(
                 "  stored {} (participant {})",
@@ -137,13 +119,6 @@ pub fn deal(
                 share.fingerprint()
             );
         }
-    }
-    if let Some(group_path) = files.last() {
-        write_key_file(group_path, &stored(KeyMaterial::Public(group.clone())))?;
-        eprintln!(
-            "  wrote {} (public: lets a coordinator without a share run a ceremony)",
-            group_path.display()
-        );
     }
     print_group(&group, None);
     Ok(())

@@ -234,12 +234,10 @@ enum KeysCommand {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return ExitCode::SUCCESS;
-    };
-    let result = Store::open(cli.home.as_deref()).and_then(|store| run(&store, command));
+    let result = Store::open(cli.home.as_deref()).and_then(|store| match cli.command {
+        None => crate::tui::run(store),
+        Some(command) => run(&store, command),
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

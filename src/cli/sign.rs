@@ -1,8 +1,6 @@
 //! Line-mode signing: `follow` and `coordinate`.
 
 use anyhow::Context;
-use base64::engine::general_purpose::URL_SAFE;
-use base64::Engine;
 use rand_core::OsRng;
 
 use super::keys::resolve;
@@ -11,9 +9,8 @@ use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
 use crate::check::{check_request, is_check};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
 use crate::keyfile::StoredKey;
-use crate::messages::{
-    to_json, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
-};
+use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use crate::output::signing_outcome;
 use crate::request::SigningRequest;
 use crate::review::describe;
 use crate::signing::{Coordinator, Follower, SigningResult};
@@ -294,48 +291,17 @@ fn run_coordinator(plan: Plan) -> anyhow::Result<()> {
     finish(&result, coordinator.request(), definition_file.as_deref())
 }
 
-/// The signature as pcli's `definition sign` and `vote sign` print it: URL-safe base64 (with
-/// padding) of the proto-encoded `SpendAuthSignature`.
-pub fn pcli_signature(sig: &decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>) -> String {
-    URL_SAFE.encode(penumbra_sdk_proto::DomainType::encode_to_vec(sig))
-}
-
 fn finish(
     result: &SigningResult,
     request: &SigningRequest,
     definition_file: Option<&str>,
 ) -> anyhow::Result<()> {
-    match (result, request) {
-        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
-            let encoded = pcli_signature(sig);
-            emit(&encoded)?;
-            say(format!(
-                "Signed validator definition #{} for {}\nTo upload the definition, use the below command with the exact same definition file:\n\n  $ pcli validator definition upload --file {:?} \\\n      --signature {encoded}",
-                v.sequence_number,
-                v.identity_key,
-                definition_file.unwrap_or("VALIDATOR.toml")
-            ));
-        }
-        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
-            let encoded = pcli_signature(sig);
-            emit(&encoded)?;
-            say(format!(
-                "Signed validator vote {} on proposal #{} by {}\nTo cast the vote, use the below command:\n\n  $ pcli validator vote cast {} --on {} --reason {:?} \\\n      --signature {encoded}",
-                v.vote, v.proposal, v.identity_key, v.vote, v.proposal, v.reason.0
-            ));
-        }
-        (SigningResult::Transaction(auth), _) => {
-            emit(&to_json(
-                &penumbra_sdk_proto::core::transaction::v1::AuthorizationData::from(auth.clone()),
-            ))?;
-            say(format!(
-                "Authorized the transaction: {} spend, {} delegator vote and {} liquidity tournament vote signatures.",
-                auth.spend_auths.len(),
-                auth.delegator_vote_auths.len(),
-                auth.lqt_vote_auths.len()
-            ));
-        }
-        _ => anyhow::bail!("the result does not match the request"),
+    let (headline, text, instructions) = signing_outcome(result, request, definition_file);
+    anyhow::ensure!(!text.is_empty(), "the result does not match the request");
+    emit(&text)?;
+    say(headline);
+    for line in instructions {
+        say(line);
     }
     Ok(())
 }

@@ -194,6 +194,21 @@ impl Dkg {
         }
     }
 
+    /// The fingerprints of the other participants known from round 1 (empty before round 2).
+    pub fn others_known(&self) -> Vec<String> {
+        match &self.phase {
+            Phase::Round2 { round1, .. } => round1.values().map(|m| m.sender()).collect(),
+            Phase::Done(out) => out
+                .share
+                .group()
+                .participants()
+                .filter(|p| p.vk != self.own_round1.vk)
+                .map(|p| p.fingerprint())
+                .collect(),
+            Phase::Round1 { .. } => vec![],
+        }
+    }
+
     pub fn output(&self) -> Option<&DkgOutput> {
         match &self.phase {
             Phase::Done(out) => Some(out.as_ref()),

@@ -122,6 +122,11 @@ impl Coordinator {
         &self.phase
     }
 
+    /// The coordinator's own participant fingerprint, when it holds a share.
+    pub fn own_fingerprint(&self) -> Option<String> {
+        self.own.as_ref().map(|s| s.fingerprint())
+    }
+
     pub fn has_own_share(&self) -> bool {
         self.own.is_some()
     }

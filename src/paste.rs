@@ -1,0 +1,139 @@
+//! Splitting pasted text into messages: one paste may hold several messages, in any order,
+//! separated by any whitespace, with stray text around them.
+
+/// A piece of pasted text: a complete JSON object, or something that is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Message(String),
+    Garbage(String),
+}
+
+/// Normalises line endings and splits text into top-level JSON objects and the text between
+/// them. Braces inside JSON strings are respected, so a message's content never splits it.
+/// Line breaks inside JSON strings (which JSON forbids) are dropped: they come from copying a
+/// message that the terminal showed wrapped over several lines.
+pub fn split(text: &str) -> Vec<Piece> {
+    let text = unwrap_strings(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    let mut pieces = Vec::new();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = 0usize;
+    let mut garbage_start = 0usize;
+    for (i, c) in text.char_indices() {
+        if depth > 0 && in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '{' => {
+                if depth == 0 {
+                    push_garbage(&mut pieces, &text[garbage_start..i]);
+                    start = i;
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    pieces.push(Piece::Message(text[start..=i].to_string()));
+                    garbage_start = i + 1;
+                }
+            }
+            '"' if depth > 0 => in_string = true,
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        // An unfinished object: keep all of it, as garbage, so nothing is lost.
+        push_garbage(&mut pieces, &text[start..]);
+    } else {
+        push_garbage(&mut pieces, &text[garbage_start..]);
+    }
+    pieces
+}
+
+/// Removes line breaks (and the indentation after them) that fall inside JSON strings.
+fn unwrap_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut depth, mut in_string, mut escaped, mut skipping) = (0usize, false, false, false);
+    for c in text.chars() {
+        if in_string {
+            if c == '\n' {
+                skipping = true;
+                continue;
+            }
+            if skipping && c == ' ' {
+                continue;
+            }
+            skipping = false;
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                '"' if depth > 0 => in_string = true,
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn push_garbage(pieces: &mut Vec<Piece>, text: &str) {
+    let text = text.trim();
+    if !text.is_empty() {
+        pieces.push(Piece::Garbage(text.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_messages_with_whitespace_and_noise() {
+        let pieces = split("  {\"a\":1}\r\n\n{\"b\":\"}{\\\"\"} junk {\"c\":{\"d\":2}}\n");
+        assert_eq!(
+            pieces,
+            vec![
+                Piece::Message("{\"a\":1}".into()),
+                Piece::Message("{\"b\":\"}{\\\"\"}".into()),
+                Piece::Garbage("junk".into()),
+                Piece::Message("{\"c\":{\"d\":2}}".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrapped_lines_join_back() {
+        let pieces = split("{\"pk\":{\"inner\":\"AAAA\nBBBB\"}}");
+        assert_eq!(
+            pieces,
+            vec![Piece::Message("{\"pk\":{\"inner\":\"AAAABBBB\"}}".into())]
+        );
+    }
+
+    #[test]
+    fn truncated_message_is_kept() {
+        assert_eq!(
+            split("{\"a\":1}{\"b\":"),
+            vec![
+                Piece::Message("{\"a\":1}".into()),
+                Piece::Garbage("{\"b\":".into())
+            ]
+        );
+        assert!(split(" \n ").is_empty());
+    }
+}

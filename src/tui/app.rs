@@ -1,0 +1,738 @@
+//! The model and its `update`: every change of the TUI's state is a pure function of the
+//! current state and one message; anything touching the world is returned as an effect.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use super::form::{Form, FormKind};
+use super::keymap::{self, Action, Context};
+use crate::check::check_request;
+use crate::definition::{parse_definition_toml, parse_vote, vote_body};
+use crate::keyfile::{KeyMaterial, StoredKey};
+use crate::request::SigningRequest;
+use crate::session::{Feedback, Outcome, Session, SessionView, Stage};
+
+/// The smallest terminal the TUI lays out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// The home screen's actions, in menu order: (hotkey, label, form).
+pub const ACTIONS: [(char, &str, FormKind); 7] = [
+    ('g', "Start or join a key generation (DKG)", FormKind::Dkg),
+    ('d', "Deal keys with a trusted dealer", FormKind::Deal),
+    ('f', "Follow a signing ceremony", FormKind::Follow),
+    (
+        'v',
+        "Coordinate a validator definition",
+        FormKind::Definition,
+    ),
+    ('o', "Coordinate a validator vote", FormKind::Vote),
+    ('t', "Coordinate a transaction", FormKind::Transaction),
+    ('c', "Check a key", FormKind::Check),
+];
+
+/// A file a form asked for, and what it is for.
+#[derive(Clone, Debug)]
+pub enum FilePurpose {
+    Definition {
+        key: String,
+        signers: Option<usize>,
+        file: String,
+    },
+    Plan {
+        key: String,
+        signers: Option<usize>,
+    },
+}
+
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Tick,
+    KeysLoaded(Vec<(String, Result<StoredKey, String>)>),
+    FileLoaded {
+        purpose: FilePurpose,
+        result: Result<String, String>,
+    },
+    Finished(Box<Session>),
+    Saved {
+        what: String,
+        result: Result<String, String>,
+    },
+    Dealt(Result<Vec<String>, String>),
+}
+
+pub enum Effect {
+    Quit,
+    LoadKeys,
+    ReadFile {
+        path: String,
+        purpose: FilePurpose,
+    },
+    /// Slow work, run off the UI thread; its message comes back when done.
+    Compute(Box<dyn FnOnce() -> Msg + Send>),
+    /// Copy to the clipboard with OSC 52 (never used for secrets).
+    Clipboard(String),
+    SaveText {
+        path: PathBuf,
+        text: String,
+        what: String,
+    },
+    StoreKey {
+        name: String,
+        key: Box<StoredKey>,
+    },
+    Deal {
+        threshold: u16,
+        participants: u16,
+        folder: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    Message,
+}
+
+pub struct Ceremony {
+    /// None while the session computes off the UI thread.
+    pub session: Option<Session>,
+    pub view: SessionView,
+    pub input: String,
+    pub feedback: Vec<Feedback>,
+    pub focus: Focus,
+    pub scroll: u16,
+    pub notice: Option<String>,
+    /// Esc pressed once: a second press abandons the ceremony.
+    pub leaving: bool,
+}
+
+impl Ceremony {
+    fn new(session: Session) -> Self {
+        Self {
+            view: session.view(),
+            session: Some(session),
+            input: String::new(),
+            feedback: vec![],
+            focus: Focus::Input,
+            scroll: 0,
+            notice: None,
+            leaving: false,
+        }
+    }
+
+    pub fn working(&self) -> bool {
+        self.session.is_none()
+    }
+
+    fn refresh(&mut self) {
+        if let Some(s) = &self.session {
+            self.view = s.view();
+        }
+    }
+}
+
+pub enum Screen {
+    Home,
+    Form(Form),
+    Ceremony(Box<Ceremony>),
+    Notice { title: String, lines: Vec<String> },
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub keys: Vec<(String, StoredKey)>,
+    pub broken_keys: Vec<(String, String)>,
+    pub home: String,
+    pub selected: usize,
+    pub width: u16,
+    pub height: u16,
+    pub no_color: bool,
+    pub tick: u64,
+    pub status: Option<String>,
+    pub quit: bool,
+    rng: ChaCha20Rng,
+}
+
+impl App {
+    pub fn new(home: String, no_color: bool, seed: [u8; 32]) -> Self {
+        Self {
+            screen: Screen::Home,
+            keys: vec![],
+            broken_keys: vec![],
+            home,
+            selected: 0,
+            width: MIN_WIDTH,
+            height: MIN_HEIGHT,
+            no_color,
+            tick: 0,
+            status: None,
+            quit: false,
+            rng: ChaCha20Rng::from_seed(seed),
+        }
+    }
+
+    pub fn key_names(&self) -> Vec<String> {
+        self.keys.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Where the keyboard is now.
+    pub fn context(&self) -> Context {
+        match &self.screen {
+            Screen::Home => Context::Home,
+            Screen::Form(_) => Context::Form,
+            Screen::Notice { .. } => Context::Notice,
+            Screen::Ceremony(c) => match (&c.view.stage, c.focus) {
+                (Stage::Review, _) => Context::Review,
+                (Stage::Done(_) | Stage::Declined | Stage::Failed(_), _) => Context::Result,
+                (_, Focus::Input) => Context::Input,
+                (_, Focus::Message) => Context::Message,
+            },
+        }
+    }
+
+    fn fork_rng(&mut self) -> ChaCha20Rng {
+        let mut seed = [0u8; 32];
+        rand_chacha::rand_core::RngCore::fill_bytes(&mut self.rng, &mut seed);
+        ChaCha20Rng::from_seed(seed)
+    }
+
+    fn open_form(&mut self, kind: FormKind) {
+        self.status = None;
+        let mut names = self.key_names();
+        if matches!(
+            kind,
+            FormKind::Definition | FormKind::Vote | FormKind::Transaction | FormKind::Check
+        ) && names.is_empty()
+        {
+            self.status =
+                Some("no keys yet: start a key generation (g) or deal keys (d) first".into());
+            return;
+        }
+        if kind == FormKind::Vote {
+            // A vote is usually signed by the key named "governance".
+            if let Some(i) = names.iter().position(|n| n == "governance") {
+                names.swap(0, i);
+            }
+        }
+        self.screen = Screen::Form(Form::new(kind, &names));
+    }
+
+    fn stored(&self, name: &str) -> Option<&StoredKey> {
+        self.keys.iter().find(|(n, _)| n == name).map(|(_, k)| k)
+    }
+}
+
+/// Applies one message to the model and returns the effects to run.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(event) if event.kind == KeyEventKind::Press => on_key(app, event),
+        Msg::Key(_) => vec![],
+        Msg::Paste(text) => on_paste(app, &text),
+        Msg::Resize(w, h) => {
+            app.width = w;
+            app.height = h;
+            vec![]
+        }
+        Msg::Tick => {
+            app.tick = app.tick.wrapping_add(1);
+            vec![]
+        }
+        Msg::KeysLoaded(keys) => {
+            app.keys.clear();
+            app.broken_keys.clear();
+            for (name, key) in keys {
+                match key {
+                    Ok(k) => app.keys.push((name, k)),
+                    Err(e) => app.broken_keys.push((name, e)),
+                }
+            }
+            vec![]
+        }
+        Msg::FileLoaded { purpose, result } => on_file(app, purpose, result),
+        Msg::Finished(session) => on_finished(app, *session),
+        Msg::Saved { what, result } => {
+            let text = match result {
+                Ok(path) => format!("{what} saved to {path}"),
+                Err(e) => format!("could not save {what}: {e}"),
+            };
+            match &mut app.screen {
+                Screen::Ceremony(c) => c.notice = Some(text),
+                _ => app.status = Some(text),
+            }
+            vec![Effect::LoadKeys]
+        }
+        Msg::Dealt(result) => {
+            app.screen = match result {
+                Ok(lines) => Screen::Notice {
+                    title: "Keys dealt".into(),
+                    lines,
+                },
+                Err(e) => Screen::Notice {
+                    title: "Dealing failed".into(),
+                    lines: vec![e],
+                },
+            };
+            vec![Effect::LoadKeys]
+        }
+    }
+}
+
+fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
+    let context = app.context();
+    let action = keymap::action(context, &event);
+    if action == Some(Action::Quit) {
+        app.quit = true;
+        return vec![Effect::Quit];
+    }
+    match &mut app.screen {
+        Screen::Home => on_home_key(app, action),
+        Screen::Form(form) => {
+            match action {
+                Some(Action::NextField) => form.next(),
+                Some(Action::PreviousField) => form.previous(),
+                Some(Action::ChoiceLeft) => form.cycle(false),
+                Some(Action::ChoiceRight) => form.cycle(true),
+                Some(Action::Back) => app.screen = Screen::Home,
+                Some(Action::Submit) => return submit_form(app),
+                _ => match event.code {
+                    KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                        form.type_char(c)
+                    }
+                    KeyCode::Backspace => form.backspace(),
+                    _ => {}
+                },
+            }
+            vec![]
+        }
+        Screen::Notice { .. } => {
+            if action == Some(Action::Back) {
+                app.screen = Screen::Home;
+            }
+            vec![]
+        }
+        Screen::Ceremony(_) => on_ceremony_key(app, context, action, event),
+    }
+}
+
+fn on_home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Up) => app.selected = (app.selected + ACTIONS.len() - 1) % ACTIONS.len(),
+        Some(Action::Down) => app.selected = (app.selected + 1) % ACTIONS.len(),
+        Some(Action::Select) => app.open_form(ACTIONS[app.selected].2),
+        Some(Action::Hotkey(c)) => {
+            if let Some(i) = ACTIONS.iter().position(|a| a.0 == c) {
+                app.selected = i;
+                app.open_form(ACTIONS[i].2);
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn on_ceremony_key(
+    app: &mut App,
+    context: Context,
+    action: Option<Action>,
+    event: KeyEvent,
+) -> Vec<Effect> {
+    let mut rng = app.fork_rng();
+    let Screen::Ceremony(c) = &mut app.screen else {
+        return vec![];
+    };
+    if action != Some(Action::Back) {
+        c.leaving = false;
+    }
+    match action {
+        Some(Action::Back) => {
+            let finished = matches!(
+                c.view.stage,
+                Stage::Done(_) | Stage::Declined | Stage::Failed(_)
+            );
+            if finished || c.leaving {
+                app.screen = Screen::Home;
+            } else {
+                c.leaving = true;
+                c.notice = Some("Press Esc again to abandon this ceremony.".into());
+            }
+            vec![]
+        }
+        Some(Action::SwitchFocus) => {
+            c.focus = match c.focus {
+                Focus::Input => Focus::Message,
+                Focus::Message => Focus::Input,
+            };
+            vec![]
+        }
+        Some(Action::Up) => {
+            c.scroll = c.scroll.saturating_sub(1);
+            vec![]
+        }
+        Some(Action::Down) => {
+            c.scroll = c.scroll.saturating_add(1);
+            vec![]
+        }
+        Some(Action::ClearInput) => {
+            c.input.clear();
+            vec![]
+        }
+        Some(Action::Submit) => {
+            let text = std::mem::take(&mut c.input);
+            process(c, &text, &mut rng)
+        }
+        Some(Action::Copy) => match copy_text(c, context) {
+            Some((_, text)) => {
+                c.notice = Some("copied to the clipboard (OSC 52)".into());
+                vec![Effect::Clipboard(text)]
+            }
+            None => vec![],
+        },
+        Some(Action::Save) => match copy_text(c, context) {
+            Some((what, text)) => {
+                // Named by kind and by this participant, so several participants can share a
+                // folder (or a USB stick) without overwriting each other's messages.
+                let me = c
+                    .view
+                    .participants
+                    .iter()
+                    .find(|(_, m)| *m == crate::session::Mark::You)
+                    .map(|(fp, _)| format!("-{fp}"))
+                    .unwrap_or_default();
+                let path = PathBuf::from(format!(
+                    "hoarfrost-{}{me}.txt",
+                    what.to_ascii_lowercase().replace(' ', "-")
+                ));
+                vec![Effect::SaveText { path, text, what }]
+            }
+            None => vec![],
+        },
+        Some(Action::Approve) => {
+            if let Some(s) = &mut c.session {
+                let feedback = s.approve(&mut rng);
+                c.feedback.extend(feedback);
+                c.focus = Focus::Message;
+                c.scroll = 0;
+                c.refresh();
+            }
+            vec![]
+        }
+        Some(Action::Decline) => {
+            if let Some(s) = &mut c.session {
+                s.decline();
+                c.feedback.push(Feedback {
+                    ok: true,
+                    text: "declined: nothing was signed".into(),
+                });
+                c.refresh();
+            }
+            vec![]
+        }
+        _ if context == Context::Input => {
+            match event.code {
+                KeyCode::Char(ch) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+                    c.input.push(ch)
+                }
+                KeyCode::Backspace => {
+                    c.input.pop();
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// What `c` copies or `s` saves: the outgoing message, or the result.
+fn copy_text(c: &Ceremony, context: Context) -> Option<(String, String)> {
+    match (&c.view.stage, context) {
+        (Stage::Done(Outcome::Signed { text, .. }), Context::Result) => {
+            Some(("signature".into(), text.clone()))
+        }
+        (Stage::Done(Outcome::Generated { output, .. }), Context::Result) => Some((
+            "identity key".into(),
+            output.share.group().identity_key().to_string(),
+        )),
+        _ => c
+            .view
+            .outgoing
+            .as_ref()
+            .map(|o| (o.kind.name().to_string(), o.json.clone())),
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    let mut rng = app.fork_rng();
+    match &mut app.screen {
+        Screen::Form(form) => {
+            form.paste(text);
+            vec![]
+        }
+        Screen::Ceremony(c) if c.session.is_some() => {
+            c.input.push_str(text);
+            let all = std::mem::take(&mut c.input);
+            process(c, &all, &mut rng)
+        }
+        _ => vec![],
+    }
+}
+
+/// Feeds text to the session. Refused text stays in the input area: nothing is lost.
+fn process(c: &mut Ceremony, text: &str, rng: &mut ChaCha20Rng) -> Vec<Effect> {
+    let Some(session) = &mut c.session else {
+        c.input = text.to_string();
+        return vec![];
+    };
+    let pieces = crate::paste::split(text);
+    let mut kept = Vec::new();
+    for piece in pieces {
+        let raw = match &piece {
+            crate::paste::Piece::Message(m) | crate::paste::Piece::Garbage(m) => m.clone(),
+        };
+        let feedback = session.paste(&raw, rng);
+        if feedback.iter().any(|f| !f.ok) {
+            kept.push(raw);
+        }
+        c.feedback.extend(feedback);
+    }
+    c.input = kept.join("\n");
+    c.notice = None;
+    c.refresh();
+    if matches!(c.view.stage, Stage::ReadyToFinish) {
+        return start_finish(c, rng);
+    }
+    if matches!(c.view.stage, Stage::Review) {
+        c.scroll = 0;
+    }
+    vec![]
+}
+
+/// Moves the session off the UI thread for its last, possibly slow, step.
+fn start_finish(c: &mut Ceremony, _rng: &mut ChaCha20Rng) -> Vec<Effect> {
+    let Some(mut session) = c.session.take() else {
+        return vec![];
+    };
+    c.notice = Some("working...".into());
+    vec![Effect::Compute(Box::new(move || {
+        session.finish();
+        Msg::Finished(Box::new(session))
+    }))]
+}
+
+fn on_finished(app: &mut App, session: Session) -> Vec<Effect> {
+    let Screen::Ceremony(c) = &mut app.screen else {
+        return vec![];
+    };
+    c.session = Some(session);
+    c.notice = None;
+    c.scroll = 0;
+    c.refresh();
+    match &c.view.stage {
+        Stage::Done(Outcome::Generated { name, output }) => vec![Effect::StoreKey {
+            name: name.clone(),
+            key: Box::new(StoredKey {
+                name: Some(name.clone()),
+                material: KeyMaterial::Share(output.share.clone()),
+                transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+            }),
+        }],
+        _ => vec![],
+    }
+}
+
+fn submit_form(app: &mut App) -> Vec<Effect> {
+    let Screen::Form(form) = &app.screen else {
+        return vec![];
+    };
+    let form = form.clone();
+    match start(app, &form) {
+        Ok(effects) => effects,
+        Err(e) => {
+            if let Screen::Form(f) = &mut app.screen {
+                f.error = Some(e);
+            }
+            vec![]
+        }
+    }
+}
+
+fn small(label: &str, value: u64) -> Result<u16, String> {
+    u16::try_from(value).map_err(|_| format!("{label}: {value} is too large"))
+}
+
+fn signers(form: &Form) -> Result<Option<usize>, String> {
+    Ok(form.number("Signers")?.map(|n| n as usize))
+}
+
+/// Starts what a filled-in form asks for.
+fn start(app: &mut App, form: &Form) -> Result<Vec<Effect>, String> {
+    let mut rng = app.fork_rng();
+    let key_name = form.value("Key").to_string();
+    match form.kind {
+        FormKind::Dkg => {
+            let t = small("Threshold t", form.required_number("Threshold t")?)?;
+            let n = small("Participants n", form.required_number("Participants n")?)?;
+            let name = form.value("Name").to_string();
+            crate::store::check_name(&name).map_err(|e| e.to_string())?;
+            if app.stored(&name).is_some() {
+                return Err(format!("a key named {name:?} already exists"));
+            }
+            let session = Session::dkg(t, n, &name, &mut rng).map_err(|e| e.to_string())?;
+            app.screen = Screen::Ceremony(Box::new(Ceremony::new(session)));
+            Ok(vec![])
+        }
+        FormKind::Deal => {
+            let t = small("Threshold t", form.required_number("Threshold t")?)?;
+            let n = small("Participants n", form.required_number("Participants n")?)?;
+            let folder = form.value("Folder").to_string();
+            if folder.is_empty() {
+                return Err("Folder: required".into());
+            }
+            Ok(vec![Effect::Deal {
+                threshold: t,
+                participants: n,
+                folder,
+            }])
+        }
+        FormKind::Follow => {
+            let chosen = if key_name == "automatic" {
+                None
+            } else {
+                let key = app.stored(&key_name).ok_or("unknown key")?;
+                let share = key
+                    .material
+                    .share()
+                    .ok_or(format!("{key_name} holds no share: a follower needs one"))?;
+                Some((key_name.clone(), share.clone()))
+            };
+            let session = Session::follow(app.keys.clone(), chosen);
+            app.screen = Screen::Ceremony(Box::new(Ceremony::new(session)));
+            Ok(vec![])
+        }
+        FormKind::Definition => {
+            let file = form.value("Definition file").to_string();
+            Ok(vec![Effect::ReadFile {
+                path: file.clone(),
+                purpose: FilePurpose::Definition {
+                    key: key_name,
+                    signers: signers(form)?,
+                    file,
+                },
+            }])
+        }
+        FormKind::Transaction => Ok(vec![Effect::ReadFile {
+            path: form.value("Plan file").to_string(),
+            purpose: FilePurpose::Plan {
+                key: key_name,
+                signers: signers(form)?,
+            },
+        }]),
+        FormKind::Vote => {
+            let key = app.stored(&key_name).ok_or("unknown key")?.clone();
+            let proposal = form.required_number("Proposal")?;
+            let vote = parse_vote(form.value("Vote")).map_err(|e| e.to_string())?;
+            let identity = match form.value("Validator") {
+                "" => None,
+                text => Some(
+                    text.parse()
+                        .map_err(|e| format!("Validator: not an identity key: {e}"))?,
+                ),
+            };
+            let body = vote_body(
+                key.material.group(),
+                identity,
+                proposal,
+                vote,
+                form.value("Reason"),
+            )
+            .map_err(|e| e.to_string())?;
+            start_coordinator(
+                app,
+                &key_name,
+                &key,
+                SigningRequest::ValidatorVote(body),
+                signers(form)?,
+                None,
+            )
+        }
+        FormKind::Check => {
+            let key = app.stored(&key_name).ok_or("unknown key")?.clone();
+            let request = check_request(&mut rng, key.material.group());
+            let all = key.material.group().participant_count();
+            start_coordinator(app, &key_name, &key, request, Some(all), None)
+        }
+    }
+}
+
+fn start_coordinator(
+    app: &mut App,
+    label: &str,
+    key: &StoredKey,
+    request: SigningRequest,
+    signers: Option<usize>,
+    definition_file: Option<String>,
+) -> Result<Vec<Effect>, String> {
+    let mut rng = app.fork_rng();
+    let session = Session::coordinate(label, key, request, signers, definition_file, &mut rng)
+        .map_err(|e| e.to_string())?;
+    let mut ceremony = Ceremony::new(session);
+    ceremony.focus = Focus::Message;
+    let effects = if matches!(ceremony.view.stage, Stage::ReadyToFinish) {
+        start_finish(&mut ceremony, &mut rng)
+    } else {
+        vec![]
+    };
+    app.screen = Screen::Ceremony(Box::new(ceremony));
+    Ok(effects)
+}
+
+fn on_file(app: &mut App, purpose: FilePurpose, result: Result<String, String>) -> Vec<Effect> {
+    let outcome = (|| -> Result<Vec<Effect>, String> {
+        let text = result?;
+        match purpose {
+            FilePurpose::Definition { key, signers, file } => {
+                let stored = app.stored(&key).ok_or("unknown key")?.clone();
+                let validator = parse_definition_toml(&text).map_err(|e| e.to_string())?;
+                let name = std::path::Path::new(&file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                start_coordinator(
+                    app,
+                    &key,
+                    &stored,
+                    SigningRequest::ValidatorDefinition(validator),
+                    signers,
+                    name,
+                )
+            }
+            FilePurpose::Plan { key, signers } => {
+                let stored = app.stored(&key).ok_or("unknown key")?.clone();
+                let plan = serde_json::from_str(&text)
+                    .map_err(|e| format!("not a TransactionPlan: {e}"))?;
+                start_coordinator(
+                    app,
+                    &key,
+                    &stored,
+                    SigningRequest::Transaction(plan),
+                    signers,
+                    None,
+                )
+            }
+        }
+    })();
+    match outcome {
+        Ok(effects) => effects,
+        Err(e) => {
+            if let Screen::Form(f) = &mut app.screen {
+                f.error = Some(e);
+            }
+            vec![]
+        }
+    }
+}
