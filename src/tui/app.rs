@@ -383,6 +383,7 @@ fn on_ceremony_key(
             vec![]
         }
         Some(Action::Submit) => {
+            // Enter submits what was typed (or kept from a refused paste).
             let text = std::mem::take(&mut c.input);
             process(c, &text, &mut rng)
         }
@@ -474,11 +475,7 @@ fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
             form.paste(text);
             vec![]
         }
-        Screen::Ceremony(c) if c.session.is_some() => {
-            c.input.push_str(text);
-            let all = std::mem::take(&mut c.input);
-            process(c, &all, &mut rng)
-        }
+        Screen::Ceremony(c) if c.session.is_some() => process(c, text, &mut rng),
         _ => vec![],
     }
 }
@@ -490,7 +487,11 @@ fn process(c: &mut Ceremony, text: &str, rng: &mut ChaCha20Rng) -> Vec<Effect> {
         return vec![];
     };
     let pieces = crate::paste::split(text);
-    let mut kept = Vec::new();
+    // What was refused before stays; what is refused now joins it.
+    let mut kept: Vec<String> = Some(std::mem::take(&mut c.input))
+        .filter(|t| !t.trim().is_empty())
+        .into_iter()
+        .collect();
     for piece in pieces {
         let raw = match &piece {
             crate::paste::Piece::Message(m) | crate::paste::Piece::Garbage(m) => m.clone(),

@@ -248,10 +248,11 @@ fn mark(m: Mark, palette: &Palette) -> Span<'static> {
 
 fn ceremony(frame: &mut Frame, area: Rect, c: &Ceremony, tick: u64, palette: &Palette) {
     let view = &c.view;
+    let collecting = matches!(view.stage, Stage::Collecting | Stage::ReadyToFinish);
     let [stepper, main, input, log] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(6),
-        Constraint::Length(3),
+        Constraint::Length(if collecting { 3 } else { 0 }),
         Constraint::Length(if area.height >= 40 { 10 } else { 5 }),
     ])
     .areas(area);
@@ -441,13 +442,30 @@ fn review(frame: &mut Frame, area: Rect, c: &Ceremony, palette: &Palette) {
         Span::styled(" d ", palette.selected()),
         Span::raw(" decline: nothing is signed"),
     ]));
+    let more = scroll_hint(&lines, area, c.scroll);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((c.scroll, 0))
-            .block(Block::bordered().title(" Review the request ")),
+            .block(
+                Block::bordered()
+                    .title(" Review the request ")
+                    .title_bottom(more),
+            ),
         area,
     );
+}
+
+/// A hint when wrapped `lines` do not fit in the bordered `area` below `scroll`.
+fn scroll_hint(lines: &[Line], area: Rect, scroll: u16) -> String {
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    let visible = usize::from(area.height.saturating_sub(2));
+    if total > visible + usize::from(scroll) {
+        " \u{2193} more below ".to_string()
+    } else {
+        String::new()
+    }
 }
 
 fn result(frame: &mut Frame, area: Rect, c: &Ceremony, outcome: &Outcome, palette: &Palette) {
@@ -521,11 +539,12 @@ fn result(frame: &mut Frame, area: Rect, c: &Ceremony, outcome: &Outcome, palett
             " Key generated "
         }
     };
+    let more = scroll_hint(&lines, area, c.scroll);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((c.scroll, 0))
-            .block(Block::bordered().title(title)),
+            .block(Block::bordered().title(title).title_bottom(more)),
         area,
     );
 }
