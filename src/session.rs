@@ -106,6 +106,8 @@ pub struct SessionView {
     pub stage: Stage,
 }
 
+// One session lives per ceremony screen: boxing variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Session {
     Dkg(DkgSession),
     Coordinator(CoordinatorSession),
