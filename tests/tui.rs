@@ -347,3 +347,27 @@ fn no_color_uses_no_colours() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn command_line_values_prefill_a_form() {
+    let (mut app, _, _) = app_with_keys();
+    app.open_prefilled(
+        hoarfrost::tui::form::FormKind::Vote,
+        &[
+            ("Key", "identity".into()),
+            ("Proposal", "7".into()),
+            ("Vote", "abstain".into()),
+            ("Vote", "maybe".into()),
+        ],
+    );
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(form.value("Key"), "identity");
+    assert_eq!(form.value("Proposal"), "7");
+    assert_eq!(
+        form.value("Vote"),
+        "abstain",
+        "a value the choice does not offer is ignored"
+    );
+}

@@ -235,8 +235,12 @@ enum KeysCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = Store::open(cli.home.as_deref()).and_then(|store| match cli.command {
-        None => crate::tui::run(store),
-        Some(command) => run(&store, command),
+        None => crate::tui::run(store, None),
+        Some(command) => match tui_start(&command) {
+            // Without --no-tui, at a terminal, a ceremony command opens the TUI on its form.
+            Some(start) if crate::tui::available() => crate::tui::run(store, Some(start)),
+            _ => run(&store, command),
+        },
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -244,6 +248,70 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The TUI form a ceremony command opens when --no-tui is absent, filled from its arguments.
+fn tui_start(command: &Command) -> Option<crate::tui::Start> {
+    use crate::tui::form::FormKind;
+    let key_name = |k: &KeyArgs| k.name.clone().map(|n| ("Key", n));
+    let signers = |c: &CoordinateArgs| c.signers.map(|n| ("Signers", n.to_string()));
+    let with_common = |c: &CoordinateArgs, mut v: Vec<(&'static str, String)>| {
+        v.extend(key_name(&c.key));
+        v.extend(signers(c));
+        v
+    };
+    match command {
+        Command::Dkg {
+            threshold,
+            participants,
+            name,
+            no_tui: false,
+            ..
+        } => Some((
+            FormKind::Dkg,
+            vec![
+                ("Threshold t", threshold.to_string()),
+                ("Participants n", participants.to_string()),
+                ("Name", name.clone()),
+            ],
+        )),
+        Command::Follow {
+            key, no_tui: false, ..
+        } => Some((FormKind::Follow, key_name(key).into_iter().collect())),
+        Command::Check { common } if !common.no_tui => {
+            Some((FormKind::Check, with_common(common, vec![])))
+        }
+        Command::Coordinate { request } => match request {
+            CoordinateRequest::Definition { common, file } if !common.no_tui => Some((
+                FormKind::Definition,
+                with_common(
+                    common,
+                    vec![("Definition file", file.display().to_string())],
+                ),
+            )),
+            CoordinateRequest::Vote {
+                common,
+                proposal,
+                vote,
+                reason,
+                validator,
+            } if !common.no_tui => {
+                let mut v = vec![
+                    ("Proposal", proposal.to_string()),
+                    ("Vote", vote.clone()),
+                    ("Reason", reason.clone()),
+                ];
+                v.extend(validator.clone().map(|x| ("Validator", x)));
+                Some((FormKind::Vote, with_common(common, v)))
+            }
+            CoordinateRequest::Tx { common, plan } if !common.no_tui => Some((
+                FormKind::Transaction,
+                with_common(common, vec![("Plan file", plan.display().to_string())]),
+            )),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -223,6 +223,25 @@ impl App {
         self.screen = Screen::Form(Form::new(kind, &names));
     }
 
+    /// Opens a form with some fields filled in (from the command line). Values a choice field
+    /// does not offer are ignored, as are unknown labels.
+    pub fn open_prefilled(&mut self, kind: FormKind, values: &[(&str, String)]) {
+        self.open_form(kind);
+        if let Screen::Form(form) = &mut self.screen {
+            for (label, value) in values {
+                if let Some(field) = form.fields.iter_mut().find(|f| f.label == *label) {
+                    let allowed = match &field.kind {
+                        super::form::FieldKind::Choice(options) => options.contains(value),
+                        _ => true,
+                    };
+                    if allowed {
+                        field.value = value.clone();
+                    }
+                }
+            }
+        }
+    }
+
     fn stored(&self, name: &str) -> Option<&StoredKey> {
         self.keys.iter().find(|(n, _)| n == name).map(|(_, k)| k)
     }

@@ -51,11 +51,19 @@ fn log(store: &Store, line: &str) {
     }
 }
 
-/// Runs the TUI until the person quits.
-pub fn run(store: Store) -> anyhow::Result<()> {
+/// A form to open at start, with values from the command line.
+pub type Start = (form::FormKind, Vec<(&'static str, String)>);
+
+/// Whether the TUI can run here: stdin and stdout are terminals.
+pub fn available() -> bool {
     use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Runs the TUI until the person quits.
+pub fn run(store: Store, start: Option<Start>) -> anyhow::Result<()> {
     anyhow::ensure!(
-        std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+        available(),
         "the terminal UI needs a terminal; for scripts use the line mode (--no-tui), see --help"
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -79,12 +87,12 @@ pub fn run(store: Store) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
     stdout.execute(EnterAlternateScreen)?;
     stdout.execute(EnableBracketedPaste)?;
-    let result = runtime.block_on(event_loop(&store));
+    let result = runtime.block_on(event_loop(&store, start));
     restore_terminal();
     result
 }
 
-async fn event_loop(store: &Store) -> anyhow::Result<()> {
+async fn event_loop(store: &Store, start: Option<Start>) -> anyhow::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let events = tx.clone();
@@ -113,7 +121,11 @@ async fn event_loop(store: &Store) -> anyhow::Result<()> {
     let mut app = App::new(store.home().display().to_string(), no_color, seed);
     let size = terminal.size()?;
     let mut pending = update(&mut app, Msg::Resize(size.width, size.height));
-    pending.push(Effect::LoadKeys);
+    // Keys first, so a form opened from the command line can offer them.
+    update(&mut app, Msg::KeysLoaded(load_keys(store)));
+    if let Some((kind, values)) = start {
+        app.open_prefilled(kind, &values);
+    }
     loop {
         for effect in pending.drain(..) {
             execute(effect, store, &tx);
@@ -142,15 +154,7 @@ fn execute(effect: Effect, store: &Store, tx: &mpsc::UnboundedSender<Msg>) {
     };
     match effect {
         Effect::Quit => {}
-        Effect::LoadKeys => {
-            let keys = store
-                .all()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(n, k)| (n, k.map_err(|e| format!("{e:#}"))))
-                .collect();
-            send(Msg::KeysLoaded(keys));
-        }
+        Effect::LoadKeys => send(Msg::KeysLoaded(load_keys(store))),
         Effect::ReadFile { path, purpose } => {
             let result = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"));
             send(Msg::FileLoaded { purpose, result });
@@ -200,6 +204,15 @@ fn execute(effect: Effect, store: &Store, tx: &mpsc::UnboundedSender<Msg>) {
             send(Msg::Dealt(result));
         }
     }
+}
+
+fn load_keys(store: &Store) -> Vec<(String, Result<crate::keyfile::StoredKey, String>)> {
+    store
+        .all()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, k)| (n, k.map_err(|e| format!("{e:#}"))))
+        .collect()
 }
 
 fn absolute(path: &Path) -> String {
