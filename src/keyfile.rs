@@ -11,13 +11,15 @@ use penumbra_sdk_keys::FullViewingKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::keys::{GroupKey, KeyError, KeyShare};
+use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
+use crate::sealed::{seal, unseal, KdfParams, SealError, SealedShare};
 use crate::suite::{SigningShare, VerifyingShare};
 
 /// The `format` value every hoarfrost key file carries.
 pub const FORMAT: &str = "hoarfrost-key";
-/// The newest key file version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest key file version this build writes and reads. Version 2 added encrypted shares
+/// (`[encrypted]`, with `participant`); version 1 files (plain shares) still read.
+pub const VERSION: u32 = 2;
 
 /// Why a key file or pcli config was refused.
 #[derive(Debug, thiserror::Error)]
@@ -45,12 +47,18 @@ fn bad(field: impl Into<String>, problem: impl ToString) -> KeyFileError {
     }
 }
 
-/// What a key file holds: a share, or only the public group.
+/// What a key file holds: a share (plain, or sealed under a passphrase), or only the public
+/// group.
 // Loaded a handful of times per command: boxing the larger variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum KeyMaterial {
     Share(KeyShare),
+    Sealed {
+        group: GroupKey,
+        participant: VerificationKey,
+        sealed: SealedShare,
+    },
     Public(GroupKey),
 }
 
@@ -58,14 +66,66 @@ impl KeyMaterial {
     pub fn group(&self) -> &GroupKey {
         match self {
             KeyMaterial::Share(s) => s.group(),
-            KeyMaterial::Public(g) => g,
+            KeyMaterial::Sealed { group, .. } | KeyMaterial::Public(group) => group,
         }
     }
 
+    /// The share, if it is at hand (not sealed).
     pub fn share(&self) -> Option<&KeyShare> {
         match self {
             KeyMaterial::Share(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this participant holds a share (plain or sealed).
+    pub fn has_share(&self) -> bool {
+        !matches!(self, KeyMaterial::Public(_))
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, KeyMaterial::Sealed { .. })
+    }
+
+    /// This participant's fingerprint, when it holds a share.
+    pub fn participant_fingerprint(&self) -> Option<String> {
+        match self {
+            KeyMaterial::Share(s) => Some(s.fingerprint()),
+            KeyMaterial::Sealed { participant, .. } => Some(participant_fingerprint(participant)),
             KeyMaterial::Public(_) => None,
+        }
+    }
+
+    /// The share, opening it with `passphrase` if it is sealed.
+    pub fn unlock(&self, passphrase: Option<&[u8]>) -> Result<Option<KeyShare>, SealError> {
+        match self {
+            KeyMaterial::Share(s) => Ok(Some(s.clone())),
+            KeyMaterial::Sealed {
+                group,
+                participant,
+                sealed,
+            } => {
+                let passphrase = passphrase.ok_or(SealError::EmptyPassphrase)?;
+                unseal(group, participant, sealed, passphrase).map(Some)
+            }
+            KeyMaterial::Public(_) => Ok(None),
+        }
+    }
+
+    /// Seals a plain share under `passphrase`; other material is returned as it is.
+    pub fn seal(
+        self,
+        passphrase: &[u8],
+        params: KdfParams,
+        rng: &mut impl rand_core::CryptoRngCore,
+    ) -> Result<Self, SealError> {
+        match self {
+            KeyMaterial::Share(share) => Ok(KeyMaterial::Sealed {
+                sealed: seal(&share, passphrase, params, rng)?,
+                participant: share.verification_key(),
+                group: share.group().clone(),
+            }),
+            other => Ok(other),
         }
     }
 }
@@ -91,15 +151,32 @@ struct ThresholdTable {
 }
 
 #[derive(Serialize, Deserialize)]
-struct KeyFileV1 {
+struct KeyFile {
     format: String,
     version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     transcript_fingerprint: Option<String>,
+    /// This participant's ed25519 key, when its share is sealed (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    participant: Option<String>,
     #[serde(flatten)]
     table: ThresholdTable,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encrypted: Option<EncryptedTable>,
+}
+
+/// A sealed share: Argon2id parameters, salt, nonce and ciphertext (version 2).
+#[derive(Serialize, Deserialize)]
+struct EncryptedTable {
+    kdf: String,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: String,
+    nonce: String,
+    ciphertext: String,
 }
 
 fn upper_hex(bytes: &[u8]) -> String {
@@ -117,6 +194,43 @@ fn decode_hex<const N: usize>(field: &str, text: &str) -> Result<Zeroizing<[u8; 
     }
     out.copy_from_slice(&bytes);
     Ok(out)
+}
+
+impl EncryptedTable {
+    fn from_sealed(sealed: &SealedShare) -> Self {
+        Self {
+            kdf: "argon2id".into(),
+            memory_kib: sealed.params.memory_kib,
+            iterations: sealed.params.iterations,
+            parallelism: sealed.params.parallelism,
+            salt: upper_hex(&sealed.salt),
+            nonce: upper_hex(&sealed.nonce),
+            ciphertext: upper_hex(&sealed.ciphertext),
+        }
+    }
+
+    fn into_sealed(self) -> Result<SealedShare, KeyFileError> {
+        if self.kdf != "argon2id" {
+            return Err(bad(
+                "encrypted.kdf",
+                format!("{:?} is not argon2id", self.kdf),
+            ));
+        }
+        let salt: Zeroizing<[u8; 32]> = decode_hex("encrypted.salt", &self.salt)?;
+        let nonce: Zeroizing<[u8; 12]> = decode_hex("encrypted.nonce", &self.nonce)?;
+        let ciphertext =
+            hex::decode(self.ciphertext.trim()).map_err(|e| bad("encrypted.ciphertext", e))?;
+        Ok(SealedShare {
+            params: KdfParams {
+                memory_kib: self.memory_kib,
+                iterations: self.iterations,
+                parallelism: self.parallelism,
+            },
+            salt: *salt,
+            nonce: *nonce,
+            ciphertext,
+        })
+    }
 }
 
 impl ThresholdTable {
@@ -178,21 +292,34 @@ impl ThresholdTable {
     }
 }
 
-/// Writes a key file. The text holds secrets when the key is a share, hence `Zeroizing`.
+/// Writes a key file. The text holds secrets when the share is plain, hence `Zeroizing`.
 pub fn encode(key: &StoredKey) -> Zeroizing<String> {
-    let file = KeyFileV1 {
+    let (participant, encrypted) = match &key.material {
+        KeyMaterial::Sealed {
+            participant,
+            sealed,
+            ..
+        } => (
+            Some(upper_hex(participant.as_bytes())),
+            Some(EncryptedTable::from_sealed(sealed)),
+        ),
+        _ => (None, None),
+    };
+    let file = KeyFile {
         format: FORMAT.into(),
         version: VERSION,
         name: key.name.clone(),
         transcript_fingerprint: key.transcript_fingerprint.clone(),
+        participant,
         table: ThresholdTable::from_material(&key.material),
+        encrypted,
     };
     Zeroizing::new(toml::to_string(&file).expect("key files always serialize"))
 }
 
 /// Reads and checks a key file.
 pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
-    let file: KeyFileV1 =
+    let file: KeyFile =
         toml::from_str(text).map_err(|e| KeyFileError::Toml(e.message().to_string()))?;
     if file.format != FORMAT {
         return Err(KeyFileError::Format(file.format));
@@ -200,9 +327,36 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
     if file.version > VERSION || file.version == 0 {
         return Err(KeyFileError::Version(file.version));
     }
+    let material = match (file.encrypted, file.participant) {
+        (None, _) => file.table.into_material()?,
+        (Some(_), None) => return Err(bad("participant", "missing (the share is encrypted)")),
+        (Some(encrypted), Some(participant)) => {
+            if file.table.spend_key_share.is_some() || file.table.signing_key.is_some() {
+                return Err(bad(
+                    "encrypted",
+                    "a plain share is present beside the encrypted one",
+                ));
+            }
+            let vk_bytes: Zeroizing<[u8; 32]> = decode_hex("participant", &participant)?;
+            let participant = VerificationKey::try_from(*vk_bytes)
+                .map_err(|_| bad("participant", "not a valid ed25519 verification key"))?;
+            let group = match file.table.into_material()? {
+                KeyMaterial::Public(g) => g,
+                _ => unreachable!("no plain secrets were present"),
+            };
+            if group.participant(&participant).is_none() {
+                return Err(KeyFileError::Key(KeyError::NotAParticipant));
+            }
+            KeyMaterial::Sealed {
+                group,
+                participant,
+                sealed: encrypted.into_sealed()?,
+            }
+        }
+    };
     Ok(StoredKey {
         name: file.name,
-        material: file.table.into_material()?,
+        material,
         transcript_fingerprint: file.transcript_fingerprint,
     })
 }
@@ -286,7 +440,7 @@ pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFile
         .map_err(|e: toml::de::Error| KeyFileError::Pcli(e.message().to_string()))?;
     match table.into_material()? {
         KeyMaterial::Share(share) => Ok(share),
-        KeyMaterial::Public(_) => Err(KeyFileError::Pcli("the config holds no share".into())),
+        _ => Err(KeyFileError::Pcli("the config holds no share".into())),
     }
 }
 
@@ -361,7 +515,7 @@ mod tests {
     fn refusals_name_the_problem() {
         let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
         let text = encode(&stored(KeyMaterial::Share(share))).to_string();
-        let newer = text.replace("version = 1", "version = 9");
+        let newer = text.replace("version = 2", "version = 9");
         assert!(matches!(decode(&newer), Err(KeyFileError::Version(9))));
         let other = text.replace("hoarfrost-key", "something-else");
         assert!(matches!(decode(&other), Err(KeyFileError::Format(_))));
@@ -375,6 +529,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("signing_key"));
+    }
+
+    #[test]
+    fn sealed_round_trips_and_needs_the_passphrase() {
+        let share = deal(&mut OsRng, 2, 3).unwrap().remove(1);
+        let params = KdfParams::with_memory_mib(64).unwrap();
+        let material = KeyMaterial::Share(share.clone())
+            .seal(b"hunter2", params, &mut OsRng)
+            .unwrap();
+        let text = encode(&stored(material));
+        assert!(!text.contains(&hex::encode_upper(share.signing_share().serialize())));
+        assert!(!text.contains("spend_key_share"));
+        let back = decode(&text).unwrap();
+        assert!(back.material.is_sealed() && back.material.share().is_none());
+        assert_eq!(
+            back.material.participant_fingerprint(),
+            Some(share.fingerprint())
+        );
+        assert_eq!(
+            back.material.unlock(Some(b"nope")).err(),
+            Some(SealError::WrongPassphrase)
+        );
+        let open = back.material.unlock(Some(b"hunter2")).unwrap().unwrap();
+        assert_eq!(open.signing_share(), share.signing_share());
+        // A version 1 file (plain share) still reads.
+        let v1 = encode(&stored(KeyMaterial::Share(share))).replace("version = 2", "version = 1");
+        assert!(decode(&v1).unwrap().material.share().is_some());
     }
 
     #[test]

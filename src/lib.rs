@@ -14,6 +14,7 @@ pub mod output;
 pub mod paste;
 pub mod request;
 pub mod review;
+pub mod sealed;
 pub mod session;
 pub mod signing;
 pub mod store;

@@ -694,8 +694,18 @@ fn pick(
             matches_request(share.group(), request).then(|| (name.clone(), share.clone()))
         })
         .collect();
+    let locked: Vec<&str> = keys
+        .iter()
+        .filter(|(_, k)| k.material.is_sealed() && matches_request(k.material.group(), request))
+        .map(|(n, _)| n.as_str())
+        .collect();
     match matches.len() {
         1 => Ok(matches.into_iter().next().expect("one match")),
+        0 if !locked.is_empty() => Err(format!(
+            "key {} can sign this {} but is still encrypted (no passphrase, or another one): follow again choosing that key and its passphrase",
+            locked.join(", "),
+            request.kind()
+        )),
         0 => Err(format!(
             "no stored key can sign this {}: nothing was signed",
             request.kind()

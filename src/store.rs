@@ -135,14 +135,14 @@ impl Store {
         let mut matches = Vec::new();
         for (name, key) in self.all()? {
             let Ok(key) = key else { continue };
-            if (!need_share || key.material.share().is_some())
+            if (!need_share || key.material.has_share())
                 && matches_request(key.material.group(), request)
             {
                 matches.push((name, key));
             }
         }
-        if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.share().is_some()) {
-            matches.retain(|(_, k)| k.material.share().is_some());
+        if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.has_share()) {
+            matches.retain(|(_, k)| k.material.has_share());
         }
         match matches.len() {
             1 => Ok(matches.remove(0)),
@@ -193,6 +193,7 @@ pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
         .with_context(|| format!("{} does not read back", path.display()))?;
     anyhow::ensure!(
         back.material.group() == key.material.group()
+            && back.material.is_sealed() == key.material.is_sealed()
             && back.material.share().map(|s| s.signing_share())
                 == key.material.share().map(|s| s.signing_share()),
         "{} did not read back as written",
@@ -231,7 +232,11 @@ fn describe_needed(request: &SigningRequest) -> String {
 
 /// Writes dealt shares into `folder` as participant-1.toml .. participant-N.toml and the public
 /// group.toml. Nothing is written if any of the files exists. Returns what was written.
-pub fn write_dealt(shares: &[KeyShare], folder: &Path) -> anyhow::Result<Vec<String>> {
+pub fn write_dealt(
+    shares: &[KeyShare],
+    folder: &Path,
+    protect: &dyn Fn(KeyMaterial) -> anyhow::Result<KeyMaterial>,
+) -> anyhow::Result<Vec<String>> {
     let Some(first) = shares.first() else {
         return Ok(vec![]);
     };
@@ -254,7 +259,7 @@ pub fn write_dealt(shares: &[KeyShare], folder: &Path) -> anyhow::Result<Vec<Str
     };
     let mut report = Vec::new();
     for (share, path) in shares.iter().zip(&files) {
-        write_key_file(path, &stored(KeyMaterial::Share(share.clone())))?;
+        write_key_file(path, &stored(protect(KeyMaterial::Share(share.clone()))?))?;
         report.push(format!(
             "wrote {} (participant {})",
             path.display(),
@@ -278,6 +283,7 @@ pub fn deal_to_folder(
     threshold: u16,
     participants: u16,
     folder: &Path,
+    protect: &dyn Fn(KeyMaterial) -> anyhow::Result<KeyMaterial>,
 ) -> anyhow::Result<Vec<String>> {
     let shares = crate::keys::deal(&mut rand_core::OsRng, threshold, participants)?;
     let mut report = vec![
@@ -287,7 +293,7 @@ pub fn deal_to_folder(
         ),
         String::new(),
     ];
-    report.extend(write_dealt(&shares, folder)?);
+    report.extend(write_dealt(&shares, folder, protect)?);
     let group = shares[0].group();
     report.push(String::new());
     report.push(format!("identity key:   {}", group.identity_key()));

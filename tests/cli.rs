@@ -25,10 +25,28 @@ struct Process {
     stderr: Arc<Mutex<String>>,
 }
 
+/// Every key these tests make is sealed under this passphrase, with a light Argon2 cost.
+fn secret_args() -> [String; 4] {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let path = FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("passphrase");
+        std::fs::write(&path, "correct horse battery staple\n").unwrap();
+        path
+    });
+    [
+        "--passphrase-file".into(),
+        path.display().to_string(),
+        "--kdf-memory-mib".into(),
+        "64".into(),
+    ]
+}
+
 impl Process {
     fn start(args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args(args)
+            .args(secret_args())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -88,7 +106,20 @@ impl Process {
 }
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).output().unwrap()
+    Command::new(BIN)
+        .args(args)
+        .args(secret_args())
+        .output()
+        .unwrap()
+}
+
+/// Without the test passphrase: as a person or script would call it.
+fn run_plain(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn deal(dir: &Path, t: u16, n: u16) {
@@ -756,4 +787,70 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     let bad = run(&["--home", homes[3], "keys", "show", "../etc"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use 1 to 64 letters"));
+}
+
+#[test]
+fn keys_are_encrypted_unless_said_otherwise() {
+    let dir = temp();
+    let out_dir = dir.path().join("keys");
+    let out = out_dir.to_str().unwrap();
+    // No passphrase source and no terminal: refused, saying what to do; nothing written.
+    let refused = run_plain(&["deal", "-t", "2", "-n", "3", "--out", out]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--passphrase-file") && stderr.contains("--unencrypted"),
+        "{stderr}"
+    );
+    assert!(!out_dir.join("participant-1.toml").exists());
+    // Explicitly unencrypted.
+    let plain = run_plain(&["deal", "-t", "2", "-n", "3", "--out", out, "--unencrypted"]);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let show = run_plain(&[
+        "keys",
+        "show",
+        "--key",
+        out_dir.join("participant-1.toml").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("UNENCRYPTED"));
+    // Encrypted: the file holds no share in the clear, and a wrong passphrase is named.
+    let sealed_dir = dir.path().join("sealed");
+    let sealed = run(&[
+        "deal",
+        "-t",
+        "2",
+        "-n",
+        "3",
+        "--out",
+        sealed_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        sealed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sealed.stderr)
+    );
+    let file = sealed_dir.join("participant-2.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("[encrypted]") && !text.contains("spend_key_share"),
+        "{text}"
+    );
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, "not it\n").unwrap();
+    let export = run_plain(&[
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
+        "keys",
+        "export-pcli",
+        "--key",
+        file.to_str().unwrap(),
+        "--out",
+        dir.path().join("x.toml").to_str().unwrap(),
+    ]);
+    assert!(!export.status.success());
+    assert!(String::from_utf8_lossy(&export.stderr).contains("wrong passphrase"));
 }

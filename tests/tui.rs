@@ -25,8 +25,17 @@ fn snap(name: &str, app: &App) {
     insta::assert_snapshot!(format!("{name}_160x48"), render(app, 160, 48));
 }
 
+fn light() -> hoarfrost::sealed::KdfParams {
+    hoarfrost::sealed::KdfParams::with_memory_mib(64).unwrap()
+}
+
 fn new_app() -> App {
-    App::new("/home/ada/.local/share/hoarfrost".into(), false, [7; 32])
+    App::new(
+        "/home/ada/.local/share/hoarfrost".into(),
+        false,
+        [7; 32],
+        light(),
+    )
 }
 
 fn stored(share: hoarfrost::keys::KeyShare, fingerprint: Option<&str>) -> StoredKey {
@@ -161,6 +170,28 @@ fn dkg_through_the_tui() {
         key(&mut app, KeyCode::Backspace);
     }
     chars(&mut app, "cold");
+    // Encryption is on by default: a passphrase is required, twice, the same.
+    key(&mut app, KeyCode::Enter);
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert!(form
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("Passphrase: required"));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    chars(&mut app, "frost bite");
+    key(&mut app, KeyCode::Tab);
+    chars(&mut app, "frost bit");
+    key(&mut app, KeyCode::Enter);
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert!(form.error.as_deref().unwrap().contains("differ"));
+    snap("form_dkg_passphrase", &app);
+    chars(&mut app, "e");
     key(&mut app, KeyCode::Enter);
     snap("dkg_round1", &app);
     let mine = ceremony_text(&app);
@@ -198,7 +229,20 @@ fn dkg_through_the_tui() {
         Msg::Paste(format!("{}\n\n{}", round2[0], round2[1])),
     );
     assert!(effects.iter().any(|e| matches!(e, Effect::Compute(_))));
-    run_effects(&mut app, effects);
+    // The finished key is stored sealed under the passphrase typed in the form.
+    let mut stored_with = None;
+    for effect in effects {
+        if let Effect::Compute(job) = effect {
+            let more = update(&mut app, job());
+            for e in &more {
+                if let Effect::StoreKey { passphrase, .. } = e {
+                    stored_with = passphrase.as_ref().map(|p| p.to_string());
+                }
+            }
+            run_effects(&mut app, more);
+        }
+    }
+    assert_eq!(stored_with.as_deref(), Some("frost bite"));
     snap("dkg_done", &app);
     // The other two finish with the same key.
     let mut identities = Vec::new();
@@ -338,7 +382,7 @@ fn notices_and_leaving() {
 
 #[test]
 fn no_color_uses_no_colours() {
-    let mut app = App::new("/h".into(), true, [1; 32]);
+    let mut app = App::new("/h".into(), true, [1; 32], light());
     update(&mut app, Msg::KeysLoaded(vec![]));
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| view::draw(f, &app)).unwrap();
@@ -370,4 +414,63 @@ fn command_line_values_prefill_a_form() {
         "abstain",
         "a value the choice does not offer is ignored"
     );
+}
+
+#[test]
+fn an_encrypted_key_is_unlocked_off_the_ui_thread() {
+    let shares = dealt(2, 3, 21);
+    let sealed = KeyMaterial::Share(shares[0].clone())
+        .seal(b"open sesame", light(), &mut rand_core::OsRng)
+        .unwrap();
+    let mut app = new_app();
+    update(
+        &mut app,
+        Msg::KeysLoaded(vec![(
+            "identity".into(),
+            Ok(StoredKey {
+                name: None,
+                material: sealed,
+                transcript_fingerprint: None,
+            }),
+        )]),
+    );
+    key(&mut app, KeyCode::Char('c'));
+    // Without the passphrase: refused, with the reason.
+    key(&mut app, KeyCode::Enter);
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert!(form.error.as_deref().unwrap().contains("is encrypted"));
+    key(&mut app, KeyCode::Tab);
+    chars(&mut app, "open sesam");
+    let effects = key(&mut app, KeyCode::Enter);
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert!(form.busy && form.fields.iter().all(|f| !f.value.contains("sesam")));
+    snap("form_unlocking", &app);
+    let [Effect::Compute(job)] = <[Effect; 1]>::try_from(effects).ok().unwrap() else {
+        panic!()
+    };
+    update(&mut app, job());
+    let Screen::Form(form) = &app.screen else {
+        panic!()
+    };
+    assert!(
+        form.error.as_deref().unwrap().contains("wrong passphrase"),
+        "{:?}",
+        form.error
+    );
+    // The focus stays on the (emptied) passphrase; the right one opens the key.
+    chars(&mut app, "open sesame");
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Compute(job)] = <[Effect; 1]>::try_from(effects).ok().unwrap() else {
+        panic!()
+    };
+    update(&mut app, job());
+    assert!(matches!(app.screen, Screen::Ceremony(_)));
+    // Going home forgets the opened share.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Home));
 }

@@ -35,7 +35,7 @@ impl Tui {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(["--home", home.to_str().unwrap()]);
+        cmd.args(["--home", home.to_str().unwrap(), "--kdf-memory-mib", "64"]);
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
         let child = pty.slave.spawn_command(cmd).unwrap();
@@ -168,7 +168,13 @@ fn three_tuis_generate_a_key_and_sign_a_definition() {
         t.keys(TAB);
         t.keys(TAB);
         t.keys(&BACKSPACE.repeat(8));
-        t.keys(&format!("identity{ENTER}"));
+        t.keys("identity");
+        // Encrypt: yes; the passphrase twice.
+        t.keys(TAB);
+        t.keys(TAB);
+        t.keys(&format!("pass {}", t.name));
+        t.keys(TAB);
+        t.keys(&format!("pass {}{ENTER}", t.name));
         t.wait_for("Round 1 of 2");
         t.keys(TAB);
         t.keys("s");
@@ -226,7 +232,9 @@ fn three_tuis_generate_a_key_and_sign_a_definition() {
     }
     let group = |i: usize| {
         let text = std::fs::read_to_string(homes[i].path().join("keys/identity.toml")).unwrap();
-        keyfile::decode(&text).unwrap().material.group().clone()
+        let key = keyfile::decode(&text).unwrap();
+        assert!(key.material.is_sealed(), "the TUI stores shares encrypted");
+        key.material.group().clone()
     };
     assert!(group(1) == group(0) && group(2) == group(0));
 
@@ -241,13 +249,15 @@ fn three_tuis_generate_a_key_and_sign_a_definition() {
     let bob = &mut rest[0];
     alice.keys("v");
     alice.wait_for("Coordinate a validator definition");
-    alice.keys(ENTER);
+    alice.keys(&TAB.repeat(3));
+    alice.keys(&format!("pass alice{ENTER}"));
     alice.wait_for("Send this CoordinatorRound1");
     alice.keys("s");
     let c1 = saved(&outboxes[0], "coordinatorround1", &mut seen);
     bob.keys("f");
     bob.wait_for("Follow a signing ceremony");
-    bob.keys(ENTER);
+    bob.keys(TAB);
+    bob.keys(&format!("pass bob{ENTER}"));
     bob.wait_for("Waiting for the coordinator");
     bob.paste(&c1);
     bob.wait_for("Review the request");

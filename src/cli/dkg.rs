@@ -6,6 +6,7 @@ use rand_core::OsRng;
 
 use super::keys::print_group;
 use super::lines::{emit, say, Input};
+use super::secrets::Secrets;
 use crate::dkg::{Dkg, DkgRound1, DkgRound2};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::messages::{recognise, MessageKind};
@@ -13,6 +14,7 @@ use crate::store::{check_name, write_key_file, Store};
 
 pub fn run(
     store: &Store,
+    secrets: &Secrets,
     threshold: u16,
     participants: u16,
     name: &str,
@@ -29,6 +31,8 @@ pub fn run(
     if let Some(out) = out {
         anyhow::ensure!(!out.exists(), "{} already exists", out.display());
     }
+    // The passphrase comes first, so nobody waits on it in the middle of the ceremony.
+    let passphrase = secrets.for_new_key(&format!("key {name:?}"))?;
     let (mut dkg, round1) = Dkg::new(threshold, participants, &mut OsRng)?;
     let others = usize::from(participants) - 1;
     say(format!(
@@ -92,9 +96,15 @@ pub fn run(
         input.until("the other participants' round-2 messages", accept)?;
     }
     let output = dkg.finish()?;
+    let material = match &passphrase {
+        Some(p) => {
+            KeyMaterial::Share(output.share.clone()).seal(p.as_bytes(), secrets.kdf, &mut OsRng)?
+        }
+        None => KeyMaterial::Share(output.share.clone()),
+    };
     let stored = StoredKey {
         name: Some(name.to_string()),
-        material: KeyMaterial::Share(output.share.clone()),
+        material,
         transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
     };
     let saved = store.save(name, &stored)?;

@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use rand_core::OsRng;
 
+use super::secrets::Secrets;
 use super::KeyArgs;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
@@ -45,6 +46,7 @@ pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredK
 
 pub fn deal(
     store: &Store,
+    secrets: &Secrets,
     threshold: u16,
     participants: u16,
     out: Option<&Path>,
@@ -75,7 +77,16 @@ pub fn deal(
     if let Some(name) = name {
         check_name(name)?;
     }
+    // Ask for the passphrase before anything is dealt: one passphrase seals every share here;
+    // each participant can import its own file into its store under a passphrase of its own.
+    let passphrase = secrets.for_new_key("the dealt shares")?;
     let shares = crate::keys::deal(&mut OsRng, threshold, participants)?;
+    let protect = |material: KeyMaterial| -> anyhow::Result<KeyMaterial> {
+        Ok(match &passphrase {
+            Some(p) => material.seal(p.as_bytes(), secrets.kdf, &mut OsRng)?,
+            None => material,
+        })
+    };
     let group = shares[0].group().clone();
     let stored = |material: KeyMaterial| StoredKey {
         name: name.map(str::to_string),
@@ -106,13 +117,13 @@ pub fn deal(
          give each participant only its own share, then delete the others here."
     );
     if let Some(out) = out {
-        for line in write_dealt(&shares, out)? {
+        for line in write_dealt(&shares, out, &protect)? {
             eprintln!("  {line}");
         }
     }
     if let Some(name) = name {
         for (share, target) in shares.iter().zip(&store_targets) {
-            let path = target.save(name, &stored(KeyMaterial::Share(share.clone())))?;
+            let path = target.save(name, &stored(protect(KeyMaterial::Share(share.clone()))?))?;
             eprintln!(
                 "  stored {} (participant {})",
                 path.display(),
@@ -188,10 +199,23 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
         group.threshold(),
         group.participant_count()
     );
-    match stored.material.share() {
-        Some(share) => println!("this participant: {}", share.fingerprint()),
+    match stored.material.participant_fingerprint() {
+        Some(fp) => println!("this participant: {fp}"),
         None => println!("this participant: none (public key data only)"),
     }
+    println!(
+        "share:            {}",
+        match &stored.material {
+            KeyMaterial::Sealed { sealed, .. } => format!(
+                "encrypted (Argon2id m={} MiB, t={}, p={})",
+                sealed.params.memory_kib / 1024,
+                sealed.params.iterations,
+                sealed.params.parallelism
+            ),
+            KeyMaterial::Share(_) => "UNENCRYPTED".to_string(),
+            KeyMaterial::Public(_) => "none".to_string(),
+        }
+    );
     println!("identity key:     {}", group.identity_key());
     println!("governance key:   {}", group.governance_key());
     println!("full viewing key: {}", group.fvk());
@@ -237,6 +261,7 @@ pub fn template(
 
 pub fn import_pcli(
     store: &Store,
+    secrets: &Secrets,
     config: &Path,
     section: PcliSection,
     name: Option<&str>,
@@ -247,7 +272,7 @@ pub fn import_pcli(
     let share = keyfile::import_pcli(&text, section)?;
     let stored = StoredKey {
         name: name.map(str::to_string),
-        material: KeyMaterial::Share(share.clone()),
+        material: secrets.protect(KeyMaterial::Share(share.clone()), "the imported key")?,
         transcript_fingerprint: None,
     };
     if let Some(name) = name {
@@ -272,17 +297,18 @@ pub fn import_pcli(
 
 pub fn export_pcli(
     store: &Store,
+    secrets: &Secrets,
     key: &KeyArgs,
     section: PcliSection,
     grpc_url: &str,
     out: &Path,
 ) -> anyhow::Result<()> {
     let (label, stored) = resolve(store, key)?;
-    let share = stored
-        .material
-        .share()
+    let share = secrets
+        .unlock(&label, &stored)?
         .ok_or_else(|| anyhow::anyhow!("{label} holds no share to export"))?;
-    let text = keyfile::export_pcli(share, grpc_url, section)?;
+    let text = keyfile::export_pcli(&share, grpc_url, section)?;
+    eprintln!("warning: pcli's threshold config holds the share in the clear; keep the file safe.");
     write_atomic(out, text.as_bytes(), Overwrite::Never)
         .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {}", out.display());

@@ -6,6 +6,7 @@
 mod dkg;
 mod keys;
 mod lines;
+mod secrets;
 mod sign;
 
 use std::path::PathBuf;
@@ -30,6 +31,15 @@ pub struct Cli {
     /// The key store folder (default: $HOARFROST_HOME, else the user's data directory).
     #[arg(long, global = true)]
     home: Option<PathBuf>,
+    /// Read passphrases from this file (first line) instead of asking on the terminal.
+    #[arg(long, global = true)]
+    passphrase_file: Option<PathBuf>,
+    /// Store new keys unencrypted (otherwise they are sealed under a passphrase).
+    #[arg(long, global = true)]
+    unencrypted: bool,
+    /// Argon2id memory for sealing new keys, in MiB (default 2048, pcli's; at least 64).
+    #[arg(long, global = true, default_value_t = 2048)]
+    kdf_memory_mib: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -234,12 +244,25 @@ enum KeysCommand {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let secrets = match crate::sealed::KdfParams::with_memory_mib(cli.kdf_memory_mib) {
+        Ok(kdf) => secrets::Secrets {
+            passphrase_file: cli.passphrase_file,
+            unencrypted: cli.unencrypted,
+            kdf,
+        },
+        Err(e) => {
+            eprintln!("error: --kdf-memory-mib: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = Store::open(cli.home.as_deref()).and_then(|store| match cli.command {
-        None => crate::tui::run(store, None),
+        None => crate::tui::run(store, None, secrets.kdf),
         Some(command) => match tui_start(&command) {
             // Without --no-tui, at a terminal, a ceremony command opens the TUI on its form.
-            Some(start) if crate::tui::available() => crate::tui::run(store, Some(start)),
-            _ => run(&store, command),
+            Some(start) if crate::tui::available() => {
+                crate::tui::run(store, Some(start), secrets.kdf)
+            }
+            _ => run(&store, &secrets, command),
         },
     });
     match result {
@@ -315,7 +338,7 @@ fn tui_start(command: &Command) -> Option<crate::tui::Start> {
     }
 }
 
-fn run(store: &Store, command: Command) -> anyhow::Result<()> {
+fn run(store: &Store, secrets: &secrets::Secrets, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Dkg {
             threshold,
@@ -323,7 +346,14 @@ fn run(store: &Store, command: Command) -> anyhow::Result<()> {
             name,
             out,
             no_tui: _,
-        } => dkg::run(store, threshold, participants, &name, out.as_deref()),
+        } => dkg::run(
+            store,
+            secrets,
+            threshold,
+            participants,
+            &name,
+            out.as_deref(),
+        ),
         Command::Deal {
             threshold,
             participants,
@@ -332,6 +362,7 @@ fn run(store: &Store, command: Command) -> anyhow::Result<()> {
             homes,
         } => keys::deal(
             store,
+            secrets,
             threshold,
             participants,
             out.as_deref(),
@@ -342,9 +373,9 @@ fn run(store: &Store, command: Command) -> anyhow::Result<()> {
             key,
             yes,
             no_tui: _,
-        } => sign::follow(store, &key, yes),
-        Command::Coordinate { request } => sign::coordinate(store, request),
-        Command::Check { common } => sign::check(store, common),
+        } => sign::follow(store, secrets, &key, yes),
+        Command::Coordinate { request } => sign::coordinate(store, secrets, request),
+        Command::Check { common } => sign::check(store, secrets, common),
         Command::Template {
             what:
                 TemplateKind::Definition {
@@ -375,14 +406,28 @@ fn run(store: &Store, command: Command) -> anyhow::Result<()> {
                 section,
                 name,
                 out,
-            } => keys::import_pcli(store, &config, section, name.as_deref(), out.as_deref()),
+            } => keys::import_pcli(
+                store,
+                secrets,
+                &config,
+                section,
+                name.as_deref(),
+                out.as_deref(),
+            ),
             KeysCommand::ExportPcli {
                 name,
                 key,
                 section,
                 grpc_url,
                 out,
-            } => keys::export_pcli(store, &KeyArgs { key, name }, section, &grpc_url, &out),
+            } => keys::export_pcli(
+                store,
+                secrets,
+                &KeyArgs { key, name },
+                section,
+                &grpc_url,
+                &out,
+            ),
         },
     }
 }

@@ -5,6 +5,7 @@ use rand_core::OsRng;
 
 use super::keys::resolve;
 use super::lines::{emit, say, Input};
+use super::secrets::Secrets;
 use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
 use crate::check::{check_request, is_check};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
@@ -20,16 +21,12 @@ fn explicit(args: &KeyArgs) -> bool {
     args.key.is_some() || args.name.is_some()
 }
 
-pub fn follow(store: &Store, key: &KeyArgs, yes: bool) -> anyhow::Result<()> {
+pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> anyhow::Result<()> {
     let chosen = if explicit(key) {
         let (label, stored) = resolve(store, key)?;
-        let share = stored
-            .material
-            .share()
-            .ok_or_else(|| {
-                anyhow::anyhow!("{label} holds no share: a follower signs with its share")
-            })?
-            .clone();
+        let share = secrets.unlock(&label, &stored)?.ok_or_else(|| {
+            anyhow::anyhow!("{label} holds no share: a follower signs with its share")
+        })?;
         say(format!(
             "Following with key {label}: participant {} of a {}-of-{} key.",
             share.fingerprint(),
@@ -54,11 +51,11 @@ pub fn follow(store: &Store, key: &KeyArgs, yes: bool) -> anyhow::Result<()> {
                 let (name, stored) = store
                     .find_for(&round1.request, true)
                     .map_err(|e| format!("{e:#}"))?;
-                let share = stored
-                    .material
-                    .share()
-                    .cloned()
-                    .expect("find_for(.., true) returns shares");
+                say(format!("The request needs key {name}."));
+                let share = secrets
+                    .unlock(&name, &stored)
+                    .map_err(|e| format!("{e:#}"))?
+                    .ok_or_else(|| format!("{name} holds no share"))?;
                 (name, share)
             }
         };
@@ -178,13 +175,17 @@ fn build_request(store: &Store, request: CoordinateRequest) -> anyhow::Result<Pl
     })
 }
 
-pub fn coordinate(store: &Store, request: CoordinateRequest) -> anyhow::Result<()> {
+pub fn coordinate(
+    store: &Store,
+    secrets: &Secrets,
+    request: CoordinateRequest,
+) -> anyhow::Result<()> {
     let plan = build_request(store, request)?;
-    run_coordinator(plan)
+    run_coordinator(secrets, plan)
 }
 
 /// Coordinates a key check: by default every participant signs.
-pub fn check(store: &Store, args: CoordinateArgs) -> anyhow::Result<()> {
+pub fn check(store: &Store, secrets: &Secrets, args: CoordinateArgs) -> anyhow::Result<()> {
     let key = resolve(store, &args.key)?;
     let request = check_request(&mut OsRng, key.1.material.group());
     let all = u16::try_from(key.1.material.group().participant_count())?;
@@ -192,15 +193,18 @@ pub fn check(store: &Store, args: CoordinateArgs) -> anyhow::Result<()> {
         signers: Some(args.signers.unwrap_or(all)),
         ..args
     };
-    run_coordinator(Plan {
-        args,
-        request,
-        key,
-        definition_file: None,
-    })
+    run_coordinator(
+        secrets,
+        Plan {
+            args,
+            request,
+            key,
+            definition_file: None,
+        },
+    )
 }
 
-fn run_coordinator(plan: Plan) -> anyhow::Result<()> {
+fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
     let Plan {
         args,
         request,
@@ -223,7 +227,7 @@ fn run_coordinator(plan: Plan) -> anyhow::Result<()> {
         target >= usize::from(threshold) && target <= n,
         "--signers must be between the threshold {threshold} and the number of participants {n}"
     );
-    let own = stored.material.share().cloned();
+    let own = secrets.unlock(&label, &stored)?;
     say(match &own {
         Some(s) => format!(
             "Coordinating with key {label}: participant {} of a {threshold}-of-{n} key.",

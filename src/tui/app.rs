@@ -13,7 +13,9 @@ use crate::check::check_request;
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::request::SigningRequest;
+use crate::sealed::KdfParams;
 use crate::session::{Feedback, Outcome, Session, SessionView, Stage};
+use zeroize::Zeroizing;
 
 /// The smallest terminal the TUI lays out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -64,6 +66,13 @@ pub enum Msg {
         result: Result<String, String>,
     },
     Dealt(Result<Vec<String>, String>),
+    /// Sealed keys opened (or not) for the action of `form`.
+    Unlocked {
+        form: Box<Form>,
+        unlocked: Vec<(String, StoredKey)>,
+        errors: Vec<String>,
+        strict: bool,
+    },
 }
 
 pub enum Effect {
@@ -82,14 +91,19 @@ pub enum Effect {
         text: String,
         what: String,
     },
+    /// Store a key, sealing it first (slowly) if a passphrase is given.
     StoreKey {
         name: String,
         key: Box<StoredKey>,
+        passphrase: Option<Zeroizing<String>>,
+        kdf: KdfParams,
     },
     Deal {
         threshold: u16,
         participants: u16,
         folder: String,
+        passphrase: Option<Zeroizing<String>>,
+        kdf: KdfParams,
     },
 }
 
@@ -110,6 +124,8 @@ pub struct Ceremony {
     pub notice: Option<String>,
     /// Esc pressed once: a second press abandons the ceremony.
     pub leaving: bool,
+    /// The passphrase a key generation's share will be sealed with.
+    seal_with: Option<Zeroizing<String>>,
 }
 
 impl Ceremony {
@@ -123,6 +139,7 @@ impl Ceremony {
             scroll: 0,
             notice: None,
             leaving: false,
+            seal_with: None,
         }
     }
 
@@ -156,11 +173,15 @@ pub struct App {
     pub tick: u64,
     pub status: Option<String>,
     pub quit: bool,
+    /// Argon2id parameters for sealing new keys.
+    pub kdf: KdfParams,
+    /// Shares opened for the current action; forgotten on the way home.
+    unlocked: Vec<(String, StoredKey)>,
     rng: ChaCha20Rng,
 }
 
 impl App {
-    pub fn new(home: String, no_color: bool, seed: [u8; 32]) -> Self {
+    pub fn new(home: String, no_color: bool, seed: [u8; 32], kdf: KdfParams) -> Self {
         Self {
             screen: Screen::Home,
             keys: vec![],
@@ -173,6 +194,8 @@ impl App {
             tick: 0,
             status: None,
             quit: false,
+            kdf,
+            unlocked: vec![],
             rng: ChaCha20Rng::from_seed(seed),
         }
     }
@@ -242,8 +265,26 @@ impl App {
         }
     }
 
+    /// A key by name, opened if it was unlocked for the current action.
     fn stored(&self, name: &str) -> Option<&StoredKey> {
-        self.keys.iter().find(|(n, _)| n == name).map(|(_, k)| k)
+        self.unlocked
+            .iter()
+            .chain(&self.keys)
+            .find(|(n, _)| n == name)
+            .map(|(_, k)| k)
+    }
+
+    /// Every key, opened ones in place of their sealed files.
+    fn keys_for_session(&self) -> Vec<(String, StoredKey)> {
+        self.keys
+            .iter()
+            .map(|(n, k)| (n.clone(), self.stored(n).unwrap_or(k).clone()))
+            .collect()
+    }
+
+    fn go_home(&mut self) {
+        self.screen = Screen::Home;
+        self.unlocked.clear();
     }
 }
 
@@ -286,6 +327,31 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::LoadKeys]
         }
+        Msg::Unlocked {
+            form,
+            unlocked,
+            errors,
+            strict,
+        } => {
+            app.unlocked.extend(unlocked);
+            let mut form = *form;
+            form.busy = false;
+            if strict && !errors.is_empty() {
+                form.error = Some(errors.join("; "));
+                app.screen = Screen::Form(form);
+                return vec![];
+            }
+            app.screen = Screen::Form(form.clone());
+            match start(app, &form) {
+                Ok(effects) => effects,
+                Err(e) => {
+                    if let Screen::Form(f) = &mut app.screen {
+                        f.error = Some(e);
+                    }
+                    vec![]
+                }
+            }
+        }
         Msg::Dealt(result) => {
             app.screen = match result {
                 Ok(lines) => Screen::Notice {
@@ -317,7 +383,7 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 Some(Action::PreviousField) => form.previous(),
                 Some(Action::ChoiceLeft) => form.cycle(false),
                 Some(Action::ChoiceRight) => form.cycle(true),
-                Some(Action::Back) => app.screen = Screen::Home,
+                Some(Action::Back) => app.go_home(),
                 Some(Action::Submit) => return submit_form(app),
                 _ => match event.code {
                     KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -331,7 +397,7 @@ fn on_key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         }
         Screen::Notice { .. } => {
             if action == Some(Action::Back) {
-                app.screen = Screen::Home;
+                app.go_home();
             }
             vec![]
         }
@@ -375,7 +441,7 @@ fn on_ceremony_key(
                 Stage::Done(_) | Stage::Declined | Stage::Failed(_)
             );
             if finished || c.leaving {
-                app.screen = Screen::Home;
+                app.go_home();
             } else {
                 c.leaving = true;
                 c.notice = Some("Press Esc again to abandon this ceremony.".into());
@@ -554,14 +620,22 @@ fn on_finished(app: &mut App, session: Session) -> Vec<Effect> {
     c.scroll = 0;
     c.refresh();
     match &c.view.stage {
-        Stage::Done(Outcome::Generated { name, output }) => vec![Effect::StoreKey {
-            name: name.clone(),
-            key: Box::new(StoredKey {
-                name: Some(name.clone()),
-                material: KeyMaterial::Share(output.share.clone()),
-                transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
-            }),
-        }],
+        Stage::Done(Outcome::Generated { name, output }) => {
+            c.notice = Some(match &c.seal_with {
+                Some(_) => "encrypting and storing the key...".into(),
+                None => "storing the key (unencrypted)...".into(),
+            });
+            vec![Effect::StoreKey {
+                name: name.clone(),
+                key: Box::new(StoredKey {
+                    name: Some(name.clone()),
+                    material: KeyMaterial::Share(output.share.clone()),
+                    transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+                }),
+                passphrase: c.seal_with.take(),
+                kdf: app.kdf,
+            }]
+        }
         _ => vec![],
     }
 }
@@ -570,7 +644,27 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
     let Screen::Form(form) = &app.screen else {
         return vec![];
     };
+    if form.busy {
+        return vec![];
+    }
     let form = form.clone();
+    match unlock_first(app, &form) {
+        Ok(Some(effect)) => {
+            if let Screen::Form(f) = &mut app.screen {
+                f.busy = true;
+                f.error = None;
+                f.clear_secrets();
+            }
+            return vec![effect];
+        }
+        Ok(None) => {}
+        Err(e) => {
+            if let Screen::Form(f) = &mut app.screen {
+                f.error = Some(e);
+            }
+            return vec![];
+        }
+    }
     match start(app, &form) {
         Ok(effects) => effects,
         Err(e) => {
@@ -580,6 +674,66 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// The sealed keys an action needs opened, opened off the UI thread (Argon2id is slow).
+fn unlock_first(app: &App, form: &Form) -> Result<Option<Effect>, String> {
+    let automatic = form.kind == FormKind::Follow && form.value("Key") == "automatic";
+    let wanted: Vec<&(String, StoredKey)> = match form.kind {
+        FormKind::Dkg | FormKind::Deal => return Ok(None),
+        _ if automatic => app.keys.iter().collect(),
+        _ => app
+            .keys
+            .iter()
+            .filter(|(n, _)| n == form.value("Key"))
+            .collect(),
+    };
+    let sealed: Vec<(String, StoredKey)> = wanted
+        .into_iter()
+        .filter(|(n, k)| k.material.is_sealed() && !app.unlocked.iter().any(|(u, _)| u == n))
+        .cloned()
+        .collect();
+    if sealed.is_empty() {
+        return Ok(None);
+    }
+    let passphrase = Zeroizing::new(form.value("Passphrase").to_string());
+    if passphrase.is_empty() {
+        return Err(format!(
+            "Passphrase: key {} is encrypted",
+            sealed
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut pending = form.clone();
+    pending.clear_secrets();
+    let form = Box::new(pending);
+    Ok(Some(Effect::Compute(Box::new(move || {
+        let mut unlocked = Vec::new();
+        let mut errors = Vec::new();
+        for (name, key) in sealed {
+            match key.material.unlock(Some(passphrase.as_bytes())) {
+                Ok(Some(share)) => unlocked.push((
+                    name,
+                    StoredKey {
+                        material: KeyMaterial::Share(share),
+                        ..key
+                    },
+                )),
+                Ok(None) => {}
+                Err(e) => errors.push(format!("key {name}: {e}")),
+            }
+        }
+        Msg::Unlocked {
+            form,
+            unlocked,
+            errors,
+            // Following automatically tries every key; only the one needed must open.
+            strict: !automatic,
+        }
+    }))))
 }
 
 fn small(label: &str, value: u64) -> Result<u16, String> {
@@ -603,8 +757,11 @@ fn start(app: &mut App, form: &Form) -> Result<Vec<Effect>, String> {
             if app.stored(&name).is_some() {
                 return Err(format!("a key named {name:?} already exists"));
             }
+            let passphrase = form.new_passphrase()?;
             let session = Session::dkg(t, n, &name, &mut rng).map_err(|e| e.to_string())?;
-            app.screen = Screen::Ceremony(Box::new(Ceremony::new(session)));
+            let mut ceremony = Ceremony::new(session);
+            ceremony.seal_with = passphrase.map(Zeroizing::new);
+            app.screen = Screen::Ceremony(Box::new(ceremony));
             Ok(vec![])
         }
         FormKind::Deal => {
@@ -614,10 +771,17 @@ fn start(app: &mut App, form: &Form) -> Result<Vec<Effect>, String> {
             if folder.is_empty() {
                 return Err("Folder: required".into());
             }
+            let passphrase = form.new_passphrase()?.map(Zeroizing::new);
+            if let Screen::Form(f) = &mut app.screen {
+                f.busy = true;
+                f.clear_secrets();
+            }
             Ok(vec![Effect::Deal {
                 threshold: t,
                 participants: n,
                 folder,
+                passphrase,
+                kdf: app.kdf,
             }])
         }
         FormKind::Follow => {
@@ -631,7 +795,7 @@ fn start(app: &mut App, form: &Form) -> Result<Vec<Effect>, String> {
                     .ok_or(format!("{key_name} holds no share: a follower needs one"))?;
                 Some((key_name.clone(), share.clone()))
             };
-            let session = Session::follow(app.keys.clone(), chosen);
+            let session = Session::follow(app.keys_for_session(), chosen);
             app.screen = Screen::Ceremony(Box::new(Ceremony::new(session)));
             Ok(vec![])
         }

@@ -30,6 +30,8 @@ impl FormKind {
 pub enum FieldKind {
     Text,
     Number,
+    /// Typed but never shown: passphrases.
+    Secret,
     /// One of these values, cycled with the arrow keys.
     Choice(Vec<String>),
 }
@@ -59,6 +61,14 @@ impl Field {
             value: value.into(),
         }
     }
+    fn secret(label: &'static str, hint: &'static str) -> Self {
+        Self {
+            label,
+            hint,
+            kind: FieldKind::Secret,
+            value: String::new(),
+        }
+    }
     fn choice(label: &'static str, hint: &'static str, options: Vec<String>) -> Self {
         Self {
             label,
@@ -75,13 +85,27 @@ pub struct Form {
     pub fields: Vec<Field>,
     pub focus: usize,
     pub error: Option<String>,
+    /// Slow work (unlocking a key, dealing) is under way.
+    pub busy: bool,
 }
 
 impl Form {
     /// A form for `kind`; `keys` are the stored key names to choose among.
     pub fn new(kind: FormKind, keys: &[String]) -> Self {
         let key_choice = |hint| Field::choice("Key", hint, keys.to_vec());
-        let fields = match kind {
+        let unlock = || Field::secret("Passphrase", "if the key is encrypted");
+        let new_secret = || {
+            [
+                Field::choice(
+                    "Encrypt",
+                    "no: stored in the clear",
+                    vec!["yes".into(), "no".into()],
+                ),
+                Field::secret("Passphrase", "seals the share at rest"),
+                Field::secret("Repeat", "the same passphrase again"),
+            ]
+        };
+        let mut fields = match kind {
             FormKind::Dkg => vec![
                 Field::number("Threshold t", "signers needed", "2"),
                 Field::number("Participants n", "everyone taking part", "3"),
@@ -129,11 +153,16 @@ impl Form {
             ],
             FormKind::Check => vec![key_choice("the key to check")],
         };
+        match kind {
+            FormKind::Dkg | FormKind::Deal => fields.extend(new_secret()),
+            _ => fields.push(unlock()),
+        }
         Self {
             kind,
             fields,
             focus: 0,
             error: None,
+            busy: false,
         }
     }
 
@@ -141,8 +170,36 @@ impl Form {
         self.fields
             .iter()
             .find(|f| f.label == label)
-            .map(|f| f.value.trim())
+            .map(|f| match f.kind {
+                // Passphrases are taken exactly as typed.
+                FieldKind::Secret => f.value.as_str(),
+                _ => f.value.trim(),
+            })
             .unwrap_or("")
+    }
+
+    /// The passphrase to seal a new key with: None when "Encrypt" is no.
+    pub fn new_passphrase(&self) -> Result<Option<String>, String> {
+        if self.value("Encrypt") == "no" {
+            return Ok(None);
+        }
+        let p = self.value("Passphrase");
+        if p.is_empty() {
+            return Err("Passphrase: required to encrypt the share (or set Encrypt to no)".into());
+        }
+        if p != self.value("Repeat") {
+            return Err("Repeat: the passphrases differ".into());
+        }
+        Ok(Some(p.to_string()))
+    }
+
+    /// Forgets every passphrase typed into the form.
+    pub fn clear_secrets(&mut self) {
+        for f in &mut self.fields {
+            if f.kind == FieldKind::Secret {
+                zeroize::Zeroize::zeroize(&mut f.value);
+            }
+        }
     }
 
     /// A number field's value; blank gives None.
@@ -173,7 +230,7 @@ impl Form {
     pub fn type_char(&mut self, c: char) {
         let field = &mut self.fields[self.focus];
         match field.kind {
-            FieldKind::Text => field.value.push(c),
+            FieldKind::Text | FieldKind::Secret => field.value.push(c),
             FieldKind::Number if c.is_ascii_digit() => field.value.push(c),
             _ => {}
         }

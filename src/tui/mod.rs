@@ -61,7 +61,11 @@ pub fn available() -> bool {
 }
 
 /// Runs the TUI until the person quits.
-pub fn run(store: Store, start: Option<Start>) -> anyhow::Result<()> {
+pub fn run(
+    store: Store,
+    start: Option<Start>,
+    kdf: crate::sealed::KdfParams,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         available(),
         "the terminal UI needs a terminal; for scripts use the line mode (--no-tui), see --help"
@@ -87,12 +91,16 @@ pub fn run(store: Store, start: Option<Start>) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
     stdout.execute(EnterAlternateScreen)?;
     stdout.execute(EnableBracketedPaste)?;
-    let result = runtime.block_on(event_loop(&store, start));
+    let result = runtime.block_on(event_loop(&store, start, kdf));
     restore_terminal();
     result
 }
 
-async fn event_loop(store: &Store, start: Option<Start>) -> anyhow::Result<()> {
+async fn event_loop(
+    store: &Store,
+    start: Option<Start>,
+    kdf: crate::sealed::KdfParams,
+) -> anyhow::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let events = tx.clone();
@@ -118,7 +126,7 @@ async fn event_loop(store: &Store, start: Option<Start>) -> anyhow::Result<()> {
     let mut seed = [0u8; 32];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut seed);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let mut app = App::new(store.home().display().to_string(), no_color, seed);
+    let mut app = App::new(store.home().display().to_string(), no_color, seed, kdf);
     let size = terminal.size()?;
     let mut pending = update(&mut app, Msg::Resize(size.width, size.height));
     // Keys first, so a form opened from the command line can offer them.
@@ -181,27 +189,57 @@ fn execute(effect: Effect, store: &Store, tx: &mpsc::UnboundedSender<Msg>) {
             }
             send(Msg::Saved { what, result });
         }
-        Effect::StoreKey { name, key } => {
-            let result = store
-                .save(&name, &key)
-                .map(|p| p.display().to_string())
+        Effect::StoreKey {
+            name,
+            key,
+            passphrase,
+            kdf,
+        } => {
+            // Sealing runs Argon2id: off the UI thread.
+            let tx = tx.clone();
+            let home = store.home().to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                let result = (|| -> anyhow::Result<String> {
+                    let store = Store::open(Some(&home))?;
+                    let mut key = *key;
+                    if let Some(p) = &passphrase {
+                        key.material =
+                            key.material
+                                .seal(p.as_bytes(), kdf, &mut rand_core::OsRng)?;
+                    }
+                    Ok(store.save(&name, &key)?.display().to_string())
+                })()
                 .map_err(|e| format!("{e:#}"));
-            if let Err(e) = &result {
-                log(store, &format!("storing key {name}: {e}"));
-            }
-            send(Msg::Saved {
-                what: format!("key \"{name}\""),
-                result,
+                let _ = tx.send(Msg::Saved {
+                    what: format!("key \"{name}\""),
+                    result,
+                });
             });
         }
         Effect::Deal {
             threshold,
             participants,
             folder,
+            passphrase,
+            kdf,
         } => {
-            let result = crate::store::deal_to_folder(threshold, participants, Path::new(&folder))
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let protect = |m: crate::keyfile::KeyMaterial| -> anyhow::Result<_> {
+                    Ok(match &passphrase {
+                        Some(p) => m.seal(p.as_bytes(), kdf, &mut rand_core::OsRng)?,
+                        None => m,
+                    })
+                };
+                let result = crate::store::deal_to_folder(
+                    threshold,
+                    participants,
+                    Path::new(&folder),
+                    &protect,
+                )
                 .map_err(|e| format!("{e:#}"));
-            send(Msg::Dealt(result));
+                let _ = tx.send(Msg::Dealt(result));
+            });
         }
     }
 }

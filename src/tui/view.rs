@@ -202,6 +202,14 @@ fn form_screen(frame: &mut Frame, area: Rect, form: &Form, palette: &Palette) {
         let value = match &field.kind {
             FieldKind::Choice(options) if options.is_empty() => "(no keys)".to_string(),
             FieldKind::Choice(_) => format!("\u{25c0} {} \u{25b6}", field.value),
+            FieldKind::Secret => {
+                let dots = "\u{2022}".repeat(field.value.chars().count());
+                if focused {
+                    format!("{dots}\u{2588}")
+                } else {
+                    dots
+                }
+            }
             _ if focused => format!("{}\u{2588}", field.value),
             _ => field.value.clone(),
         };
@@ -218,6 +226,12 @@ fn form_screen(frame: &mut Frame, area: Rect, form: &Form, palette: &Palette) {
             Span::styled(format!("   {}", field.hint), palette.dim()),
         ]));
         lines.push(Line::raw(""));
+    }
+    if form.busy {
+        lines.push(Line::styled(
+            "\u{2026} working (a passphrase's key derivation takes a few seconds)",
+            palette.accent(),
+        ));
     }
     if let Some(error) = &form.error {
         lines.push(Line::styled(format!("\u{2717} {error}"), palette.bad()));
