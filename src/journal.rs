@@ -176,7 +176,10 @@ impl Journal {
 
     /// Sets the low watermark from the chain's current state (never lowers it).
     pub fn set_watermark(&mut self, sequence: u32) {
-        self.definition_watermark = Some(self.definition_watermark.map_or(sequence, |w| w.max(sequence)));
+        self.definition_watermark = Some(
+            self.definition_watermark
+                .map_or(sequence, |w| w.max(sequence)),
+        );
     }
 }
 
@@ -202,8 +205,12 @@ impl JournalGuard {
     /// Locks the key and reads its journal (a new, empty one if there is none yet).
     pub fn open(path: &Path, group: &GroupKey) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
         let lock_path = path.with_extension("lock");
         let lock = std::fs::OpenOptions::new()
             .create(true)
@@ -218,14 +225,20 @@ impl JournalGuard {
                 lock_path.display()
             ),
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(anyhow::Error::new(e).context(format!("cannot lock {}", lock_path.display())))
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot lock {}", lock_path.display()))
+                )
             }
         }
         let journal = match std::fs::read_to_string(path) {
             Ok(text) => {
                 let j: Journal = serde_json::from_str(&text)
                     .with_context(|| format!("journal {} is unreadable", path.display()))?;
-                anyhow::ensure!(j.format == FORMAT, "{} is not a hoarfrost journal", path.display());
+                anyhow::ensure!(
+                    j.format == FORMAT,
+                    "{} is not a hoarfrost journal",
+                    path.display()
+                );
                 anyhow::ensure!(
                     j.version <= VERSION,
                     "journal {} is version {}, newer than this hoarfrost understands",
@@ -242,7 +255,9 @@ impl JournalGuard {
                 j
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Journal::new(group),
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+            }
         };
         Ok(Self {
             path: path.to_path_buf(),
@@ -398,8 +413,15 @@ pub mod interchange {
             for d in &record.signed_definitions {
                 let seq: u32 = number("sequence_number", &d.sequence_number)?;
                 let digest = root("signed definition", &d.signing_root)?;
-                let at = d.signed_at.clone().unwrap_or_else(|| "an unknown time (imported)".into());
-                if merged.definitions.iter().any(|e| e.sequence_number == seq && e.digest == digest) {
+                let at = d
+                    .signed_at
+                    .clone()
+                    .unwrap_or_else(|| "an unknown time (imported)".into());
+                if merged
+                    .definitions
+                    .iter()
+                    .any(|e| e.sequence_number == seq && e.digest == digest)
+                {
                     continue;
                 }
                 if merged.definitions.iter().any(|e| e.sequence_number == seq) {
@@ -416,7 +438,11 @@ pub mod interchange {
             for v in &record.signed_votes {
                 let proposal: u64 = number("proposal", &v.proposal)?;
                 let digest = root("signed vote", &v.signing_root)?;
-                if merged.votes.iter().any(|e| e.proposal == proposal && e.digest == digest) {
+                if merged
+                    .votes
+                    .iter()
+                    .any(|e| e.proposal == proposal && e.digest == digest)
+                {
                     continue;
                 }
                 if merged.votes.iter().any(|e| e.proposal == proposal) {

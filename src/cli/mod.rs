@@ -4,6 +4,7 @@
 //! everything meant for a person goes to stderr; incoming messages are read from stdin.
 
 mod dkg;
+mod journal_cmd;
 mod keys;
 mod lines;
 mod secrets;
@@ -113,6 +114,40 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// The signing journal that refuses conflicting definitions and votes.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JournalCommand {
+    /// What was signed with a key, and when.
+    Show {
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Write the journal as an interchange file (modelled on EIP-3076).
+    Export {
+        #[command(flatten)]
+        key: KeyArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge an interchange file into the journal (conflicts are kept, and refuse more).
+    Import {
+        #[command(flatten)]
+        key: KeyArgs,
+        file: PathBuf,
+    },
+    /// Refuse definitions at or below a sequence number (from the chain's current state).
+    Watermark {
+        #[command(flatten)]
+        key: KeyArgs,
+        #[arg(long)]
+        definition: u32,
     },
 }
 
@@ -398,6 +433,14 @@ fn run(store: &Store, secrets: &secrets::Secrets, command: Command) -> anyhow::R
             };
             keys::template(store, &key, governance.as_ref(), file.as_deref())
         }
+        Command::Journal { command } => match command {
+            JournalCommand::Show { key } => journal_cmd::show(store, &key),
+            JournalCommand::Export { key, out } => journal_cmd::export_to(store, &key, &out),
+            JournalCommand::Import { key, file } => journal_cmd::import_from(store, &key, &file),
+            JournalCommand::Watermark { key, definition } => {
+                journal_cmd::watermark(store, &key, definition)
+            }
+        },
         Command::Keys { command } => match command {
             KeysCommand::List => keys::list(store),
             KeysCommand::Show { name, key } => keys::show(store, &KeyArgs { key, name }),

@@ -9,6 +9,7 @@ use super::secrets::Secrets;
 use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
 use crate::check::{check_request, is_check};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
+use crate::journal::{self, JournalGuard, Verdict};
 use crate::keyfile::StoredKey;
 use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
 use crate::output::signing_outcome;
@@ -62,6 +63,9 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
         let follower = Follower::new(share.clone(), round1).map_err(|e| e.to_string())?;
         Ok(Some((label, share, follower)))
     })?;
+    // The journal, locked for this ceremony: a conflicting request is refused before review.
+    let mut guard = open_journal(store, key, &label, share.group())?;
+    check_journal(&guard, follower.request(), follower.signed_bytes())?;
     say("");
     say(format!(
         "You are asked to sign with key {label} (participant {}):",
@@ -85,12 +89,58 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
     emit(&reply.to_json())?;
     say("Send the line above (FollowerRound1) to the coordinator.");
     say("Then paste the coordinator's second message (CoordinatorRound2):");
+    let request = follower.request().clone();
+    let bytes = follower.signed_bytes().to_vec();
     let reply = input.until("the coordinator's second message", |line| {
         let round2 = CoordinatorRound2::from_json(line).map_err(|e| e.to_string())?;
-        follower.sign(round2).map(Some).map_err(|e| e.to_string())
+        let reply = follower.sign(round2).map_err(|e| e.to_string())?;
+        // Durable before the share leaves: a crash after this line cannot hide the signature.
+        guard
+            .record(&request, &bytes)
+            .map_err(|e| format!("{e:#}; the share was not sent"))?;
+        Ok(Some(reply))
     })?;
     emit(&reply.to_json())?;
     say("Send the line above (FollowerRound2) to the coordinator. This participant is done.");
+    Ok(())
+}
+
+/// Opens (and locks) the journal of the key a command uses: beside a key file, or in the store.
+fn journal_path(store: &Store, args: &KeyArgs, label: &str) -> std::path::PathBuf {
+    match &args.key {
+        Some(path) => journal::path_for_file(path),
+        None => journal::path_for_name(store.home(), label),
+    }
+}
+
+fn open_journal(
+    store: &Store,
+    args: &KeyArgs,
+    label: &str,
+    group: &crate::keys::GroupKey,
+) -> anyhow::Result<JournalGuard> {
+    open_journal_for(&journal_path(store, args, label), group)
+}
+
+fn open_journal_for(
+    path: &std::path::Path,
+    group: &crate::keys::GroupKey,
+) -> anyhow::Result<JournalGuard> {
+    JournalGuard::open(path, group)
+}
+
+/// Refuses (and says what was signed before, and when) anything that conflicts.
+fn check_journal(
+    guard: &JournalGuard,
+    request: &SigningRequest,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    match guard.check(request, bytes)? {
+        Verdict::Repeat => say(
+            "The journal shows this exact request was signed before: signing it again is harmless.",
+        ),
+        Verdict::New => {}
+    }
     Ok(())
 }
 
@@ -112,6 +162,7 @@ struct Plan {
     request: SigningRequest,
     key: (String, StoredKey),
     definition_file: Option<String>,
+    journal: std::path::PathBuf,
 }
 
 /// Builds the request and finds its key.
@@ -167,11 +218,13 @@ fn build_request(store: &Store, request: CoordinateRequest) -> anyhow::Result<Pl
             (common, request, key, None)
         }
     };
+    let journal = journal_path(store, &args.key, &key.0);
     Ok(Plan {
         args,
         request,
         key,
         definition_file,
+        journal,
     })
 }
 
@@ -196,6 +249,7 @@ pub fn check(store: &Store, secrets: &Secrets, args: CoordinateArgs) -> anyhow::
     run_coordinator(
         secrets,
         Plan {
+            journal: journal_path(store, &args.key, &key.0),
             args,
             request,
             key,
@@ -210,6 +264,7 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         request,
         key: (label, stored),
         definition_file,
+        journal: journal_path,
     } = plan;
     let group = stored.material.group().clone();
     if let SigningRequest::ValidatorDefinition(v) = &request {
@@ -241,7 +296,17 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
     for line in describe(&request, group.fvk()) {
         say(format!("  {line}"));
     }
+    let mut guard = match &own {
+        Some(share) => {
+            let guard = open_journal_for(&journal_path, share.group())?;
+            Some(guard)
+        }
+        None => None,
+    };
     let (mut coordinator, round1) = Coordinator::new(group, own, request, &mut OsRng)?;
+    if let Some(guard) = &guard {
+        check_journal(guard, coordinator.request(), coordinator.signed_bytes())?;
+    }
     if let Some(result) = coordinator.result().cloned() {
         say("The plan needs no signatures.");
         return finish(&result, coordinator.request(), definition_file.as_deref());
@@ -265,6 +330,10 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         ));
         Ok((have >= target).then_some(()))
     })?;
+    if let Some(guard) = &mut guard {
+        // This participant's share is computed next: record first.
+        guard.record(coordinator.request(), coordinator.signed_bytes())?;
+    }
     let round2 = coordinator.start_round2()?;
     emit(&round2.to_json())?;
     let (have, chosen) = coordinator.shares_progress();

@@ -16,8 +16,9 @@ fn definition(group: &GroupKey, seq: u32, name: &str) -> (SigningRequest, Vec<u8
     let text = template
         .replace("sequence_number = 0", &format!("sequence_number = {seq}"))
         .replace("name = \"\"", &format!("name = {name:?}"));
-    let request =
-        SigningRequest::ValidatorDefinition(crate::definition::parse_definition_toml(&text).unwrap());
+    let request = SigningRequest::ValidatorDefinition(
+        crate::definition::parse_definition_toml(&text).unwrap(),
+    );
     let bytes = request.signed_bytes(group.fvk()).unwrap();
     (request, bytes)
 }
@@ -40,11 +41,17 @@ fn definitions_only_go_up_and_repeats_are_harmless() {
     // Different contents at the same number: refused, saying what and when.
     let (other5, ob5) = definition(&g, 5, "other");
     let e = j.check(&other5, &ob5).unwrap_err().to_string();
-    assert!(e.contains("different validator definition #5") && e.contains("2026-11-21T05:00:00Z"), "{e}");
+    assert!(
+        e.contains("different validator definition #5") && e.contains("2026-11-21T05:00:00Z"),
+        "{e}"
+    );
     // Lower numbers: refused.
     let (d4, b4) = definition(&g, 4, "four");
     let e = j.check(&d4, &b4).unwrap_err().to_string();
-    assert!(e.contains("#5 was signed") && e.contains("#4 is not higher"), "{e}");
+    assert!(
+        e.contains("#5 was signed") && e.contains("#4 is not higher"),
+        "{e}"
+    );
     // Higher: fine; then the repeat of #5 is still harmless.
     let (d6, b6) = definition(&g, 6, "six");
     assert_eq!(j.check(&d6, &b6), Ok(Verdict::New));
@@ -60,7 +67,11 @@ fn the_watermark_refuses_old_numbers() {
     j.set_watermark(3); // never lowers
     assert_eq!(j.definition_watermark, Some(10));
     let (d10, b10) = definition(&g, 10, "ten");
-    assert!(j.check(&d10, &b10).unwrap_err().to_string().contains("low watermark #10"));
+    assert!(j
+        .check(&d10, &b10)
+        .unwrap_err()
+        .to_string()
+        .contains("low watermark #10"));
     let (d11, b11) = definition(&g, 11, "eleven");
     assert_eq!(j.check(&d11, &b11), Ok(Verdict::New));
 }
@@ -74,7 +85,10 @@ fn one_vote_per_proposal() {
     assert_eq!(j.check(&yes, &by), Ok(Verdict::Repeat));
     let (no, bn) = vote(&g, 7, Vote::No);
     let e = j.check(&no, &bn).unwrap_err().to_string();
-    assert!(e.contains("vote yes on proposal #7 was signed at 2026-11-21T07:00:00Z"), "{e}");
+    assert!(
+        e.contains("vote yes on proposal #7 was signed at 2026-11-21T07:00:00Z"),
+        "{e}"
+    );
     let (other, bo) = vote(&g, 8, Vote::No);
     assert_eq!(j.check(&other, &bo), Ok(Verdict::New));
 }
@@ -100,7 +114,10 @@ fn guard_locks_and_persists_before_returning() {
     assert_eq!(reopened.journal().definitions.len(), 1);
     // Another key's journal is refused.
     drop(reopened);
-    let e = JournalGuard::open(&path, &group()).err().unwrap().to_string();
+    let e = JournalGuard::open(&path, &group())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("belongs to key"), "{e}");
 }
 
@@ -115,8 +132,12 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     ours.set_watermark(2);
     let file = export(&ours);
     let json = serde_json::to_string(&file).unwrap();
-    assert!(json.contains("\"sequence_number\":\"3\""), "integers travel as strings: {json}");
-    let (back, conflicts) = import(&Journal::new(&g), &serde_json::from_str(&json).unwrap()).unwrap();
+    assert!(
+        json.contains("\"sequence_number\":\"3\""),
+        "integers travel as strings: {json}"
+    );
+    let (back, conflicts) =
+        import(&Journal::new(&g), &serde_json::from_str(&json).unwrap()).unwrap();
     assert!(conflicts.is_empty());
     assert_eq!(back.definitions, ours.definitions);
     assert_eq!(back.votes, ours.votes);

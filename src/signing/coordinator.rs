@@ -60,6 +60,12 @@ impl Coordinator {
                 ));
             }
         }
+        match &request {
+            SigningRequest::ValidatorDefinition(v) => crate::definition::check_definition(v),
+            SigningRequest::ValidatorVote(v) => crate::definition::check_vote(v),
+            SigningRequest::Transaction(_) => Ok(()),
+        }
+        .map_err(|e| SignError::BadRequest(e.to_string()))?;
         let target = SignTarget {
             message: request
                 .signed_bytes(group.fvk())
@@ -112,6 +118,11 @@ impl Coordinator {
 
     pub fn group(&self) -> &GroupKey {
         &self.group
+    }
+
+    /// The bytes each signature signs (what the journal records).
+    pub fn signed_bytes(&self) -> &[u8] {
+        &self.target.message
     }
 
     pub fn request(&self) -> &SigningRequest {

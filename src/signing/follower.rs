@@ -58,6 +58,13 @@ impl Follower {
             }
             _ => {}
         }
+        // Anything the chain would refuse outright is refused before it can be signed.
+        match &request {
+            SigningRequest::ValidatorDefinition(v) => crate::definition::check_definition(v),
+            SigningRequest::ValidatorVote(v) => crate::definition::check_vote(v),
+            SigningRequest::Transaction(_) => Ok(()),
+        }
+        .map_err(|e| SignError::BadRequest(e.to_string()))?;
         let randomizers = request.randomizers();
         if randomizers.is_empty() {
             return Err(SignError::BadRequest(
@@ -80,6 +87,11 @@ impl Follower {
 
     pub fn request(&self) -> &SigningRequest {
         &self.request
+    }
+
+    /// The bytes each signature signs (what the journal records).
+    pub fn signed_bytes(&self) -> &[u8] {
+        &self.target.message
     }
 
     pub fn share(&self) -> &KeyShare {

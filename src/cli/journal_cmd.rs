@@ -1,0 +1,92 @@
+//! Journal commands: show, export, import, and the low watermark.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::keys::resolve;
+use super::KeyArgs;
+use crate::fsutil::{write_atomic, Overwrite};
+use crate::journal::interchange::{export, import, Interchange};
+use crate::journal::{self, JournalGuard};
+use crate::store::Store;
+
+fn open(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, JournalGuard)> {
+    let (label, key) = resolve(store, args)?;
+    let path = match &args.key {
+        Some(file) => journal::path_for_file(file),
+        None => journal::path_for_name(store.home(), &label),
+    };
+    Ok((label, JournalGuard::open(&path, key.material.group())?))
+}
+
+pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
+    let (label, guard) = open(store, args)?;
+    let j = guard.journal();
+    println!("journal of key {label} ({})", j.key);
+    match j.definition_watermark {
+        Some(w) => println!("low watermark: definitions up to #{w} are refused"),
+        None => println!("low watermark: none"),
+    }
+    println!("validator definitions signed: {}", j.definitions.len());
+    for d in &j.definitions {
+        println!(
+            "  #{:<6} {}  {}",
+            d.sequence_number,
+            d.signed_at,
+            &d.digest[..16]
+        );
+    }
+    println!("validator votes signed: {}", j.votes.len());
+    for v in &j.votes {
+        println!(
+            "  proposal #{:<6} {:<8} {}  {}",
+            v.proposal,
+            v.vote,
+            v.signed_at,
+            &v.digest[..16]
+        );
+    }
+    Ok(())
+}
+
+pub fn export_to(store: &Store, args: &KeyArgs, out: &Path) -> anyhow::Result<()> {
+    let (_, guard) = open(store, args)?;
+    let text = serde_json::to_string_pretty(&export(guard.journal()))?;
+    write_atomic(out, text.as_bytes(), Overwrite::Never)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+pub fn import_from(store: &Store, args: &KeyArgs, file: &Path) -> anyhow::Result<()> {
+    let (label, mut guard) = open(store, args)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let interchange: Interchange = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: not a journal interchange file: {e}", file.display()))?;
+    let (merged, conflicts) = import(guard.journal(), &interchange)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    guard.replace(merged)?;
+    eprintln!(
+        "imported {} into the journal of key {label}",
+        file.display()
+    );
+    for c in &conflicts {
+        eprintln!("  conflict: {c}");
+    }
+    Ok(())
+}
+
+pub fn watermark(store: &Store, args: &KeyArgs, definition: u32) -> anyhow::Result<()> {
+    let (label, mut guard) = open(store, args)?;
+    let mut j = guard.journal().clone();
+    j.set_watermark(definition);
+    let now = j.definition_watermark;
+    guard.replace(j)?;
+    eprintln!(
+        "key {label}: definitions up to #{} are now refused",
+        now.unwrap_or(definition)
+    );
+    Ok(())
+}
