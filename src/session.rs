@@ -122,8 +122,33 @@ pub struct DkgSession {
     stage: Stage,
 }
 
+/// Checks and records what a participant signs: the journal. Injected, so sessions do no I/O
+/// of their own and tests can keep the journal in memory.
+pub trait SignGuard: Send {
+    fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<(), String>;
+    /// Must be durable when it returns Ok: a share may leave right after.
+    fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), String>;
+}
+
+impl SignGuard for crate::journal::JournalGuard {
+    fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<(), String> {
+        crate::journal::JournalGuard::check(self, request, bytes)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), String> {
+        crate::journal::JournalGuard::record(self, request, bytes).map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// Opens the guard of a key, by the key's name and group (locking the key while it lives).
+pub type GuardOpener = std::sync::Arc<
+    dyn Fn(&str, &crate::keys::GroupKey) -> Result<Box<dyn SignGuard>, String> + Send + Sync,
+>;
+
 pub struct CoordinatorSession {
     coordinator: Coordinator,
+    guard: Option<Box<dyn SignGuard>>,
     label: String,
     target: usize,
     outgoing: Outgoing,
@@ -132,6 +157,8 @@ pub struct CoordinatorSession {
 }
 
 pub struct FollowerSession {
+    opener: GuardOpener,
+    guard: Option<Box<dyn SignGuard>>,
     keys: Vec<(String, StoredKey)>,
     chosen: Option<(String, KeyShare)>,
     follower: Option<Follower>,
@@ -168,6 +195,7 @@ impl Session {
         request: SigningRequest,
         signers: Option<usize>,
         definition_file: Option<String>,
+        opener: &GuardOpener,
         rng: &mut impl CryptoRngCore,
     ) -> anyhow::Result<Self> {
         let group = key.material.group().clone();
@@ -186,8 +214,17 @@ impl Session {
             "signers must be between {threshold} and {}",
             group.participant_count()
         );
+        // With a share of its own the coordinator signs too: its journal is consulted now.
+        let guard = match key.material.share() {
+            Some(_) => Some(opener(label, &group).map_err(|e| anyhow::anyhow!(e))?),
+            None => None,
+        };
         let (coordinator, round1) =
             Coordinator::new(group, key.material.share().cloned(), request, rng)?;
+        if let Some(g) = &guard {
+            g.check(coordinator.request(), coordinator.signed_bytes())
+                .map_err(|e| anyhow::anyhow!(e))?;
+        }
         let stage = match coordinator.result() {
             Some(_) => Stage::ReadyToFinish,
             None => Stage::Collecting,
@@ -199,6 +236,7 @@ impl Session {
                 to: "the other signers",
             },
             coordinator,
+            guard,
             label: label.to_string(),
             target,
             definition_file,
@@ -207,8 +245,14 @@ impl Session {
     }
 
     /// Starts following: with a chosen key, or picking among `keys` when the request arrives.
-    pub fn follow(keys: Vec<(String, StoredKey)>, chosen: Option<(String, KeyShare)>) -> Self {
+    pub fn follow(
+        keys: Vec<(String, StoredKey)>,
+        chosen: Option<(String, KeyShare)>,
+        opener: GuardOpener,
+    ) -> Self {
         Session::Follower(FollowerSession {
+            opener,
+            guard: None,
             keys,
             chosen,
             follower: None,
@@ -465,6 +509,16 @@ impl CoordinatorSession {
             Ok(who) => {
                 let mut out = vec![Feedback::ok(format!("accepted {kind} from {who}"))];
                 if in_round1 && self.coordinator.commitments_progress().0 >= self.target {
+                    // This participant's share is computed next: the journal records first.
+                    if let Some(g) = &mut self.guard {
+                        let (request, bytes) =
+                            (self.coordinator.request(), self.coordinator.signed_bytes());
+                        if let Err(e) = g.record(request, bytes) {
+                            self.stage = Stage::Failed(e.clone());
+                            out.push(Feedback::err(e));
+                            return out;
+                        }
+                    }
                     match self.coordinator.start_round2() {
                         Ok(round2) => {
                             self.outgoing = Outgoing {
@@ -575,6 +629,16 @@ impl FollowerSession {
                 };
                 match Follower::new(share.clone(), round1) {
                     Ok(f) => {
+                        // The journal (and the key's lock) before anything is reviewed.
+                        let guard = match (self.opener)(&label, share.group()) {
+                            Ok(g) => g,
+                            Err(e) => return vec![Feedback::err(e)],
+                        };
+                        if let Err(refusal) = guard.check(f.request(), f.signed_bytes()) {
+                            self.stage = Stage::Failed(refusal.clone());
+                            return vec![Feedback::err(refusal)];
+                        }
+                        self.guard = Some(guard);
                         self.follower = Some(f);
                         self.chosen = Some((label.clone(), share));
                         self.stage = Stage::Review;
@@ -586,9 +650,21 @@ impl FollowerSession {
                 }
             }
             (MessageKind::CoordinatorRound2, Some(f)) => {
+                let (request, bytes) = (f.request().clone(), f.signed_bytes().to_vec());
+                let guard = &mut self.guard;
                 let result = CoordinatorRound2::from_json(text)
                     .map_err(|e| e.to_string())
-                    .and_then(|m| f.sign(m).map_err(|e| e.to_string()));
+                    .and_then(|m| f.sign(m).map_err(|e| e.to_string()))
+                    .and_then(|reply| {
+                        // Durable before the share leaves.
+                        match guard {
+                            Some(g) => g
+                                .record(&request, &bytes)
+                                .map(|()| reply)
+                                .map_err(|e| format!("{e}; the share was not sent")),
+                            None => Err("no journal is open for this key".into()),
+                        }
+                    });
                 match result {
                     Ok(reply) => {
                         self.outgoing = Some(Outgoing {

@@ -29,13 +29,60 @@ fn light() -> hoarfrost::sealed::KdfParams {
     hoarfrost::sealed::KdfParams::with_memory_mib(64).unwrap()
 }
 
+/// Journals kept in memory (shared by every key of the app), so tests write no files.
+struct MemoryGuard(std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>);
+
+impl hoarfrost::session::SignGuard for MemoryGuard {
+    fn check(
+        &self,
+        request: &hoarfrost::request::SigningRequest,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap()
+            .check(request, bytes)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    fn record(
+        &mut self,
+        request: &hoarfrost::request::SigningRequest,
+        bytes: &[u8],
+    ) -> Result<(), String> {
+        let mut j = self.0.lock().unwrap();
+        j.check(request, bytes).map_err(|e| e.to_string())?;
+        j.record(request, bytes, "2026-11-21T08:00:00Z");
+        Ok(())
+    }
+}
+
+fn memory_guards() -> hoarfrost::session::GuardOpener {
+    let journal: std::sync::Arc<
+        std::sync::Mutex<Option<std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>>>,
+    > = Default::default();
+    std::sync::Arc::new(move |_name: &str, group: &hoarfrost::keys::GroupKey| {
+        let mut slot = journal.lock().unwrap();
+        let shared = slot
+            .get_or_insert_with(|| {
+                std::sync::Arc::new(std::sync::Mutex::new(hoarfrost::journal::Journal::new(
+                    group,
+                )))
+            })
+            .clone();
+        Ok(Box::new(MemoryGuard(shared)) as Box<dyn hoarfrost::session::SignGuard>)
+    })
+}
+
 fn new_app() -> App {
-    App::new(
+    let mut app = App::new(
         "/home/ada/.local/share/hoarfrost".into(),
         false,
         [7; 32],
         light(),
-    )
+    );
+    app.guards = memory_guards();
+    app
 }
 
 fn stored(share: hoarfrost::keys::KeyShare, fingerprint: Option<&str>) -> StoredKey {
@@ -383,6 +430,7 @@ fn notices_and_leaving() {
 #[test]
 fn no_color_uses_no_colours() {
     let mut app = App::new("/h".into(), true, [1; 32], light());
+    app.guards = memory_guards();
     update(&mut app, Msg::KeysLoaded(vec![]));
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| view::draw(f, &app)).unwrap();
@@ -473,4 +521,61 @@ fn an_encrypted_key_is_unlocked_off_the_ui_thread() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Home));
+}
+
+#[test]
+fn the_tui_follower_refuses_a_conflicting_definition() {
+    let (mut app, identity, _) = app_with_keys();
+    let follow_once = |app: &mut App, request: hoarfrost::request::SigningRequest, seed: u64| {
+        let mut r = rng(seed);
+        let (mut coordinator, round1) = hoarfrost::signing::Coordinator::new(
+            identity[1].group().clone(),
+            Some(identity[1].clone()),
+            request,
+            &mut r,
+        )
+        .unwrap();
+        key(app, KeyCode::Char('f'));
+        key(app, KeyCode::Enter);
+        update(app, Msg::Paste(round1.to_json()));
+        if !matches!(&app.screen, Screen::Ceremony(c) if matches!(c.view.stage, hoarfrost::session::Stage::Review))
+        {
+            return;
+        }
+        key(app, KeyCode::Char('a'));
+        let reply = hoarfrost::messages::FollowerRound1::from_json(&ceremony_text(app)).unwrap();
+        coordinator.accept_round1(reply).unwrap();
+        update(
+            app,
+            Msg::Paste(coordinator.start_round2().unwrap().to_json()),
+        );
+    };
+    follow_once(&mut app, definition_request(&identity[1], 7), 1);
+    let Screen::Ceremony(c) = &app.screen else {
+        panic!()
+    };
+    assert!(matches!(c.view.stage, hoarfrost::session::Stage::Done(_)));
+    key(&mut app, KeyCode::Enter);
+    // A different definition #7 (another consensus key): refused before review.
+    let other = {
+        let template =
+            hoarfrost::definition::definition_template(&mut rng(1234), identity[1].group(), None)
+                .unwrap();
+        let edited = template.replace("sequence_number = 0", "sequence_number = 7");
+        hoarfrost::request::SigningRequest::ValidatorDefinition(
+            hoarfrost::definition::parse_definition_toml(&edited).unwrap(),
+        )
+    };
+    follow_once(&mut app, other, 2);
+    let Screen::Ceremony(c) = &app.screen else {
+        panic!()
+    };
+    let hoarfrost::session::Stage::Failed(why) = &c.view.stage else {
+        panic!("not refused")
+    };
+    assert!(
+        why.contains("different validator definition #7 was signed at 2026-11-21T08:00:00Z"),
+        "{why}"
+    );
+    snap("follower_refused", &app);
 }

@@ -14,7 +14,7 @@ use crate::definition::{parse_definition_toml, parse_vote, vote_body};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::request::SigningRequest;
 use crate::sealed::KdfParams;
-use crate::session::{Feedback, Outcome, Session, SessionView, Stage};
+use crate::session::{Feedback, GuardOpener, Outcome, Session, SessionView, Stage};
 use zeroize::Zeroizing;
 
 /// The smallest terminal the TUI lays out for.
@@ -177,11 +177,14 @@ pub struct App {
     pub kdf: KdfParams,
     /// Shares opened for the current action; forgotten on the way home.
     unlocked: Vec<(String, StoredKey)>,
+    /// Opens a key's signing journal (in the store folder by default).
+    pub guards: GuardOpener,
     rng: ChaCha20Rng,
 }
 
 impl App {
     pub fn new(home: String, no_color: bool, seed: [u8; 32], kdf: KdfParams) -> Self {
+        let guards = journal_in(PathBuf::from(&home));
         Self {
             screen: Screen::Home,
             keys: vec![],
@@ -196,6 +199,7 @@ impl App {
             quit: false,
             kdf,
             unlocked: vec![],
+            guards,
             rng: ChaCha20Rng::from_seed(seed),
         }
     }
@@ -286,6 +290,15 @@ impl App {
         self.screen = Screen::Home;
         self.unlocked.clear();
     }
+}
+
+/// The journals of the keys in the store folder `home`.
+pub fn journal_in(home: PathBuf) -> GuardOpener {
+    std::sync::Arc::new(move |name: &str, group: &crate::keys::GroupKey| {
+        crate::journal::JournalGuard::open(&crate::journal::path_for_name(&home, name), group)
+            .map(|g| Box::new(g) as Box<dyn crate::session::SignGuard>)
+            .map_err(|e| format!("{e:#}"))
+    })
 }
 
 /// Applies one message to the model and returns the effects to run.
@@ -795,7 +808,7 @@ fn start(app: &mut App, form: &Form) -> Result<Vec<Effect>, String> {
                     .ok_or(format!("{key_name} holds no share: a follower needs one"))?;
                 Some((key_name.clone(), share.clone()))
             };
-            let session = Session::follow(app.keys_for_session(), chosen);
+            let session = Session::follow(app.keys_for_session(), chosen, app.guards.clone());
             app.screen = Screen::Ceremony(Box::new(Ceremony::new(session)));
             Ok(vec![])
         }
@@ -863,8 +876,16 @@ fn start_coordinator(
     definition_file: Option<String>,
 ) -> Result<Vec<Effect>, String> {
     let mut rng = app.fork_rng();
-    let session = Session::coordinate(label, key, request, signers, definition_file, &mut rng)
-        .map_err(|e| e.to_string())?;
+    let session = Session::coordinate(
+        label,
+        key,
+        request,
+        signers,
+        definition_file,
+        &app.guards,
+        &mut rng,
+    )
+    .map_err(|e| e.to_string())?;
     let mut ceremony = Ceremony::new(session);
     ceremony.focus = Focus::Message;
     let effects = if matches!(ceremony.view.stage, Stage::ReadyToFinish) {
