@@ -21,6 +21,20 @@ fn decode_everything(text: &str) {
     let _ = keyfile::decode_any(text);
     let _ = hoarfrost::definition::parse_definition_toml(text);
     let _ = serde_json::from_str::<penumbra_sdk_transaction::TransactionPlan>(text);
+    let _ = serde_json::from_str::<hoarfrost::journal::Journal>(text);
+    if let Ok(file) = serde_json::from_str::<hoarfrost::journal::interchange::Interchange>(text) {
+        let journal = hoarfrost::journal::Journal::new(dealt(2, 2, 1)[0].group());
+        let _ = hoarfrost::journal::interchange::import(&journal, &file);
+    }
+    let _ = hoarfrost::paste::split(text);
+}
+
+/// Cases per property: 256 in CI; set PROPTEST_CASES for a longer run by hand.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Valid messages of every kind, to mutate.
@@ -39,13 +53,29 @@ fn samples() -> Vec<String> {
     c.accept_round1(reply1.clone()).unwrap();
     let round2 = c.start_round2().unwrap();
     let reply2 = f.sign(round2.clone()).unwrap();
-    let (_, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
+    let (mut dkg, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
+    for _ in 0..2 {
+        let (_, other) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
+        dkg.accept_round1(other).unwrap();
+    }
+    let dkg2 = dkg.start_round2(&mut r).unwrap();
+    let mut journal = hoarfrost::journal::Journal::new(shares[0].group());
+    let request = definition_request(&shares[0], 3);
+    journal.record(
+        &request,
+        &request.signed_bytes(shares[0].group().fvk()).unwrap(),
+        "2026-11-21T00:00:00Z",
+    );
     vec![
         round1.to_json(),
         reply1.to_json(),
         round2.to_json(),
         reply2.to_json(),
         dkg1.to_json(),
+        dkg2.to_json(),
+        serde_json::to_string(&journal).unwrap(),
+        serde_json::to_string(&hoarfrost::journal::interchange::export(&journal)).unwrap(),
+        hoarfrost::definition::definition_template(&mut r, shares[0].group(), None).unwrap(),
         include_str!("data/plan.json").to_string(),
         hoarfrost::keyfile::encode(&hoarfrost::keyfile::StoredKey {
             name: None,
@@ -57,7 +87,7 @@ fn samples() -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
 
     #[test]
     fn decoders_survive_random_text(text in ".{0,400}") {
@@ -65,7 +95,7 @@ proptest! {
     }
 
     #[test]
-    fn decoders_survive_mutations(which in 0usize..7, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
+    fn decoders_survive_mutations(which in 0usize..11, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
         let sample = &samples()[which];
         let mut bytes = sample.clone().into_bytes();
         let start = at.index(bytes.len());
@@ -79,7 +109,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(12), ..ProptestConfig::default() })]
 
     #[test]
     fn any_threshold_and_any_signer_set_signs(n in 2u16..6, t_offset in 0u16..4, seed in any::<u64>(), pick in any::<prop::sample::Index>()) {
