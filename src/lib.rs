@@ -20,4 +20,5 @@ pub mod session;
 pub mod signing;
 pub mod store;
 pub mod suite;
+pub mod transport;
 pub mod tui;

@@ -20,6 +20,7 @@ use crate::request::SigningRequest;
 use crate::review::describe;
 use crate::signing::{Coordinator, Follower, SigningResult};
 use crate::store::matches_request;
+use crate::transport::ur::{Received, UrCollector};
 
 /// What became of one pasted message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,12 +107,27 @@ pub struct SessionView {
     pub stage: Stage,
 }
 
+/// One ceremony: its engine and the UR parts collected so far.
+pub struct Session {
+    role: Role,
+    ur: UrCollector,
+}
+
 // One session lives per ceremony screen: boxing variants would buy nothing.
 #[allow(clippy::large_enum_variant)]
-pub enum Session {
+enum Role {
     Dkg(DkgSession),
     Coordinator(CoordinatorSession),
     Follower(FollowerSession),
+}
+
+impl From<Role> for Session {
+    fn from(role: Role) -> Self {
+        Self {
+            role,
+            ur: UrCollector::default(),
+        }
+    }
 }
 
 pub struct DkgSession {
@@ -175,7 +191,7 @@ impl Session {
         rng: &mut impl CryptoRngCore,
     ) -> anyhow::Result<Self> {
         let (dkg, round1) = Dkg::new(threshold, participants, rng)?;
-        Ok(Session::Dkg(DkgSession {
+        Ok(Session::from(Role::Dkg(DkgSession {
             outgoing: Outgoing {
                 kind: MessageKind::DkgRound1,
                 json: round1.to_json(),
@@ -185,7 +201,7 @@ impl Session {
             name: name.to_string(),
             early: vec![],
             stage: Stage::Collecting,
-        }))
+        })))
     }
 
     /// Starts a signing ceremony as coordinator, waiting for `signers` signers (at least t).
@@ -229,7 +245,7 @@ impl Session {
             Some(_) => Stage::ReadyToFinish,
             None => Stage::Collecting,
         };
-        Ok(Session::Coordinator(CoordinatorSession {
+        Ok(Session::from(Role::Coordinator(CoordinatorSession {
             outgoing: Outgoing {
                 kind: MessageKind::CoordinatorRound1,
                 json: round1.to_json(),
@@ -241,7 +257,7 @@ impl Session {
             target,
             definition_file,
             stage,
-        }))
+        })))
     }
 
     /// Starts following: with a chosen key, or picking among `keys` when the request arrives.
@@ -250,7 +266,7 @@ impl Session {
         chosen: Option<(String, KeyShare)>,
         opener: GuardOpener,
     ) -> Self {
-        Session::Follower(FollowerSession {
+        Session::from(Role::Follower(FollowerSession {
             opener,
             guard: None,
             keys,
@@ -258,54 +274,85 @@ impl Session {
             follower: None,
             outgoing: None,
             stage: Stage::Collecting,
-        })
+        }))
     }
 
     pub fn stage(&self) -> &Stage {
-        match self {
-            Session::Dkg(s) => &s.stage,
-            Session::Coordinator(s) => &s.stage,
-            Session::Follower(s) => &s.stage,
+        match &self.role {
+            Role::Dkg(s) => &s.stage,
+            Role::Coordinator(s) => &s.stage,
+            Role::Follower(s) => &s.stage,
         }
     }
 
-    /// Feeds pasted text: every message in it is checked and, if acceptable, applied.
+    /// Feeds pasted text: pcli JSON messages and UR parts (from QR codes), mixed, in any order.
+    /// Every message is checked and, if acceptable, applied.
     pub fn paste(&mut self, text: &str, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
         let mut feedback = Vec::new();
-        for piece in split(text) {
+        let mut json = String::new();
+        for line in text.lines() {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            if !parts.is_empty() && parts.iter().all(|p| UrCollector::is_part(p)) {
+                for part in parts {
+                    feedback.extend(self.receive_ur(part, rng));
+                }
+            } else {
+                json.push_str(line);
+                json.push('\n');
+            }
+        }
+        for piece in split(&json) {
             match piece {
                 Piece::Garbage(g) => feedback.push(Feedback::err(format!(
                     "not a ceremony message: {}",
                     shorten(&g)
                 ))),
-                Piece::Message(m) => {
-                    if !matches!(self.stage(), Stage::Collecting) {
-                        feedback.push(Feedback::err(
-                            "no more messages are expected now".to_string(),
-                        ));
-                        continue;
-                    }
-                    feedback.extend(match self {
-                        Session::Dkg(s) => s.accept(&m, rng),
-                        Session::Coordinator(s) => s.accept(&m),
-                        Session::Follower(s) => s.accept(&m, rng),
-                    });
-                }
+                Piece::Message(m) => feedback.extend(self.accept(&m, rng)),
             }
         }
         feedback
     }
 
+    fn receive_ur(&mut self, part: &str, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
+        match self.ur.receive(part) {
+            Err(e) => vec![Feedback::err(e)],
+            Ok(Received::Duplicate) => vec![Feedback::ok("a QR part already received: ignored")],
+            Ok(Received::Progress { have, total }) => {
+                vec![Feedback::ok(format!("{have} of {total} parts"))]
+            }
+            Ok(Received::Complete(messages)) => messages
+                .iter()
+                .flat_map(|m| self.accept(&m.to_json(), rng))
+                .collect(),
+        }
+    }
+
+    /// (have, total) UR parts of a message being collected.
+    pub fn ur_progress(&self) -> Option<(usize, usize)> {
+        self.ur.progress()
+    }
+
+    fn accept(&mut self, message: &str, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
+        if !matches!(self.stage(), Stage::Collecting) {
+            return vec![Feedback::err("no more messages are expected now")];
+        }
+        match &mut self.role {
+            Role::Dkg(s) => s.accept(message, rng),
+            Role::Coordinator(s) => s.accept(message),
+            Role::Follower(s) => s.accept(message, rng),
+        }
+    }
+
     /// The follower's answer to the review.
     pub fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
-        match self {
-            Session::Follower(s) => s.approve(rng),
+        match &mut self.role {
+            Role::Follower(s) => s.approve(rng),
             _ => vec![],
         }
     }
 
     pub fn decline(&mut self) {
-        if let Session::Follower(s) = self {
+        if let Role::Follower(s) = &mut self.role {
             if let Some(f) = &mut s.follower {
                 f.decline();
             }
@@ -315,8 +362,8 @@ impl Session {
 
     /// Runs the last, possibly slow step: the DKG's final computation or the aggregation.
     pub fn finish(&mut self) {
-        match self {
-            Session::Dkg(s) => {
+        match &mut self.role {
+            Role::Dkg(s) => {
                 s.stage = match s.dkg.finish() {
                     Ok(output) => Stage::Done(Outcome::Generated {
                         name: s.name.clone(),
@@ -325,21 +372,21 @@ impl Session {
                     Err(e) => Stage::Failed(e.to_string()),
                 }
             }
-            Session::Coordinator(s) => {
+            Role::Coordinator(s) => {
                 s.stage = match s.coordinator.aggregate() {
                     Ok(result) => Stage::Done(coordinator_outcome(s, &result)),
                     Err(e) => Stage::Failed(e.to_string()),
                 }
             }
-            Session::Follower(_) => {}
+            Role::Follower(_) => {}
         }
     }
 
     pub fn view(&self) -> SessionView {
-        match self {
-            Session::Dkg(s) => s.view(),
-            Session::Coordinator(s) => s.view(),
-            Session::Follower(s) => s.view(),
+        match &self.role {
+            Role::Dkg(s) => s.view(),
+            Role::Coordinator(s) => s.view(),
+            Role::Follower(s) => s.view(),
         }
     }
 }

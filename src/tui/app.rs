@@ -66,6 +66,8 @@ pub enum Msg {
         result: Result<String, String>,
     },
     Dealt(Result<Vec<String>, String>),
+    /// An image given as input held no readable code.
+    ImageFailed(String),
     /// Sealed keys opened (or not) for the action of `form`.
     Unlocked {
         form: Box<Form>,
@@ -105,12 +107,59 @@ pub enum Effect {
         passphrase: Option<Zeroizing<String>>,
         kdf: KdfParams,
     },
+    /// Read the QR codes in an image file (a photo or screenshot); they come back as a paste.
+    DecodeImage(PathBuf),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     Input,
     Message,
+}
+
+/// The outgoing message (or result) as QR codes: one, or an endless animated stream.
+pub struct QrView {
+    pub parts: crate::transport::ur::UrParts,
+    pub version: u8,
+    pub index: usize,
+    /// Frames per second: 1, 2, 4 or 8.
+    pub fps: u8,
+    pub paused: bool,
+    pub label: String,
+    /// The text of the code shown now (parts are generated as the animation reaches them).
+    frame: String,
+}
+
+impl QrView {
+    fn new(mut parts: crate::transport::ur::UrParts, version: u8, label: String) -> Self {
+        let frame = parts.part(0).to_string();
+        Self {
+            parts,
+            version,
+            index: 0,
+            fps: 4,
+            paused: false,
+            label,
+            frame,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.parts.fragment_count()
+    }
+
+    pub fn current(&self) -> &str {
+        &self.frame
+    }
+
+    /// Moves to the next part; multi-part streams go on past the fragment count with
+    /// fountain parts, so a missed frame is soon covered.
+    fn advance(&mut self) {
+        if self.total() > 1 {
+            self.index += 1;
+            self.frame = self.parts.part(self.index).to_string();
+        }
+    }
 }
 
 pub struct Ceremony {
@@ -126,6 +175,8 @@ pub struct Ceremony {
     pub leaving: bool,
     /// The passphrase a key generation's share will be sealed with.
     seal_with: Option<Zeroizing<String>>,
+    /// Shown as QR codes instead of text.
+    pub qr: Option<QrView>,
 }
 
 impl Ceremony {
@@ -140,6 +191,7 @@ impl Ceremony {
             notice: None,
             leaving: false,
             seal_with: None,
+            qr: None,
         }
     }
 
@@ -214,6 +266,7 @@ impl App {
             Screen::Home => Context::Home,
             Screen::Form(_) => Context::Form,
             Screen::Notice { .. } => Context::Notice,
+            Screen::Ceremony(c) if c.qr.is_some() => Context::Qr,
             Screen::Ceremony(c) => match (&c.view.stage, c.focus) {
                 (Stage::Review, _) => Context::Review,
                 (Stage::Done(_) | Stage::Declined | Stage::Failed(_), _) => Context::Result,
@@ -314,6 +367,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => {
             app.tick = app.tick.wrapping_add(1);
+            // Ticks come 8 times a second; a code at f frames a second moves every 8/f ticks.
+            if let Screen::Ceremony(c) = &mut app.screen {
+                if let Some(qr) = &mut c.qr {
+                    if !qr.paused && qr.total() > 1 && app.tick % u64::from(8 / qr.fps.max(1)) == 0
+                    {
+                        qr.advance();
+                    }
+                }
+            }
+            vec![]
+        }
+        Msg::ImageFailed(e) => {
+            if let Screen::Ceremony(c) = &mut app.screen {
+                c.feedback.push(Feedback { ok: false, text: e });
+            }
             vec![]
         }
         Msg::KeysLoaded(keys) => {
@@ -441,6 +509,7 @@ fn on_ceremony_key(
     event: KeyEvent,
 ) -> Vec<Effect> {
     let mut rng = app.fork_rng();
+    let (width, height) = (app.width, app.height);
     let Screen::Ceremony(c) = &mut app.screen else {
         return vec![];
     };
@@ -481,9 +550,43 @@ fn on_ceremony_key(
             vec![]
         }
         Some(Action::Submit) => {
-            // Enter submits what was typed (or kept from a refused paste).
+            // Enter submits what was typed (or kept from a refused paste); a path to a PNG or
+            // JPEG file is read for QR codes.
             let text = std::mem::take(&mut c.input);
+            let trimmed = text.trim();
+            let lower = trimmed.to_ascii_lowercase();
+            if [".png", ".jpg", ".jpeg"].iter().any(|e| lower.ends_with(e))
+                && !trimmed.contains('{')
+            {
+                c.notice = Some(format!("reading QR codes in {trimmed}..."));
+                return vec![Effect::DecodeImage(PathBuf::from(trimmed))];
+            }
             process(c, &text, &mut rng)
+        }
+        Some(Action::ShowQr) => {
+            if c.qr.is_some() {
+                c.qr = None;
+            } else {
+                match qr_view(c, context, width, height) {
+                    Ok(view) => c.qr = Some(view),
+                    Err(e) => c.notice = Some(e),
+                }
+            }
+            vec![]
+        }
+        Some(Action::Faster | Action::Slower | Action::Pause | Action::Step) => {
+            if let Some(qr) = &mut c.qr {
+                match action {
+                    Some(Action::Faster) => qr.fps = (qr.fps * 2).min(8),
+                    Some(Action::Slower) => qr.fps = (qr.fps / 2).max(1),
+                    Some(Action::Pause) => qr.paused = !qr.paused,
+                    _ => {
+                        qr.paused = true;
+                        qr.advance();
+                    }
+                }
+            }
+            vec![]
         }
         Some(Action::Copy) => match copy_text(c, context) {
             Some((_, text)) => {
@@ -546,6 +649,27 @@ fn on_ceremony_key(
         }
         _ => vec![],
     }
+}
+
+/// Columns the QR screen keeps for its side panel.
+pub const QR_PANEL: u16 = 32;
+
+/// Plans the QR codes of what `c` would copy: the outgoing message, or a signature.
+fn qr_view(c: &Ceremony, context: Context, width: u16, height: u16) -> Result<QrView, String> {
+    use crate::transport::{qr, AnyMessage};
+    let (what, text) = copy_text(c, context).ok_or("nothing to show")?;
+    let max = qr::version_for(width.saturating_sub(QR_PANEL), height)
+        .ok_or("the terminal is too small for a QR code")?;
+    let (version, parts) = match AnyMessage::from_json(&text) {
+        Ok(message) => qr::plan_payload(
+            &message.to_proto_bytes(),
+            crate::transport::ur::ur_type(message.kind()),
+            max,
+        ),
+        // A signature or key is shown as its text, which fits one code.
+        Err(_) => (max, crate::transport::ur::UrParts::text(&text)),
+    };
+    Ok(QrView::new(parts, version, what))
 }
 
 /// What `c` copies or `s` saves: the outgoing message, or the result.

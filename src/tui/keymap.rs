@@ -15,6 +15,8 @@ pub enum Context {
     Review,
     Result,
     Notice,
+    /// A message shown as (animated) QR codes.
+    Qr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +38,11 @@ pub enum Action {
     Save,
     Approve,
     Decline,
+    ShowQr,
+    Faster,
+    Slower,
+    Pause,
+    Step,
 }
 
 pub struct Binding {
@@ -104,8 +111,9 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             key(K::Esc, "Esc", "leave", A::Back),
         ],
         Context::Message => vec![
-            key(K::Char('c'), "c", "copy (OSC 52)", A::Copy),
-            key(K::Char('s'), "s", "save to file", A::Save),
+            key(K::Char('q'), "q", "QR", A::ShowQr),
+            key(K::Char('c'), "c", "copy", A::Copy),
+            key(K::Char('s'), "s", "save", A::Save),
             key(K::Up, "\u{2191}\u{2193}", "scroll", A::Up),
             key(K::Down, "", "", A::Down),
             key(K::Tab, "Tab", "paste area", A::SwitchFocus),
@@ -121,6 +129,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             key(K::Esc, "", "", A::Decline),
         ],
         Context::Result => vec![
+            key(K::Char('q'), "q", "QR", A::ShowQr),
             key(K::Char('c'), "c", "copy", A::Copy),
             key(K::Char('s'), "s", "save to file", A::Save),
             key(K::Up, "\u{2191}\u{2193}", "scroll", A::Up),
@@ -131,6 +140,16 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         Context::Notice => vec![
             key(K::Enter, "Enter", "home", A::Back),
             key(K::Esc, "", "", A::Back),
+        ],
+        Context::Qr => vec![
+            key(K::Char('t'), "t", "text", A::ShowQr),
+            key(K::Char('q'), "", "", A::ShowQr),
+            key(K::Esc, "", "", A::ShowQr),
+            key(K::Char(' '), "Space", "pause", A::Pause),
+            key(K::Char('n'), "n", "step", A::Step),
+            key(K::Char('+'), "+", "faster", A::Faster),
+            key(K::Char('='), "", "", A::Faster),
+            key(K::Char('-'), "-", "slower", A::Slower),
         ],
     };
     list.push(ctrl('c', "Ctrl-C", "quit", Action::Quit));
@@ -173,6 +192,7 @@ mod tests {
             Context::Review,
             Context::Result,
             Context::Notice,
+            Context::Qr,
         ] {
             for b in bindings(context)
                 .into_iter()

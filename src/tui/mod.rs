@@ -106,7 +106,8 @@ async fn event_loop(
     let events = tx.clone();
     tokio::spawn(async move {
         let mut stream = EventStream::new();
-        let mut ticks = tokio::time::interval(Duration::from_millis(250));
+        // Eight ticks a second: QR animation runs at 1, 2, 4 or 8 frames a second.
+        let mut ticks = tokio::time::interval(Duration::from_millis(125));
         loop {
             let msg = tokio::select! {
                 event = stream.next() => match event {
@@ -214,6 +215,17 @@ fn execute(effect: Effect, store: &Store, tx: &mpsc::UnboundedSender<Msg>) {
                     what: format!("key \"{name}\""),
                     result,
                 });
+            });
+        }
+        Effect::DecodeImage(path) => {
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let msg = std::fs::read(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .and_then(|bytes| crate::transport::qr::decode_image(&bytes))
+                    .map(|texts| Msg::Paste(texts.join("\n")))
+                    .unwrap_or_else(|e| Msg::ImageFailed(format!("{}: {e}", path.display())));
+                let _ = tx.send(msg);
             });
         }
         Effect::Deal {

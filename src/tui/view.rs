@@ -78,6 +78,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.screen {
         Screen::Home => home(frame, body, app, &palette),
         Screen::Form(form) => form_screen(frame, body, form, &palette),
+        Screen::Ceremony(c) if c.qr.is_some() => {
+            // The code takes the whole height: a larger version fits.
+            let [code_area, _] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(0)]).areas(area);
+            qr_screen(frame, code_area, c, &palette);
+            return;
+        }
         Screen::Ceremony(c) => ceremony(frame, body, c, app.tick, &palette),
         Screen::Notice { lines, .. } => {
             let text: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
@@ -561,4 +568,73 @@ fn result(frame: &mut Frame, area: Rect, c: &Ceremony, outcome: &Outcome, palett
             .block(Block::bordered().title(title).title_bottom(more)),
         area,
     );
+}
+
+/// Draws QR modules with half blocks: each cell shows two module rows, with both colours set
+/// explicitly (dark on light), whatever the terminal's theme.
+pub struct QrWidget<'a>(pub &'a crate::transport::qr::Modules);
+
+impl ratatui::widgets::Widget for QrWidget<'_> {
+    fn render(self, area: Rect, buf: &mut ratatui::buffer::Buffer) {
+        let m = self.0;
+        for row in 0..m.side.div_ceil(2) {
+            for x in 0..m.side {
+                let (cx, cy) = (area.x + x as u16, area.y + row as u16);
+                if cx >= area.right() || cy >= area.bottom() {
+                    continue;
+                }
+                let color = |dark| if dark { Color::Black } else { Color::White };
+                buf[(cx, cy)]
+                    .set_symbol("\u{2580}")
+                    .set_fg(color(m.is_dark(x, 2 * row)))
+                    .set_bg(color(m.is_dark(x, 2 * row + 1)));
+            }
+        }
+    }
+}
+
+fn qr_screen(frame: &mut Frame, area: Rect, c: &Ceremony, palette: &Palette) {
+    let Some(qr) = &c.qr else { return };
+    frame.render_widget(Clear, area);
+    let [code_area, panel] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(super::app::QR_PANEL)])
+            .areas(area);
+    // Parts are generated on demand; the view only reads, so it draws from a fresh copy of
+    // the part text the model already holds.
+    let text = qr.current().to_string();
+    match crate::transport::qr::modules(&text, qr.version) {
+        Ok(m) => frame.render_widget(QrWidget(&m), code_area),
+        Err(e) => frame.render_widget(Paragraph::new(e), code_area),
+    }
+    let total = qr.total();
+    let mut lines = vec![
+        Line::styled(format!(" {}", qr.label), palette.accent()),
+        Line::raw(""),
+    ];
+    if total > 1 {
+        let shown = qr.index % total + 1;
+        lines.push(Line::raw(format!(" part {shown} of {total}")));
+        if qr.index >= total {
+            lines.push(Line::raw(format!(" (fountain part {})", qr.index + 1)));
+        }
+        lines.push(Line::raw(format!(
+            " {} frames/s{}",
+            qr.fps,
+            if qr.paused { ", paused" } else { "" }
+        )));
+    } else {
+        lines.push(Line::raw(" one code"));
+    }
+    lines.push(Line::raw(format!(" version {}, ECC M", qr.version)));
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(" Scan it on the other machine;"));
+    lines.push(Line::raw(" missed frames cost little."));
+    lines.push(Line::raw(""));
+    for (key, help) in keymap::help(keymap::Context::Qr) {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {key} "), palette.selected()),
+            Span::raw(format!(" {help}")),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), panel);
 }
