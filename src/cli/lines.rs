@@ -4,10 +4,12 @@ use std::io::{BufRead, Write};
 
 /// Prints a protocol message (or the final result) on its own line of stdout.
 pub fn emit(line: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()?;
-    Ok(())
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
+    super::transport_cmd::on_emit(line)
 }
 
 /// Prints text for the person at the terminal.

@@ -9,6 +9,7 @@ mod keys;
 mod lines;
 mod secrets;
 mod sign;
+mod transport_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,12 @@ pub struct Cli {
     /// Argon2id memory for sealing new keys, in MiB (default 2048, pcli's; at least 64).
     #[arg(long, global = true, default_value_t = 2048)]
     kdf_memory_mib: u32,
+    /// Line mode: also show every outgoing message as QR codes (text, on stderr).
+    #[arg(long, global = true)]
+    qr: bool,
+    /// Line mode: also write every outgoing message's QR frames as PNG files into DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    qr_out: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -114,6 +121,17 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Read QR codes from images (PNG, JPEG) or UR parts and JSON from text files, and print
+    /// each message as pcli JSON.
+    Decode { files: Vec<PathBuf> },
+    /// Turn pcli JSON messages (stdin) into UR parts (stdout) and, with --out, QR frames (PNG).
+    Encode {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// All the messages as one bundle: a participant scans one code stream per round.
+        #[arg(long)]
+        bundle: bool,
     },
     /// The signing journal that refuses conflicting definitions and votes.
     Journal {
@@ -279,6 +297,10 @@ enum KeysCommand {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    transport_cmd::configure(transport_cmd::QrOutput {
+        ansi: cli.qr,
+        dir: cli.qr_out.clone(),
+    });
     let secrets = match crate::sealed::KdfParams::with_memory_mib(cli.kdf_memory_mib) {
         Ok(kdf) => secrets::Secrets {
             passphrase_file: cli.passphrase_file,
@@ -433,6 +455,8 @@ fn run(store: &Store, secrets: &secrets::Secrets, command: Command) -> anyhow::R
             };
             keys::template(store, &key, governance.as_ref(), file.as_deref())
         }
+        Command::Decode { files } => transport_cmd::decode(&files),
+        Command::Encode { out, bundle } => transport_cmd::encode(out.as_deref(), bundle),
         Command::Journal { command } => match command {
             JournalCommand::Show { key } => journal_cmd::show(store, &key),
             JournalCommand::Export { key, out } => journal_cmd::export_to(store, &key, &out),

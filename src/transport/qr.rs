@@ -129,7 +129,7 @@ pub fn decode_greyscale(
     height: usize,
     pixel: impl Fn(usize, usize) -> u8,
 ) -> Vec<String> {
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixel(x, y));
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
     img.detect_grids()
         .into_iter()
         .filter_map(|g| g.decode().ok().map(|(_, text)| text))

@@ -114,7 +114,44 @@ pub enum Received {
 pub struct UrCollector {
     decoder: Option<ur::Decoder>,
     ur_type: Option<String>,
+    /// The message being collected: its type and checksum.
+    current: Option<(String, u32)>,
+    /// Messages already completed: their later (fountain) parts are ignored.
+    completed: HashSet<(String, u32)>,
     seen: HashSet<String>,
+}
+
+/// Reads a CBOR unsigned integer (major type 0) at `at`, returning it and the next position.
+fn cbor_uint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let first = *bytes.get(at)?;
+    if first >> 5 != 0 {
+        return None;
+    }
+    let (len, value) = match first & 0x1f {
+        v @ 0..=23 => return Some((u64::from(v), at + 1)),
+        24 => (1, 0),
+        25 => (2, 0),
+        26 => (4, 0),
+        27 => (8, 0),
+        _ => return None,
+    };
+    let raw = bytes.get(at + 1..at + 1 + len)?;
+    let value = raw.iter().fold(value, |acc, b| (acc << 8) | u64::from(*b));
+    Some((value, at + 1 + len))
+}
+
+/// The (type, checksum) identifying the message a multi-part UR belongs to. A part's body is
+/// the CBOR array [sequence, count, message length, checksum, fragment].
+fn message_id(ur_type: &str, part: &str) -> Option<(String, u32)> {
+    let (_, cbor) = ur::decode(part).ok()?;
+    if cbor.first()? & 0xe0 != 0x80 {
+        return None;
+    }
+    let (_, at) = cbor_uint(&cbor, 1)?;
+    let (_, at) = cbor_uint(&cbor, at)?;
+    let (_, at) = cbor_uint(&cbor, at)?;
+    let (checksum, _) = cbor_uint(&cbor, at)?;
+    Some((ur_type.to_string(), u32::try_from(checksum).ok()?))
 }
 
 fn payload_messages(ur_type: &str, bytes: &[u8]) -> Result<Vec<AnyMessage>, String> {
@@ -155,6 +192,11 @@ impl UrCollector {
             let (_, bytes) = ur::decode(&part).map_err(|e| format!("corrupted UR: {e}"))?;
             return payload_messages(&ur_type, &bytes).map(Received::Complete);
         }
+        let id = message_id(&ur_type, &part)
+            .ok_or("corrupted UR part (its checksum or framing is wrong)")?;
+        if self.completed.contains(&id) || self.seen.contains(&part) {
+            return Ok(Received::Duplicate);
+        }
         if let Some(expected) = &self.ur_type {
             if expected != &ur_type {
                 return Err(format!(
@@ -163,8 +205,13 @@ impl UrCollector {
                 ));
             }
         }
-        if self.seen.contains(&part) {
-            return Ok(Received::Duplicate);
+        if let Some(current) = &self.current {
+            if current != &id {
+                return Err(format!(
+                    "this part belongs to another {ur_type} message ({} parts of the current one kept)",
+                    self.progress().map_or(0, |p| p.0)
+                ));
+            }
         }
         // Try on a copy: a refused part leaves the collected ones as they were.
         let mut decoder = self.decoder.take().unwrap_or_default();
@@ -185,12 +232,18 @@ impl UrCollector {
             Ok(()) => {
                 self.seen.insert(part);
                 self.ur_type.get_or_insert(ur_type.clone());
+                self.current.get_or_insert(id.clone());
                 if decoder.complete() {
                     let bytes = decoder
                         .message()
                         .map_err(|e| format!("corrupted UR message: {e}"))?
                         .ok_or("the UR message is incomplete")?;
-                    *self = Self::default();
+                    let mut completed = std::mem::take(&mut self.completed);
+                    completed.insert(id);
+                    *self = Self {
+                        completed,
+                        ..Self::default()
+                    };
                     return payload_messages(&ur_type, &bytes).map(Received::Complete);
                 }
                 let have = decoder.resolved_fragment_count().unwrap_or(0);

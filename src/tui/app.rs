@@ -370,7 +370,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // Ticks come 8 times a second; a code at f frames a second moves every 8/f ticks.
             if let Screen::Ceremony(c) = &mut app.screen {
                 if let Some(qr) = &mut c.qr {
-                    if !qr.paused && qr.total() > 1 && app.tick % u64::from(8 / qr.fps.max(1)) == 0
+                    if !qr.paused
+                        && qr.total() > 1
+                        && app.tick.is_multiple_of(u64::from(8 / qr.fps.max(1)))
                     {
                         qr.advance();
                     }
