@@ -330,6 +330,10 @@ fn coordinating_a_vote_through_the_tui() {
     chars(&mut app, "not yet");
     key(&mut app, KeyCode::Enter);
     snap("coordinator_round1", &app);
+    // The same message as QR codes, then back to the text.
+    key(&mut app, KeyCode::Char('q'));
+    snap("coordinator_round1_qr", &app);
+    key(&mut app, KeyCode::Char('t'));
     let round1 = hoarfrost::messages::CoordinatorRound1::from_json(&ceremony_text(&app)).unwrap();
     let mut follower = Follower::new(governance[1].clone(), round1).unwrap();
     let mut r = rng(9);
