@@ -1,0 +1,124 @@
+//! Interface: the time to render each screen (with and without an animated QR code) at 80x24
+//! and 200x60, and to accept a 20 KB paste of several messages.
+//! Run: cargo bench --bench interface
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hoarfrost::dkg::Dkg;
+use hoarfrost::keyfile::{KeyMaterial, StoredKey};
+use hoarfrost::tui::app::{update, App, Msg};
+use hoarfrost::tui::view;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn app() -> App {
+    let mut app = App::new(
+        "/tmp/hoarfrost-bench".into(),
+        false,
+        [9; 32],
+        hoarfrost::sealed::KdfParams::with_memory_mib(64).unwrap(),
+    );
+    let mut r = ChaCha20Rng::seed_from_u64(1);
+    let shares = hoarfrost::keys::deal(&mut r, 2, 3).unwrap();
+    update(
+        &mut app,
+        Msg::KeysLoaded(vec![(
+            "identity".into(),
+            Ok(StoredKey {
+                name: None,
+                material: KeyMaterial::Share(shares[0].clone()),
+                transcript_fingerprint: None,
+            }),
+        )]),
+    );
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// An app in a 2-of-3 key generation, round 1 shown.
+fn in_dkg() -> App {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('g'));
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for c in "bench".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Enter);
+    app
+}
+
+fn render(c: &mut Criterion) {
+    for (w, h) in [(80u16, 24u16), (200, 60)] {
+        let mut home = app();
+        update(&mut home, Msg::Resize(w, h));
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        c.bench_function(&format!("render_home_{w}x{h}"), |b| {
+            b.iter(|| terminal.draw(|f| view::draw(f, &home)).unwrap())
+        });
+        let mut dkg = in_dkg();
+        update(&mut dkg, Msg::Resize(w, h));
+        c.bench_function(&format!("render_ceremony_{w}x{h}"), |b| {
+            b.iter(|| terminal.draw(|f| view::draw(f, &dkg)).unwrap())
+        });
+        key(&mut dkg, KeyCode::Tab);
+        key(&mut dkg, KeyCode::Char('q'));
+        c.bench_function(&format!("render_animated_qr_{w}x{h}"), |b| {
+            b.iter(|| {
+                key(&mut dkg, KeyCode::Char('n'));
+                terminal.draw(|f| view::draw(f, &dkg)).unwrap()
+            })
+        });
+    }
+}
+
+/// A paste of about 20 KB: many DKG round-1 messages of a large ceremony, all processed.
+fn paste(c: &mut Criterion) {
+    let mut r = ChaCha20Rng::seed_from_u64(2);
+    let n = 40u16;
+    let messages: Vec<String> = (0..n - 1)
+        .map(|_| Dkg::new(27, n, &mut r).unwrap().1.to_json())
+        .collect();
+    let text = messages.join("\n");
+    assert!(text.len() >= 20_000, "{}", text.len());
+    c.bench_function("accept_20kb_paste", |b| {
+        b.iter_batched(
+            || {
+                let mut app = app();
+                key(&mut app, KeyCode::Char('g'));
+                key(&mut app, KeyCode::BackTab);
+                key(&mut app, KeyCode::Backspace);
+                for ch in n.to_string().chars() {
+                    key(&mut app, KeyCode::Char(ch));
+                }
+                key(&mut app, KeyCode::BackTab);
+                key(&mut app, KeyCode::Backspace);
+                for ch in "27".chars() {
+                    key(&mut app, KeyCode::Char(ch));
+                }
+                for _ in 0..3 {
+                    key(&mut app, KeyCode::Tab);
+                }
+                key(&mut app, KeyCode::Right);
+                key(&mut app, KeyCode::Enter);
+                app
+            },
+            |mut app| update(&mut app, Msg::Paste(text.clone())),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, render, paste);
+criterion_main!(benches);
