@@ -58,7 +58,9 @@ fn dkg_hoarfrost(n: u16) {
 fn dkg_penumbra(n: u16) {
     let t = threshold(n);
     let mut r = rng();
-    let ids: Vec<penumbra::Identifier> = (1..=n).map(|i| penumbra::Identifier::try_from(i).unwrap()).collect();
+    let ids: Vec<penumbra::Identifier> = (1..=n)
+        .map(|i| penumbra::Identifier::try_from(i).unwrap())
+        .collect();
     let (secrets, packages): (Vec<_>, Vec<_>) = ids
         .iter()
         .map(|id| penumbra::keys::dkg::part1(*id, n, t, &mut r).unwrap())
@@ -91,15 +93,30 @@ fn dkg(c: &mut Criterion) {
     let mut group = c.benchmark_group("dkg_whole_ceremony");
     group.sample_size(10);
     for n in [3u16, 5, 10, 20, 50] {
-        group.bench_with_input(BenchmarkId::new("hoarfrost", n), &n, |b, n| b.iter(|| dkg_hoarfrost(*n)));
-        group.bench_with_input(BenchmarkId::new("decaf377-frost", n), &n, |b, n| b.iter(|| dkg_penumbra(*n)));
+        group.bench_with_input(BenchmarkId::new("hoarfrost", n), &n, |b, n| {
+            b.iter(|| dkg_hoarfrost(*n))
+        });
+        group.bench_with_input(BenchmarkId::new("decaf377-frost", n), &n, |b, n| {
+            b.iter(|| dkg_penumbra(*n))
+        });
     }
     group.finish();
 }
 
-fn dealt(t: u16, n: u16) -> (BTreeMap<Identifier, frost_core::keys::KeyPackage<C>>, frost_core::keys::PublicKeyPackage<C>) {
-    let (shares, public) =
-        frost_core::keys::generate_with_dealer::<C, _>(n, t, frost_core::keys::IdentifierList::Default, &mut rng()).unwrap();
+fn dealt(
+    t: u16,
+    n: u16,
+) -> (
+    BTreeMap<Identifier, frost_core::keys::KeyPackage<C>>,
+    frost_core::keys::PublicKeyPackage<C>,
+) {
+    let (shares, public) = frost_core::keys::generate_with_dealer::<C, _>(
+        n,
+        t,
+        frost_core::keys::IdentifierList::Default,
+        &mut rng(),
+    )
+    .unwrap();
     let packages = shares
         .into_iter()
         .map(|(id, s)| (id, frost_core::keys::KeyPackage::try_from(s).unwrap()))
@@ -107,9 +124,16 @@ fn dealt(t: u16, n: u16) -> (BTreeMap<Identifier, frost_core::keys::KeyPackage<C
     (packages, public)
 }
 
-fn dealt_penumbra(t: u16, n: u16) -> (Vec<penumbra::keys::KeyPackage>, penumbra::keys::PublicKeyPackage) {
+fn dealt_penumbra(
+    t: u16,
+    n: u16,
+) -> (
+    Vec<penumbra::keys::KeyPackage>,
+    penumbra::keys::PublicKeyPackage,
+) {
     let (shares, public) =
-        penumbra::keys::generate_with_dealer(n, t, penumbra::keys::IdentifierList::Default, rng()).unwrap();
+        penumbra::keys::generate_with_dealer(n, t, penumbra::keys::IdentifierList::Default, rng())
+            .unwrap();
     let packages = shares
         .into_values()
         .map(|s| penumbra::keys::KeyPackage::try_from(s).unwrap())
@@ -137,7 +161,11 @@ fn follower(c: &mut Criterion) {
         .iter()
         .map(|(_, kp)| frost_core::round1::commit(kp.signing_share(), &mut r))
         .collect();
-    let commitments: BTreeMap<_, _> = signers.iter().zip(&committed).map(|((id, _), (_, c))| (**id, *c)).collect();
+    let commitments: BTreeMap<_, _> = signers
+        .iter()
+        .zip(&committed)
+        .map(|((id, _), (_, c))| (**id, *c))
+        .collect();
     let package = frost_core::SigningPackage::new(commitments, MESSAGE);
     group.bench_function("round2_sign/hoarfrost", |b| {
         b.iter(|| frost_core::round2::sign(&package, &committed[0].0, signers[0].1).unwrap())
@@ -156,7 +184,9 @@ fn follower(c: &mut Criterion) {
         .collect();
     let their_package = penumbra::SigningPackage::new(their_commitments, MESSAGE);
     group.bench_function("round2_sign/decaf377-frost", |b| {
-        b.iter(|| penumbra::round2::sign(&their_package, &their_committed[0].0, &theirs[0]).unwrap())
+        b.iter(|| {
+            penumbra::round2::sign(&their_package, &their_committed[0].0, &theirs[0]).unwrap()
+        })
     });
     group.finish();
 }
@@ -171,15 +201,28 @@ fn aggregation(c: &mut Criterion) {
             .iter()
             .map(|(id, kp)| (*id, frost_core::round1::commit(kp.signing_share(), &mut r)))
             .collect();
-        let package = frost_core::SigningPackage::new(committed.iter().map(|(id, (_, c))| (*id, *c)).collect(), MESSAGE);
+        let package = frost_core::SigningPackage::new(
+            committed.iter().map(|(id, (_, c))| (*id, *c)).collect(),
+            MESSAGE,
+        );
         let shares: BTreeMap<_, _> = ours
             .iter()
-            .map(|(id, kp)| (*id, frost_core::round2::sign(&package, &committed[id].0, kp).unwrap()))
+            .map(|(id, kp)| {
+                (
+                    *id,
+                    frost_core::round2::sign(&package, &committed[id].0, kp).unwrap(),
+                )
+            })
             .collect();
         group.bench_with_input(BenchmarkId::new("hoarfrost", t), &t, |b, _| {
             b.iter(|| {
-                frost_core::aggregate_custom(&package, &shares, &public, frost_core::CheaterDetection::AllCheaters)
-                    .unwrap()
+                frost_core::aggregate_custom(
+                    &package,
+                    &shares,
+                    &public,
+                    frost_core::CheaterDetection::AllCheaters,
+                )
+                .unwrap()
             })
         });
         let (theirs, their_public) = dealt_penumbra(t, t);
@@ -188,13 +231,22 @@ fn aggregation(c: &mut Criterion) {
             .map(|kp| penumbra::round1::commit(kp.secret_share(), &mut r))
             .collect();
         let their_package = penumbra::SigningPackage::new(
-            theirs.iter().zip(&their_committed).map(|(kp, (_, c))| (*kp.identifier(), c.clone())).collect(),
+            theirs
+                .iter()
+                .zip(&their_committed)
+                .map(|(kp, (_, c))| (*kp.identifier(), c.clone()))
+                .collect(),
             MESSAGE,
         );
         let their_shares: HashMap<_, _> = theirs
             .iter()
             .zip(&their_committed)
-            .map(|(kp, (n, _))| (*kp.identifier(), penumbra::round2::sign(&their_package, n, kp).unwrap()))
+            .map(|(kp, (n, _))| {
+                (
+                    *kp.identifier(),
+                    penumbra::round2::sign(&their_package, n, kp).unwrap(),
+                )
+            })
             .collect();
         group.bench_with_input(BenchmarkId::new("decaf377-frost", t), &t, |b, _| {
             b.iter(|| penumbra::aggregate(&their_package, &their_shares, &their_public).unwrap())
@@ -218,7 +270,11 @@ fn transaction(c: &mut Criterion) {
                     .map(|(_, kp)| frost_core::round1::commit(kp.signing_share(), &mut r))
                     .collect();
                 let package = frost_core::SigningPackage::new(
-                    signers.iter().zip(&committed).map(|((id, _), (_, c))| (**id, *c)).collect(),
+                    signers
+                        .iter()
+                        .zip(&committed)
+                        .map(|((id, _), (_, c))| (**id, *c))
+                        .collect(),
                     MESSAGE,
                 );
                 (committed[0].0.clone(), package)
@@ -247,7 +303,12 @@ fn transaction(c: &mut Criterion) {
                     .map(|kp| penumbra::round1::commit(kp.secret_share(), &mut r))
                     .collect();
                 let package = penumbra::SigningPackage::new(
-                    theirs.iter().take(2).zip(&committed).map(|(kp, (_, c))| (*kp.identifier(), c.clone())).collect(),
+                    theirs
+                        .iter()
+                        .take(2)
+                        .zip(&committed)
+                        .map(|(kp, (_, c))| (*kp.identifier(), c.clone()))
+                        .collect(),
                     MESSAGE,
                 );
                 (committed[0].0.clone(), package)

@@ -65,19 +65,23 @@ fn render(c: &mut Criterion) {
         update(&mut home, Msg::Resize(w, h));
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         c.bench_function(&format!("render_home_{w}x{h}"), |b| {
-            b.iter(|| terminal.draw(|f| view::draw(f, &home)).unwrap())
+            b.iter(|| {
+                terminal.draw(|f| view::draw(f, &home)).unwrap();
+            })
         });
         let mut dkg = in_dkg();
         update(&mut dkg, Msg::Resize(w, h));
         c.bench_function(&format!("render_ceremony_{w}x{h}"), |b| {
-            b.iter(|| terminal.draw(|f| view::draw(f, &dkg)).unwrap())
+            b.iter(|| {
+                terminal.draw(|f| view::draw(f, &dkg)).unwrap();
+            })
         });
         key(&mut dkg, KeyCode::Tab);
         key(&mut dkg, KeyCode::Char('q'));
         c.bench_function(&format!("render_animated_qr_{w}x{h}"), |b| {
             b.iter(|| {
                 key(&mut dkg, KeyCode::Char('n'));
-                terminal.draw(|f| view::draw(f, &dkg)).unwrap()
+                terminal.draw(|f| view::draw(f, &dkg)).unwrap();
             })
         });
     }

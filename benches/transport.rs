@@ -40,7 +40,8 @@ fn messages(t: u16, n: u16) -> Vec<AnyMessage> {
     }
     let c2 = c.start_round2().unwrap();
     let f2 = followers[0].sign(c2.clone()).unwrap();
-    let mut dkgs: Vec<(Dkg, hoarfrost::dkg::DkgRound1)> = (0..n).map(|_| Dkg::new(t, n, &mut r).unwrap()).collect();
+    let mut dkgs: Vec<(Dkg, hoarfrost::dkg::DkgRound1)> =
+        (0..n).map(|_| Dkg::new(t, n, &mut r).unwrap()).collect();
     let others: Vec<_> = dkgs[1..].iter().map(|(_, m)| m.clone()).collect();
     for m in others {
         dkgs[0].0.accept_round1(m).unwrap();

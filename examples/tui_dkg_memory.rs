@@ -35,10 +35,22 @@ fn run(app: &mut App, msg: Msg, terminal: &mut Terminal<TestBackend>) {
 fn main() {
     let before = peak_kib();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut app = App::new("/tmp/hoarfrost-memory".into(), false, [5; 32], hoarfrost::sealed::KdfParams::with_memory_mib(64).unwrap());
+    let mut app = App::new(
+        "/tmp/hoarfrost-memory".into(),
+        false,
+        [5; 32],
+        hoarfrost::sealed::KdfParams::with_memory_mib(64).unwrap(),
+    );
     let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
     run(&mut app, key(KeyCode::Char('g')), &mut terminal);
-    for c in [KeyCode::BackTab, KeyCode::Backspace, KeyCode::Char('7'), KeyCode::BackTab, KeyCode::Backspace, KeyCode::Char('5')] {
+    for c in [
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Char('7'),
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Char('5'),
+    ] {
         run(&mut app, key(c), &mut terminal);
     }
     for _ in 0..3 {
@@ -46,13 +58,17 @@ fn main() {
     }
     run(&mut app, key(KeyCode::Right), &mut terminal);
     run(&mut app, key(KeyCode::Enter), &mut terminal);
-    let Screen::Ceremony(c) = &app.screen else { panic!("not in the ceremony") };
+    let Screen::Ceremony(c) = &app.screen else {
+        panic!("not in the ceremony")
+    };
     let mine = c.view.outgoing.as_ref().unwrap().json.clone();
     let mut r = ChaCha20Rng::seed_from_u64(3);
-    let mut peers: Vec<(Dkg, DkgRound1)> = (0..6).map(|_| Dkg::new(5, 7, &mut r).unwrap()).collect();
+    let mut peers: Vec<(Dkg, DkgRound1)> =
+        (0..6).map(|_| Dkg::new(5, 7, &mut r).unwrap()).collect();
     let round1: Vec<String> = peers.iter().map(|(_, m)| m.to_json()).collect();
     for (i, (d, _)) in peers.iter_mut().enumerate() {
-        d.accept_round1(DkgRound1::from_json(&mine).unwrap()).unwrap();
+        d.accept_round1(DkgRound1::from_json(&mine).unwrap())
+            .unwrap();
         for (j, m) in round1.iter().enumerate() {
             if i != j {
                 d.accept_round1(DkgRound1::from_json(m).unwrap()).unwrap();
@@ -60,19 +76,35 @@ fn main() {
         }
     }
     run(&mut app, Msg::Paste(round1.join("\n")), &mut terminal);
-    let Screen::Ceremony(c) = &app.screen else { panic!() };
+    let Screen::Ceremony(c) = &app.screen else {
+        panic!()
+    };
     let mine2 = c.view.outgoing.as_ref().unwrap().json.clone();
-    let round2: Vec<String> = peers.iter_mut().map(|(d, _)| d.start_round2(&mut r).unwrap().to_json()).collect();
+    let round2: Vec<String> = peers
+        .iter_mut()
+        .map(|(d, _)| d.start_round2(&mut r).unwrap().to_json())
+        .collect();
     for (i, (d, _)) in peers.iter_mut().enumerate() {
-        d.accept_round2(DkgRound2::from_json(&mine2).unwrap(), &mut r).unwrap();
+        d.accept_round2(DkgRound2::from_json(&mine2).unwrap(), &mut r)
+            .unwrap();
         for (j, m) in round2.iter().enumerate() {
             if i != j {
-                d.accept_round2(DkgRound2::from_json(m).unwrap(), &mut r).unwrap();
+                d.accept_round2(DkgRound2::from_json(m).unwrap(), &mut r)
+                    .unwrap();
             }
         }
     }
     run(&mut app, Msg::Paste(round2.join("\n")), &mut terminal);
-    let Screen::Ceremony(c) = &app.screen else { panic!() };
-    assert!(matches!(c.view.stage, hoarfrost::session::Stage::Done(_)), "the key generation did not finish");
-    println!("peak memory (VmHWM): {} KiB at start, {} KiB after a 5-of-7 DKG in the TUI", before, peak_kib());
+    let Screen::Ceremony(c) = &app.screen else {
+        panic!()
+    };
+    assert!(
+        matches!(c.view.stage, hoarfrost::session::Stage::Done(_)),
+        "the key generation did not finish"
+    );
+    println!(
+        "peak memory (VmHWM): {} KiB at start, {} KiB after a 5-of-7 DKG in the TUI",
+        before,
+        peak_kib()
+    );
 }
