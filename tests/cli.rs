@@ -20,7 +20,7 @@ fn definition_ceremonies_2_of_3_and_3_of_5() {
         let dir = dir.path();
         deal(dir, t, n);
         let file: PathBuf = dir.join("validator.toml");
-        let out = run(&[
+        run_ok(&[
             "template",
             "definition",
             "--key",
@@ -28,11 +28,6 @@ fn definition_ceremonies_2_of_3_and_3_of_5() {
             "--file",
             file.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let edited = std::fs::read_to_string(&file)
             .unwrap()
             .replace("name = \"\"", "name = \"Piped Validator\"")
@@ -224,7 +219,7 @@ fn deal_refuses_to_overwrite_and_keys_round_trip_through_pcli() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
     let pcli = dir.join("pcli-config.toml");
-    let out = run(&[
+    run_ok(&[
         "keys",
         "export-pcli",
         "--key",
@@ -232,36 +227,21 @@ fn deal_refuses_to_overwrite_and_keys_round_trip_through_pcli() {
         "--out",
         pcli.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let text = std::fs::read_to_string(&pcli).unwrap();
     assert!(text.contains("backend = \"Threshold\""), "{text}");
     let back = dir.join("back.toml");
-    let out = run(&[
+    run_ok(&[
         "keys",
         "import-pcli",
         pcli.to_str().unwrap(),
         "--out",
         back.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let original = keyfile::decode(&std::fs::read_to_string(key(dir, 2)).unwrap()).unwrap();
     let imported = keyfile::decode(&std::fs::read_to_string(&back).unwrap()).unwrap();
     assert_eq!(original.material.group(), imported.material.group());
     // A pcli config works directly as --key too.
-    let show = run(&["keys", "show", "--key", pcli.to_str().unwrap()]);
-    assert!(
-        show.status.success(),
-        "{}",
-        String::from_utf8_lossy(&show.stderr)
-    );
+    let show = run_ok(&["keys", "show", "--key", pcli.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&show.stdout).contains("2-of-3"));
 }
 
@@ -375,7 +355,7 @@ fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
 
     // A definition with the identity key, naming the separate governance key.
     let file = homes[0].join("validator.toml");
-    let out = run(&[
+    run_ok(&[
         "--home",
         home_a,
         "template",
@@ -387,11 +367,6 @@ fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
         "--file",
         file.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // The coordinator and the follower each pick the identity key from the request.
     let sig = ceremony_with(
         &[
@@ -542,7 +517,7 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
     assert_eq!(fingerprints.len(), 3);
     // Export one as a pcli config and import it by name into a fourth store.
     let pcli = dirs[3].path().join("pcli.toml");
-    let out = run(&[
+    run_ok(&[
         "--home",
         homes[0],
         "keys",
@@ -551,12 +526,7 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
         "--out",
         pcli.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(&[
+    run_ok(&[
         "--home",
         homes[3],
         "keys",
@@ -565,11 +535,6 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
         "--name",
         "imported",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(stored_group(dirs[3].path(), "imported"), groups[0]);
     // Names are checked and keys never overwritten.
     let again = run(&[
@@ -616,7 +581,7 @@ fn keys_are_encrypted_unless_said_otherwise() {
     assert!(String::from_utf8_lossy(&show.stdout).contains("UNENCRYPTED"));
     // Encrypted: the file holds no share in the clear, and a wrong passphrase is named.
     let sealed_dir = dir.path().join("sealed");
-    let sealed = run(&[
+    run_ok(&[
         "deal",
         "-t",
         "2",
@@ -625,11 +590,6 @@ fn keys_are_encrypted_unless_said_otherwise() {
         "--out",
         sealed_dir.to_str().unwrap(),
     ]);
-    assert!(
-        sealed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sealed.stderr)
-    );
     let file = sealed_dir.join("participant-2.toml");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(

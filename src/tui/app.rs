@@ -425,15 +425,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             app.screen = Screen::Form(form.clone());
-            match start(app, &form) {
-                Ok(effects) => effects,
-                Err(e) => {
-                    if let Screen::Form(f) = &mut app.screen {
-                        f.error = Some(e);
-                    }
-                    vec![]
-                }
-            }
+            start_or_explain(app, &form)
         }
         Msg::Dealt(result) => {
             app.screen = match result {
@@ -804,7 +796,12 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
             return vec![];
         }
     }
-    match start(app, &form) {
+    start_or_explain(app, &form)
+}
+
+/// Starts what the form asks for, or shows on the form why it cannot.
+fn start_or_explain(app: &mut App, form: &Form) -> Vec<Effect> {
+    match start(app, form) {
         Ok(effects) => effects,
         Err(e) => {
             if let Screen::Form(f) = &mut app.screen {

@@ -110,6 +110,17 @@ pub fn run(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs and requires success, showing stderr otherwise.
+pub fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Without the test passphrase: as a person or script would call it.
 pub fn run_plain(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
@@ -120,7 +131,7 @@ pub fn run_plain(args: &[&str]) -> std::process::Output {
 }
 
 pub fn deal(dir: &Path, t: u16, n: u16) {
-    let out = run(&[
+    run_ok(&[
         "deal",
         "-t",
         &t.to_string(),
@@ -129,11 +140,6 @@ pub fn deal(dir: &Path, t: u16, n: u16) {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 pub fn key(dir: &Path, i: usize) -> String {
