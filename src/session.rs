@@ -105,6 +105,9 @@ pub struct SessionView {
     pub outgoing: Option<Outgoing>,
     pub review: Vec<String>,
     pub stage: Stage,
+    /// The messages of the current round this participant holds (its own and those accepted),
+    /// for relaying as one bundle.
+    pub relay: Vec<String>,
 }
 
 /// One ceremony: its engine and the UR parts collected so far.
@@ -135,6 +138,8 @@ pub struct DkgSession {
     name: String,
     outgoing: Outgoing,
     early: Vec<String>,
+    /// Every round message this participant holds: its own and those accepted.
+    held: Vec<String>,
     stage: Stage,
 }
 
@@ -200,6 +205,7 @@ impl Session {
             dkg,
             name: name.to_string(),
             early: vec![],
+            held: vec![round1.to_json()],
             stage: Stage::Collecting,
         })))
     }
@@ -320,10 +326,29 @@ impl Session {
             Ok(Received::Progress { have, total }) => {
                 vec![Feedback::ok(format!("{have} of {total} parts"))]
             }
-            Ok(Received::Complete(messages)) => messages
-                .iter()
-                .flat_map(|m| self.accept(&m.to_json(), rng))
-                .collect(),
+            Ok(Received::Complete(messages)) => {
+                // A relay's bundle carries everyone's messages, this participant's own and
+                // ones it already has among them: those are skipped, the rest checked as if
+                // they had come alone.
+                let known = if messages.len() > 1 {
+                    self.view().relay
+                } else {
+                    vec![]
+                };
+                messages
+                    .iter()
+                    .map(|m| m.to_json())
+                    .flat_map(|json| {
+                        if known.contains(&json) {
+                            vec![Feedback::ok(
+                                "skipped a message already held (from the bundle)",
+                            )]
+                        } else {
+                            self.accept(&json, rng)
+                        }
+                    })
+                    .collect()
+            }
         }
     }
 
@@ -420,6 +445,7 @@ impl DkgSession {
                     .and_then(|m| self.dkg.accept_round1(m).map_err(|e| e.to_string()));
                 match result {
                     Ok(who) => {
+                        self.held.push(text.to_string());
                         let mut out = vec![Feedback::ok(format!("accepted DKGRound1 from {who}"))];
                         if self.dkg.progress().0 == self.dkg.progress().1 {
                             out.extend(self.start_round2(rng));
@@ -441,6 +467,7 @@ impl DkgSession {
                     .and_then(|m| self.dkg.accept_round2(m, rng).map_err(|e| e.to_string()));
                 match result {
                     Ok(who) => {
+                        self.held.push(text.to_string());
                         if self.dkg.progress().0 == self.dkg.progress().1 {
                             self.stage = Stage::ReadyToFinish;
                         }
@@ -459,6 +486,7 @@ impl DkgSession {
     fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
         match self.dkg.start_round2(rng) {
             Ok(round2) => {
+                self.held.push(round2.to_json());
                 self.outgoing = Outgoing {
                     kind: MessageKind::DkgRound2,
                     json: round2.to_json(),
@@ -521,6 +549,7 @@ impl DkgSession {
             outgoing: Some(self.outgoing.clone()),
             review,
             stage: self.stage.clone(),
+            relay: self.held.clone(),
         }
     }
 }
@@ -635,6 +664,7 @@ impl CoordinatorSession {
             outgoing: Some(self.outgoing.clone()),
             review: describe(self.coordinator.request(), group.fvk()),
             stage: self.stage.clone(),
+            relay: vec![],
         }
     }
 }
@@ -801,6 +831,7 @@ impl FollowerSession {
                 _ => vec![],
             },
             stage: self.stage.clone(),
+            relay: vec![],
         }
     }
 }

@@ -378,3 +378,57 @@ fn encode_and_decode_bridge_the_airgap_on_the_command_line() {
     assert!(!decoded.status.success());
     assert!(String::from_utf8_lossy(&decoded.stderr).contains("parts of a message"));
 }
+
+#[test]
+fn a_relays_bundle_completes_a_dkg_round_for_everyone() {
+    use hoarfrost::session::{Session, Stage};
+    let mut r = rng(12);
+    let mut sessions: Vec<Session> = (0..3)
+        .map(|i| Session::dkg(2, 3, &format!("k{i}"), &mut r).unwrap())
+        .collect();
+    // The relay (participant 0) gathers everyone's round-1 messages and shows one bundle.
+    let round1: Vec<String> = sessions
+        .iter()
+        .map(|s| s.view().outgoing.unwrap().json)
+        .collect();
+    sessions[0].paste(&format!("{}\n{}", round1[1], round1[2]), &mut r);
+    let relay = sessions[0].view().relay;
+    // Its own and the two accepted round-1 messages, and its own round-2 message.
+    assert_eq!(relay.len(), 4);
+    let messages: Vec<AnyMessage> = relay
+        .iter()
+        .map(|m| AnyMessage::from_json(m).unwrap())
+        .collect();
+    let mut parts = UrParts::new(&bundle(&messages), BUNDLE_TYPE, 80);
+    let frames: Vec<String> = (0..3 * parts.fragment_count())
+        .map(|i| parts.part(i).to_string())
+        .collect();
+    for s in &mut sessions[1..] {
+        let mut feedback = Vec::new();
+        for f in &frames {
+            feedback.extend(s.paste(f, &mut r));
+            if s.view().round == 2 {
+                break;
+            }
+        }
+        assert!(feedback.iter().all(|f| f.ok), "{feedback:?}");
+        assert!(feedback
+            .iter()
+            .any(|f| f.text.contains("skipped a message already held")));
+        assert_eq!(s.view().round, 2);
+    }
+    // Round 2 the same way: everyone finishes with the same key.
+    let round2: Vec<String> = sessions
+        .iter()
+        .map(|s| s.view().outgoing.unwrap().json)
+        .collect();
+    for (i, s) in sessions.iter_mut().enumerate() {
+        let others: Vec<&str> = (0..3)
+            .filter(|j| *j != i)
+            .map(|j| round2[j].as_str())
+            .collect();
+        s.paste(&others.join("\n"), &mut r);
+        assert!(matches!(s.stage(), Stage::ReadyToFinish));
+        s.finish();
+    }
+}

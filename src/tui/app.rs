@@ -568,6 +568,13 @@ fn on_ceremony_key(
             }
             vec![]
         }
+        Some(Action::ShowBundle) => {
+            match bundle_view(c, width, height) {
+                Ok(view) => c.qr = Some(view),
+                Err(e) => c.notice = Some(e),
+            }
+            vec![]
+        }
         Some(Action::Faster | Action::Slower | Action::Pause | Action::Step) => {
             if let Some(qr) = &mut c.qr {
                 match action {
@@ -664,6 +671,31 @@ fn qr_view(c: &Ceremony, context: Context, width: u16, height: u16) -> Result<Qr
         Err(_) => (max, crate::transport::ur::UrParts::text(&text)),
     };
     Ok(QrView::new(parts, version, what))
+}
+
+/// This round's messages (own and accepted) as one bundle, so others scan one stream.
+fn bundle_view(c: &Ceremony, width: u16, height: u16) -> Result<QrView, String> {
+    use crate::transport::{bundle, qr, AnyMessage};
+    let messages = c
+        .view
+        .relay
+        .iter()
+        .map(|m| AnyMessage::from_json(m).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if messages.len() < 2 {
+        return Err(
+            "nothing to bundle yet: a bundle relays a key generation round's messages".into(),
+        );
+    }
+    let max = qr::version_for(width.saturating_sub(QR_PANEL), height)
+        .ok_or("the terminal is too small for a QR code")?;
+    let (version, parts) =
+        qr::plan_payload(&bundle(&messages), crate::transport::ur::BUNDLE_TYPE, max);
+    Ok(QrView::new(
+        parts,
+        version,
+        format!("bundle of {} messages", messages.len()),
+    ))
 }
 
 /// What `c` copies or `s` saves: the outgoing message, or the result.

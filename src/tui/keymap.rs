@@ -39,6 +39,7 @@ pub enum Action {
     Approve,
     Decline,
     ShowQr,
+    ShowBundle,
     Faster,
     Slower,
     Pause,
@@ -112,6 +113,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         ],
         Context::Message => vec![
             key(K::Char('q'), "q", "QR", A::ShowQr),
+            key(K::Char('b'), "b", "bundle", A::ShowBundle),
             key(K::Char('c'), "c", "copy", A::Copy),
             key(K::Char('s'), "s", "save", A::Save),
             key(K::Up, "\u{2191}\u{2193}", "scroll", A::Up),
