@@ -118,7 +118,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             key(K::Char('s'), "s", "save", A::Save),
             key(K::Up, "\u{2191}\u{2193}", "scroll", A::Up),
             key(K::Down, "", "", A::Down),
-            key(K::Tab, "Tab", "paste area", A::SwitchFocus),
+            key(K::Tab, "Tab", "paste", A::SwitchFocus),
             key(K::Esc, "Esc", "leave", A::Back),
         ],
         Context::Review => vec![

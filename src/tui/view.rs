@@ -120,7 +120,7 @@ fn help_bar(frame: &mut Frame, area: Rect, app: &App, palette: &Palette) {
     }
     for (key, help) in keymap::help(app.context()) {
         spans.push(Span::styled(format!(" {key} "), palette.selected()));
-        spans.push(Span::raw(format!(" {help}  ")));
+        spans.push(Span::raw(format!("{help} ")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
