@@ -40,6 +40,16 @@ fn key(app: &mut App, code: KeyCode) {
     update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
+/// Replaces the focused field's text.
+fn type_into(app: &mut App, text: &str) {
+    for _ in 0..12 {
+        key(app, KeyCode::Backspace);
+    }
+    for ch in text.chars() {
+        key(app, KeyCode::Char(ch));
+    }
+}
+
 /// An app in a 2-of-3 key generation, round 1 shown.
 fn in_dkg() -> App {
     let mut app = app();
@@ -99,26 +109,34 @@ fn paste(c: &mut Criterion) {
     c.bench_function("accept_20kb_paste", |b| {
         b.iter_batched(
             || {
+                // A 27-of-40 key generation named "bench", unencrypted.
                 let mut app = app();
                 key(&mut app, KeyCode::Char('g'));
-                key(&mut app, KeyCode::BackTab);
-                key(&mut app, KeyCode::Backspace);
-                for ch in n.to_string().chars() {
-                    key(&mut app, KeyCode::Char(ch));
-                }
-                key(&mut app, KeyCode::BackTab);
-                key(&mut app, KeyCode::Backspace);
-                for ch in "27".chars() {
-                    key(&mut app, KeyCode::Char(ch));
-                }
-                for _ in 0..3 {
-                    key(&mut app, KeyCode::Tab);
-                }
+                type_into(&mut app, "27");
+                key(&mut app, KeyCode::Tab);
+                type_into(&mut app, &n.to_string());
+                key(&mut app, KeyCode::Tab);
+                type_into(&mut app, "bench");
+                key(&mut app, KeyCode::Tab);
                 key(&mut app, KeyCode::Right);
                 key(&mut app, KeyCode::Enter);
+                assert!(matches!(
+                    app.screen,
+                    hoarfrost::tui::app::Screen::Ceremony(_)
+                ));
                 app
             },
-            |mut app| update(&mut app, Msg::Paste(text.clone())),
+            |mut app| {
+                update(&mut app, Msg::Paste(text.clone()));
+                let hoarfrost::tui::app::Screen::Ceremony(c) = &app.screen else {
+                    panic!()
+                };
+                assert_eq!(
+                    c.feedback.iter().filter(|f| f.ok).count(),
+                    39,
+                    "every message accepted"
+                );
+            },
             criterion::BatchSize::SmallInput,
         )
     });

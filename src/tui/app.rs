@@ -128,12 +128,15 @@ pub struct QrView {
     pub label: String,
     /// The text of the code shown now (parts are generated as the animation reaches them).
     frame: String,
+    /// Its modules, computed once per frame here so drawing stays cheap.
+    modules: Result<crate::transport::qr::Modules, String>,
 }
 
 impl QrView {
     fn new(mut parts: crate::transport::ur::UrParts, version: u8, label: String) -> Self {
         let frame = parts.part(0).to_string();
         Self {
+            modules: crate::transport::qr::modules(&frame, version),
             parts,
             version,
             index: 0,
@@ -142,6 +145,10 @@ impl QrView {
             label,
             frame,
         }
+    }
+
+    pub fn modules(&self) -> Result<&crate::transport::qr::Modules, &str> {
+        self.modules.as_ref().map_err(String::as_str)
     }
 
     pub fn total(&self) -> usize {
@@ -158,6 +165,7 @@ impl QrView {
         if self.total() > 1 {
             self.index += 1;
             self.frame = self.parts.part(self.index).to_string();
+            self.modules = crate::transport::qr::modules(&self.frame, self.version);
         }
     }
 }

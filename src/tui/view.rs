@@ -599,12 +599,9 @@ fn qr_screen(frame: &mut Frame, area: Rect, c: &Ceremony, palette: &Palette) {
     let [code_area, panel] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(super::app::QR_PANEL)])
             .areas(area);
-    // Parts are generated on demand; the view only reads, so it draws from a fresh copy of
-    // the part text the model already holds.
-    let text = qr.current().to_string();
-    match crate::transport::qr::modules(&text, qr.version) {
-        Ok(m) => frame.render_widget(QrWidget(&m), code_area),
-        Err(e) => frame.render_widget(Paragraph::new(e), code_area),
+    match qr.modules() {
+        Ok(m) => frame.render_widget(QrWidget(m), code_area),
+        Err(e) => frame.render_widget(Paragraph::new(e.to_string()), code_area),
     }
     let total = qr.total();
     let mut lines = vec![
