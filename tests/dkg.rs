@@ -7,10 +7,7 @@ use common::*;
 use hoarfrost::dkg::{Dkg, DkgOutput, DkgRound1, DkgRound2};
 use hoarfrost::keyfile::{import_pcli, PcliSection};
 use hoarfrost::messages::{recognise, MessageKind};
-use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_custody::threshold::{self, Terminal};
-use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
-use penumbra_sdk_proto::Message;
 use tokio::sync::{mpsc, Mutex};
 
 /// Runs a t-of-n DKG among hoarfrost engines, every message through its JSON encoding.
@@ -64,37 +61,11 @@ fn assert_same_key(outputs: &[DkgOutput]) {
 fn sign_definition(outputs: &[DkgOutput], t: usize) {
     let shares: Vec<_> = outputs.iter().map(|o| o.share.clone()).collect();
     let request = definition_request(&shares[0], 1);
-    let mut r = rng(77);
-    let (mut c, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        request.clone(),
-        &mut r,
-    )
-    .unwrap();
-    let mut followers: Vec<Follower> = shares[1..t]
-        .iter()
-        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
-        .collect();
-    for f in &mut followers {
-        c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
-    }
-    let round2 = c.start_round2().unwrap();
-    for f in &mut followers {
-        c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
-    }
-    let SigningResult::ValidatorDefinition(sig) = c.aggregate().unwrap() else {
-        panic!()
-    };
-    let hoarfrost::request::SigningRequest::ValidatorDefinition(v) = request else {
-        panic!()
-    };
-    shares[0]
-        .group()
-        .fvk()
-        .spend_verification_key()
-        .verify(&stake_pb::Validator::from(v).encode_to_vec(), &sig)
-        .unwrap();
+    verify(
+        &ceremony(&shares, t, request.clone(), 77),
+        &request,
+        &shares[0],
+    );
 }
 
 #[test]

@@ -8,84 +8,13 @@ use hoarfrost::messages::{
     CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2, MessageKind,
 };
 use hoarfrost::request::SigningRequest;
-use hoarfrost::signing::{Coordinator, Follower, SignError, SigningResult};
-use penumbra_sdk_proto::core::component::governance::v1 as governance_pb;
-use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
-use penumbra_sdk_proto::Message;
+use hoarfrost::signing::{Coordinator, Follower, SignError};
 use penumbra_sdk_transaction::TransactionPlan;
 
 fn plan() -> SigningRequest {
     SigningRequest::Transaction(
         serde_json::from_str::<TransactionPlan>(include_str!("data/plan.json")).unwrap(),
     )
-}
-
-fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
-    let fvk = share.group().fvk();
-    let vk = fvk.spend_verification_key();
-    match (result, request) {
-        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
-            vk.verify(&stake_pb::Validator::from(v.clone()).encode_to_vec(), sig)
-                .unwrap();
-        }
-        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
-            vk.verify(
-                &governance_pb::ValidatorVoteBody::from(v.clone()).encode_to_vec(),
-                sig,
-            )
-            .unwrap();
-        }
-        (SigningResult::Transaction(auth), SigningRequest::Transaction(plan)) => {
-            let hash = plan.effect_hash(fvk).unwrap();
-            assert_eq!(auth.effect_hash, Some(hash));
-            for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
-                vk.randomize(&spend.randomizer)
-                    .verify(hash.as_bytes(), sig)
-                    .unwrap();
-            }
-            assert_eq!(auth.spend_auths.len(), plan.spend_plans().count());
-        }
-        _ => panic!("result does not match the request"),
-    }
-}
-
-/// Runs a ceremony with the coordinator holding share 0 and followers 1..signers, all messages
-/// passing through their JSON encoding.
-fn ceremony(
-    shares: &[KeyShare],
-    signers: usize,
-    request: SigningRequest,
-    seed: u64,
-) -> SigningResult {
-    let mut r = rng(seed);
-    let (mut coordinator, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        request,
-        &mut r,
-    )
-    .unwrap();
-    let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
-    let mut followers: Vec<Follower> = shares[1..signers]
-        .iter()
-        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
-        .collect();
-    for f in &mut followers {
-        let reply = f.approve(&mut r).unwrap();
-        coordinator
-            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap())
-            .unwrap();
-    }
-    let round2 =
-        CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
-    for f in &mut followers {
-        let reply = f.sign(round2.clone()).unwrap();
-        coordinator
-            .accept_round2(FollowerRound2::from_json(&reply.to_json()).unwrap())
-            .unwrap();
-    }
-    assert!(coordinator.ready_to_aggregate());
-    coordinator.aggregate().unwrap()
 }
 
 #[test]

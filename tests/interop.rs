@@ -14,7 +14,6 @@ use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_custody::threshold::{self, Config, Terminal};
 use penumbra_sdk_proto::custody::v1 as custody_pb;
 use penumbra_sdk_proto::custody::v1::custody_service_server::CustodyService;
-use penumbra_sdk_proto::Message;
 use penumbra_sdk_transaction::TransactionPlan;
 use tokio::sync::{mpsc, Mutex};
 
@@ -82,37 +81,6 @@ const TEST_PLAN: &str = include_str!("data/plan.json");
 
 fn plan_request() -> SigningRequest {
     SigningRequest::Transaction(serde_json::from_str::<TransactionPlan>(TEST_PLAN).unwrap())
-}
-
-fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare) {
-    let fvk = share.group().fvk();
-    let vk = fvk.spend_verification_key();
-    match (result, request) {
-        (SigningResult::ValidatorDefinition(sig), SigningRequest::ValidatorDefinition(v)) => {
-            let bytes = penumbra_sdk_proto::core::component::stake::v1::Validator::from(v.clone())
-                .encode_to_vec();
-            vk.verify(&bytes, sig).unwrap();
-        }
-        (SigningResult::ValidatorVote(sig), SigningRequest::ValidatorVote(v)) => {
-            let bytes =
-                penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(
-                    v.clone(),
-                )
-                .encode_to_vec();
-            vk.verify(&bytes, sig).unwrap();
-        }
-        (SigningResult::Transaction(auth), SigningRequest::Transaction(plan)) => {
-            let hash = plan.effect_hash(fvk).unwrap();
-            assert_eq!(auth.effect_hash, Some(hash));
-            assert_eq!(auth.spend_auths.len(), plan.spend_plans().count());
-            for (spend, sig) in plan.spend_plans().zip(&auth.spend_auths) {
-                vk.randomize(&spend.randomizer)
-                    .verify(hash.as_bytes(), sig)
-                    .unwrap();
-            }
-        }
-        _ => panic!("result does not match the request"),
-    }
 }
 
 /// Penumbra coordinates; hoarfrost follows.
@@ -308,17 +276,6 @@ fn pcli_dealt_keys_sign_in_hoarfrost() {
         .map(from_pcli)
         .collect();
     let request = definition_request(&shares[0], 0);
-    let mut r = rng(5);
-    let (mut c, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        request.clone(),
-        &mut r,
-    )
-    .unwrap();
-    let mut f = Follower::new(shares[1].clone(), round1).unwrap();
-    c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
-    let round2 = c.start_round2().unwrap();
-    c.accept_round2(f.sign(round2).unwrap()).unwrap();
-    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+    let result = ceremony(&shares, 2, request.clone(), 5);
+    verify(&result, &request, &shares[0]);
 }
