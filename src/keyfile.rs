@@ -96,6 +96,12 @@ impl KeyMaterial {
         }
     }
 
+    /// This participant's fingerprint, or "public" for public key data only.
+    pub fn participant_label(&self) -> String {
+        self.participant_fingerprint()
+            .unwrap_or_else(|| "public".into())
+    }
+
     /// The share, opening it with `passphrase` if it is sealed.
     pub fn unlock(&self, passphrase: Option<&[u8]>) -> Result<Option<KeyShare>, SealError> {
         match self {

@@ -352,6 +352,8 @@ fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
         listing.contains("identity") && listing.contains("governance"),
         "{listing}"
     );
+    // Encrypted shares are listed by their participant, not as public key data.
+    assert!(!listing.contains("public"), "{listing}");
 
     // A definition with the identity key, naming the separate governance key.
     let file = homes[0].join("validator.toml");

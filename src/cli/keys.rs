@@ -176,10 +176,7 @@ pub fn list(store: &Store) -> anyhow::Result<()> {
                     "{:<16} {:<7} {:<10} {:<26} {}",
                     name,
                     format!("{}-of-{}", group.threshold(), group.participant_count()),
-                    key.material
-                        .share()
-                        .map(|s| s.fingerprint())
-                        .unwrap_or_else(|| "public".into()),
+                    key.material.participant_label(),
                     key.transcript_fingerprint.as_deref().unwrap_or("(dealt)"),
                     group.identity_key()
                 );

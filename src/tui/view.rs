@@ -181,10 +181,7 @@ fn home(frame: &mut Frame, area: Rect, app: &App, palette: &Palette) {
                 "{:<14} {:<7} {:<9} {:<25} {}",
                 short(name, 14),
                 format!("{}-of-{}", group.threshold(), group.participant_count()),
-                key.material
-                    .share()
-                    .map(|s| s.fingerprint())
-                    .unwrap_or_else(|| "public".into()),
+                key.material.participant_label(),
                 key.transcript_fingerprint.as_deref().unwrap_or("(dealt)"),
                 short(&group.identity_key().to_string(), id_width)
             )));
