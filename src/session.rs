@@ -221,21 +221,7 @@ impl Session {
         rng: &mut impl CryptoRngCore,
     ) -> anyhow::Result<Self> {
         let group = key.material.group().clone();
-        if let SigningRequest::ValidatorDefinition(v) = &request {
-            anyhow::ensure!(
-                v.identity_key == group.identity_key(),
-                "the definition is for {}, but key {label} is {}",
-                v.identity_key,
-                group.identity_key()
-            );
-        }
-        let threshold = usize::from(group.threshold());
-        let target = signers.unwrap_or(threshold);
-        anyhow::ensure!(
-            (threshold..=group.participant_count()).contains(&target),
-            "signers must be between {threshold} and {}",
-            group.participant_count()
-        );
+        let target = check_coordination(label, &group, &request, signers)?;
         // With a share of its own the coordinator signs too: its journal is consulted now.
         let guard = match key.material.share() {
             Some(_) => Some(opener(label, &group).map_err(|e| anyhow::anyhow!(e))?),
@@ -414,6 +400,32 @@ impl Session {
             Role::Follower(s) => s.view(),
         }
     }
+}
+
+/// Checks a coordinator's key against its request (a definition must be signed by its own
+/// identity key) and returns how many signers to wait for: `signers`, or the threshold.
+pub fn check_coordination(
+    label: &str,
+    group: &crate::keys::GroupKey,
+    request: &SigningRequest,
+    signers: Option<usize>,
+) -> anyhow::Result<usize> {
+    if let SigningRequest::ValidatorDefinition(v) = request {
+        anyhow::ensure!(
+            v.identity_key == group.identity_key(),
+            "the definition's identity_key is {}, but key {label} is {}: sign it with the validator's identity key",
+            v.identity_key,
+            group.identity_key()
+        );
+    }
+    let threshold = usize::from(group.threshold());
+    let target = signers.unwrap_or(threshold);
+    anyhow::ensure!(
+        (threshold..=group.participant_count()).contains(&target),
+        "signers must be between the threshold {threshold} and the number of participants {}",
+        group.participant_count()
+    );
+    Ok(target)
 }
 
 fn shorten(text: &str) -> String {

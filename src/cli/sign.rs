@@ -15,6 +15,7 @@ use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, Foll
 use crate::output::signing_outcome;
 use crate::request::SigningRequest;
 use crate::review::describe;
+use crate::session::check_coordination;
 use crate::signing::{Coordinator, Follower, SigningResult};
 use crate::store::Store;
 
@@ -267,21 +268,9 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         journal: journal_path,
     } = plan;
     let group = stored.material.group().clone();
-    if let SigningRequest::ValidatorDefinition(v) = &request {
-        anyhow::ensure!(
-            v.identity_key == group.identity_key(),
-            "the definition's identity_key is {}, but key {label} is {}: sign it with the validator's identity key",
-            v.identity_key,
-            group.identity_key()
-        );
-    }
+    let target = check_coordination(&label, &group, &request, args.signers.map(usize::from))?;
     let threshold = group.threshold();
     let n = group.participant_count();
-    let target = usize::from(args.signers.unwrap_or(threshold));
-    anyhow::ensure!(
-        target >= usize::from(threshold) && target <= n,
-        "--signers must be between the threshold {threshold} and the number of participants {n}"
-    );
     let own = secrets.unlock(&label, &stored)?;
     say(match &own {
         Some(s) => format!(
