@@ -21,6 +21,7 @@ use crate::review::describe;
 use crate::signing::{Coordinator, Follower, SigningResult};
 use crate::store::matches_request;
 use crate::transport::ur::{Received, UrCollector};
+use crate::transport::AnyMessage;
 
 /// What became of one pasted message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +129,7 @@ impl From<Role> for Session {
     fn from(role: Role) -> Self {
         Self {
             role,
-            ur: UrCollector::default(),
+            ur: crate::transport::ur_collector(),
         }
     }
 }
@@ -312,26 +313,24 @@ impl Session {
             Ok(Received::Progress { have, total }) => {
                 vec![Feedback::ok(format!("{have} of {total} parts"))]
             }
-            Ok(Received::Complete(messages)) => {
+            Ok(Received::Complete(payloads)) => {
                 // A relay's bundle carries everyone's messages, this participant's own and
                 // ones it already has among them: those are skipped, the rest checked as if
                 // they had come alone.
-                let known = if messages.len() > 1 {
+                let known = if payloads.len() > 1 {
                     self.view().relay
                 } else {
                     vec![]
                 };
-                messages
+                payloads
                     .iter()
-                    .map(|m| m.to_json())
-                    .flat_map(|json| {
-                        if known.contains(&json) {
-                            vec![Feedback::ok(
-                                "skipped a message already held (from the bundle)",
-                            )]
-                        } else {
-                            self.accept(&json, rng)
-                        }
+                    .map(|p| AnyMessage::from_payload(p).map(|m| m.to_json()))
+                    .flat_map(|decoded| match decoded {
+                        Err(e) => vec![Feedback::err(e)],
+                        Ok(json) if known.contains(&json) => vec![Feedback::ok(
+                            "skipped a message already held (from the bundle)",
+                        )],
+                        Ok(json) => self.accept(&json, rng),
                     })
                     .collect()
             }

@@ -8,6 +8,8 @@ use hoarfrost::dkg::{DkgRound1, DkgRound2};
 use hoarfrost::keyfile;
 use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
 use hoarfrost::signing::{Coordinator, Follower};
+use hoarfrost::transport::ur::UrParts;
+use hoarfrost::transport::AnyMessage;
 use proptest::prelude::*;
 
 /// Every decoder, fed the same text: each must answer Ok or a clear error, never panic.
@@ -27,6 +29,9 @@ fn decode_everything(text: &str) {
         let _ = hoarfrost::journal::interchange::import(&journal, &file);
     }
     let _ = hoarfrost::paste::split(text);
+    for line in text.lines() {
+        let _ = hoarfrost::transport::ur_collector().receive(line);
+    }
 }
 
 /// Cases per property: 256 in CI; set PROPTEST_CASES for a longer run by hand.
@@ -83,7 +88,16 @@ fn samples() -> Vec<String> {
             transcript_fingerprint: None,
         })
         .to_string(),
+        // UR parts: one of a multi-part stream and a single-part UR.
+        ur_part(&AnyMessage::CoordinatorRound1(round1.clone()), 40),
+        ur_part(&AnyMessage::FollowerRound2(reply2.clone()), usize::MAX),
     ]
+}
+
+fn ur_part(m: &AnyMessage, max_fragment: usize) -> String {
+    let p = m.to_payload();
+    let mut parts = UrParts::new(&p.bytes, &p.ur_type, max_fragment).unwrap();
+    parts.part(parts.fragment_count()).to_string()
 }
 
 proptest! {
@@ -95,7 +109,7 @@ proptest! {
     }
 
     #[test]
-    fn decoders_survive_mutations(which in 0usize..11, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
+    fn decoders_survive_mutations(which in 0usize..13, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
         let sample = &samples()[which];
         let mut bytes = sample.clone().into_bytes();
         let start = at.index(bytes.len());

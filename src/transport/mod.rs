@@ -8,6 +8,7 @@ pub mod ur;
 use penumbra_sdk_proto::custody::threshold::v1 as pb;
 use penumbra_sdk_proto::Message as _;
 
+use self::ur::{Payload, UrCollector};
 use crate::dkg::{DkgRound1, DkgRound2};
 use crate::messages::{
     recognise, CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2,
@@ -115,48 +116,43 @@ impl AnyMessage {
     }
 }
 
-/// A bundle: several messages in one payload (kind byte, u32 length, proto bytes each), so a
-/// relay can show everything of a round as one animated code.
-pub fn bundle(messages: &[AnyMessage]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for m in messages {
-        let bytes = m.to_proto_bytes();
-        out.push(kind_byte(m.kind()));
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(&bytes);
+/// The UR type of each message kind: pcli's message, in proto bytes.
+pub fn ur_type(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::CoordinatorRound1 => "pcli-c1",
+        MessageKind::FollowerRound1 => "pcli-f1",
+        MessageKind::CoordinatorRound2 => "pcli-c2",
+        MessageKind::FollowerRound2 => "pcli-f2",
+        MessageKind::DkgRound1 => "pcli-dkg1",
+        MessageKind::DkgRound2 => "pcli-dkg2",
     }
-    out
 }
 
-/// Splits a bundle back into its messages; each is decoded and checked on its own.
-pub fn unbundle(mut bytes: &[u8]) -> Result<Vec<AnyMessage>, String> {
-    let mut out = Vec::new();
-    while !bytes.is_empty() {
-        if bytes.len() < 5 {
-            return Err("bundle: truncated entry header".into());
+/// A collector of UR parts that takes ceremony messages, alone or in bundles.
+pub fn ur_collector() -> UrCollector {
+    UrCollector::new(MessageKind::ALL.map(ur_type))
+}
+
+impl AnyMessage {
+    /// The message as a typed payload, for a UR.
+    pub fn to_payload(&self) -> Payload {
+        Payload {
+            ur_type: ur_type(self.kind()).to_string(),
+            bytes: self.to_proto_bytes(),
         }
-        let kind =
-            kind_from_byte(bytes[0]).ok_or_else(|| format!("bundle: unknown kind {}", bytes[0]))?;
-        let len = u32::from_le_bytes(bytes[1..5].try_into().expect("4 bytes")) as usize;
-        let body = bytes
-            .get(5..5 + len)
-            .ok_or("bundle: an entry is longer than the bundle")?;
-        out.push(AnyMessage::from_proto_bytes(kind, body).map_err(|e| e.to_string())?);
-        bytes = &bytes[5 + len..];
     }
-    Ok(out)
-}
 
-fn kind_byte(kind: MessageKind) -> u8 {
-    MessageKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .expect("every kind is listed") as u8
-        + 1
-}
-
-fn kind_from_byte(b: u8) -> Option<MessageKind> {
-    MessageKind::ALL
-        .get(usize::from(b).checked_sub(1)?)
-        .copied()
+    /// Decodes a payload received as a UR, checking every field and signature.
+    pub fn from_payload(payload: &Payload) -> Result<Self, String> {
+        let kind = MessageKind::ALL
+            .into_iter()
+            .find(|k| ur_type(*k) == payload.ur_type)
+            .ok_or_else(|| {
+                format!(
+                    "UR type {:?} is not a ceremony message",
+                    payload.ur_type.chars().take(24).collect::<String>()
+                )
+            })?;
+        Self::from_proto_bytes(kind, &payload.bytes).map_err(|e| e.to_string())
+    }
 }

@@ -670,11 +670,10 @@ fn qr_view(c: &Ceremony, context: Context, width: u16, height: u16) -> Result<Qr
     let max = qr::version_for(width.saturating_sub(QR_PANEL), height)
         .ok_or("the terminal is too small for a QR code")?;
     let (version, parts) = match AnyMessage::from_json(&text) {
-        Ok(message) => qr::plan_payload(
-            &message.to_proto_bytes(),
-            crate::transport::ur::ur_type(message.kind()),
-            max,
-        ),
+        Ok(message) => {
+            let payload = message.to_payload();
+            qr::plan_payload(&payload.bytes, &payload.ur_type, max)?
+        }
         // A signature or key is shown as its text, which fits one code.
         Err(_) => (max, crate::transport::ur::UrParts::text(&text)),
     };
@@ -683,13 +682,14 @@ fn qr_view(c: &Ceremony, context: Context, width: u16, height: u16) -> Result<Qr
 
 /// This round's messages (own and accepted) as one bundle, so others scan one stream.
 fn bundle_view(c: &Ceremony, width: u16, height: u16) -> Result<QrView, String> {
-    use crate::transport::{bundle, qr, AnyMessage};
+    use crate::transport::{qr, AnyMessage};
     let messages = c
         .view
         .relay
         .iter()
-        .map(|m| AnyMessage::from_json(m).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|m| AnyMessage::from_json(m).map(|m| m.to_payload()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
     if messages.len() < 2 {
         return Err(
             "nothing to bundle yet: a bundle relays a key generation round's messages".into(),
@@ -697,8 +697,7 @@ fn bundle_view(c: &Ceremony, width: u16, height: u16) -> Result<QrView, String> 
     }
     let max = qr::version_for(width.saturating_sub(QR_PANEL), height)
         .ok_or("the terminal is too small for a QR code")?;
-    let (version, parts) =
-        qr::plan_payload(&bundle(&messages), crate::transport::ur::BUNDLE_TYPE, max);
+    let (version, parts) = qr::plan_bundle(&messages, max)?;
     Ok(QrView::new(
         parts,
         version,
