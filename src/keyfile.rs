@@ -368,7 +368,7 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
 }
 
 /// Which section of a pcli config holds the threshold key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PcliSection {
     /// `[custody]`: the spend authority (and validator identity).
     Custody,

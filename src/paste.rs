@@ -58,6 +58,29 @@ pub fn split(text: &str) -> Vec<Piece> {
     pieces
 }
 
+/// Whether `text` ends inside a JSON object that was opened and not yet closed.
+pub fn is_open(text: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in text.chars() {
+        if depth > 0 && in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '"' if depth > 0 => in_string = true,
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
 /// Removes line breaks (and the indentation after them) that fall inside JSON strings.
 fn unwrap_strings(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

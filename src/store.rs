@@ -124,44 +124,73 @@ impl Store {
         Ok(path)
     }
 
-    /// The key that must sign `request`: a definition by its identity key, a vote by its
-    /// governance key, a transaction by the FVK that owns its notes. A follower needs a share;
-    /// a coordinator may hold public key data only, but a share is preferred.
+    /// The key that must sign `request` (see [`choose`]), among the keys of this store.
     pub fn find_for(
         &self,
         request: &SigningRequest,
         need_share: bool,
     ) -> anyhow::Result<(String, StoredKey)> {
-        let mut matches = Vec::new();
-        for (name, key) in self.all()? {
-            let Ok(key) = key else { continue };
-            if (!need_share || key.material.has_share())
+        let keys: Vec<(String, StoredKey)> = self
+            .all()?
+            .into_iter()
+            .filter_map(|(name, key)| Some((name, key.ok()?)))
+            .collect();
+        let (name, key) = choose(&keys, request, need_share, &self.home.display().to_string())?;
+        Ok((name.to_string(), key.clone()))
+    }
+}
+
+/// Why no single key can sign a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoKey {
+    #[error("no key in {store} can sign this {kind}: {needed}; nothing was signed")]
+    None {
+        store: String,
+        kind: crate::request::RequestKind,
+        needed: String,
+    },
+    #[error("several keys could sign this {kind} ({names}): choose one")]
+    Several {
+        kind: crate::request::RequestKind,
+        names: String,
+    },
+}
+
+/// The key that must sign `request`: a definition by its identity key, a vote by its
+/// governance key, a transaction by the FVK that owns its notes. A follower needs a share
+/// (encrypted or not); a coordinator may hold public key data only, but a share is preferred.
+/// `store` names where the keys are kept, for the error.
+pub fn choose<'k>(
+    keys: &'k [(String, StoredKey)],
+    request: &SigningRequest,
+    need_share: bool,
+    store: &str,
+) -> Result<(&'k str, &'k StoredKey), NoKey> {
+    let mut matches: Vec<&(String, StoredKey)> = keys
+        .iter()
+        .filter(|(_, key)| {
+            (!need_share || key.material.has_share())
                 && matches_request(key.material.group(), request)
-            {
-                matches.push((name, key));
-            }
-        }
-        if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.has_share()) {
-            matches.retain(|(_, k)| k.material.has_share());
-        }
-        match matches.len() {
-            1 => Ok(matches.remove(0)),
-            0 => anyhow::bail!(
-                "no key in {} can sign this {}: {}; nothing was signed",
-                self.home.display(),
-                request.kind(),
-                describe_needed(request)
-            ),
-            _ => anyhow::bail!(
-                "several keys could sign this {} ({}): pass --name",
-                request.kind(),
-                matches
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        })
+        .collect();
+    if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.has_share()) {
+        matches.retain(|(_, k)| k.material.has_share());
+    }
+    match matches.as_slice() {
+        [(name, key)] => Ok((name, key)),
+        [] => Err(NoKey::None {
+            store: store.to_string(),
+            kind: request.kind(),
+            needed: describe_needed(request),
+        }),
+        several => Err(NoKey::Several {
+            kind: request.kind(),
+            names: several
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
     }
 }
 

@@ -5,10 +5,12 @@ mod common;
 use common::*;
 use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{
-    CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2, MessageKind,
+    Codec, CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2,
+    MessageKind,
 };
+use hoarfrost::refusal::Refusal;
 use hoarfrost::request::SigningRequest;
-use hoarfrost::signing::{Coordinator, Follower, SignError};
+use hoarfrost::signing::{Coordinator, Follower, Round1Accepted};
 use penumbra_sdk_transaction::TransactionPlan;
 
 fn plan() -> SigningRequest {
@@ -50,7 +52,7 @@ fn coordinator_signs_with_a_chosen_subset() {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request.clone(),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut followers: Vec<Follower> = shares[1..]
@@ -58,10 +60,10 @@ fn coordinator_signs_with_a_chosen_subset() {
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
         .collect();
     for f in &mut followers {
-        c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+        c.accept_round1(f.approve(&mut r).unwrap(), &mut r).unwrap();
     }
     let chosen = [shares[2].verification_key(), shares[4].verification_key()];
-    let round2 = c.start_round2_with(&chosen).unwrap();
+    let round2 = c.start_round2_with(&chosen, &mut r).unwrap();
     assert_eq!(round2.packages[0].len(), 3);
     // A signer left out of round 2 finds its commitment missing and refuses.
     let err = followers[0].sign(round2.clone()).unwrap_err();
@@ -83,21 +85,21 @@ fn coordinator_without_a_share_collects_t_replies() {
     let request = definition_request(&shares[0], 9);
     let mut r = rng(5);
     let (mut c, round1) =
-        Coordinator::new(shares[0].group().clone(), None, request.clone(), &mut r).unwrap();
+        Coordinator::new(shares[0].group().clone(), None, request.clone(), None).unwrap();
     assert!(!c.has_own_share());
     let mut followers: Vec<Follower> = shares[1..]
         .iter()
         .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
         .collect();
-    c.accept_round1(followers[0].approve(&mut r).unwrap())
+    c.accept_round1(followers[0].approve(&mut r).unwrap(), &mut r)
         .unwrap();
     assert!(matches!(
-        c.start_round2(),
-        Err(SignError::NotEnoughSigners { have: 1, need: 2 })
+        c.start_round2(&mut r),
+        Err(Refusal::NotEnoughSigners { have: 1, need: 2 })
     ));
-    c.accept_round1(followers[1].approve(&mut r).unwrap())
+    c.accept_round1(followers[1].approve(&mut r).unwrap(), &mut r)
         .unwrap();
-    let round2 = c.start_round2().unwrap();
+    let round2 = c.start_round2(&mut r).unwrap();
     for f in &mut followers {
         c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
     }
@@ -112,12 +114,11 @@ struct Setup {
 
 fn setup(t: u16, n: u16, seed: u64) -> Setup {
     let shares = dealt(t, n, seed);
-    let mut r = rng(seed);
     let (coordinator, round1) = Coordinator::new(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 5),
-        &mut r,
+        None,
     )
     .unwrap();
     let followers = shares[1..]
@@ -144,22 +145,22 @@ fn round1_rejections_keep_the_state() {
     // Its own message.
     let own = FollowerRound1::signed(shares[0].signing_key(), reply.commitments.clone());
     assert!(matches!(
-        coordinator.accept_round1(own),
-        Err(SignError::OwnMessage { .. })
+        coordinator.accept_round1(own, &mut r),
+        Err(Refusal::OwnMessage { .. })
     ));
     // A key outside the group.
     let stranger = dealt(2, 2, 99).remove(0);
     let foreign = FollowerRound1::signed(stranger.signing_key(), reply.commitments.clone());
-    let err = coordinator.accept_round1(foreign).unwrap_err();
-    assert!(matches!(err, SignError::UnknownParticipant { .. }));
+    let err = coordinator.accept_round1(foreign, &mut r).unwrap_err();
+    assert!(matches!(err, Refusal::UnknownParticipant { .. }));
     assert!(err.to_string().contains(&stranger.fingerprint()), "{err}");
     // The wrong number of commitments for the request.
     let mut doubled = reply.commitments.clone();
     doubled.extend(reply.commitments.clone());
     let wrong = FollowerRound1::signed(shares[1].signing_key(), doubled);
     assert!(matches!(
-        coordinator.accept_round1(wrong),
-        Err(SignError::WrongCount {
+        coordinator.accept_round1(wrong, &mut r),
+        Err(Refusal::WrongCount {
             got: 2,
             expected: 1,
             ..
@@ -169,21 +170,24 @@ fn round1_rejections_keep_the_state() {
     let stray = FollowerRound2::signed(shares[1].signing_key(), vec![]);
     assert!(matches!(
         coordinator.accept_round2(stray),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     assert_eq!(coordinator.commitments_progress(), (1, 3));
 
     // Accepted once; the same reply again is a duplicate and changes nothing.
-    let who = coordinator.accept_round1(reply.clone()).unwrap();
-    assert_eq!(who, shares[1].fingerprint());
-    let err = coordinator.accept_round1(reply).unwrap_err();
-    assert!(matches!(err, SignError::Duplicate { .. }), "{err}");
+    let who = coordinator.accept_round1(reply.clone(), &mut r).unwrap();
+    assert!(
+        matches!(&who, Round1Accepted::Committed { sender } if *sender == shares[1].fingerprint()),
+        "{who:?}"
+    );
+    let err = coordinator.accept_round1(reply, &mut r).unwrap_err();
+    assert!(matches!(err, Refusal::Duplicate { .. }), "{err}");
     assert_eq!(coordinator.commitments_progress(), (2, 3));
 
     // The ceremony goes on.
     let reply = followers[1].approve(&mut r).unwrap();
-    coordinator.accept_round1(reply).unwrap();
-    let round2 = coordinator.start_round2().unwrap();
+    coordinator.accept_round1(reply, &mut r).unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
     for f in &mut followers[..2] {
         coordinator
             .accept_round2(f.sign(round2.clone()).unwrap())
@@ -201,20 +205,20 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
     } = setup(2, 3, 7);
     let mut r = rng(70);
     coordinator
-        .accept_round1(followers[0].approve(&mut r).unwrap())
+        .accept_round1(followers[0].approve(&mut r).unwrap(), &mut r)
         .unwrap();
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
     // Round 1 is closed.
     let late = followers[1].approve(&mut r).unwrap();
     assert!(matches!(
-        coordinator.accept_round1(late),
-        Err(SignError::OutOfOrder { .. })
+        coordinator.accept_round1(late, &mut r),
+        Err(Refusal::OutOfOrder { .. })
     ));
     // A participant that was not chosen.
     let outsider = FollowerRound2::signed(shares[2].signing_key(), vec![]);
     assert!(matches!(
         coordinator.accept_round2(outsider),
-        Err(SignError::NotASigner { .. })
+        Err(Refusal::NotASigner { .. })
     ));
     let good = followers[0].sign(round2.clone()).unwrap();
     // A validly signed but wrong share (for example one replayed from another ceremony).
@@ -224,14 +228,14 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
         .shares[0];
     let forged = FollowerRound2::signed(shares[1].signing_key(), forged_share);
     let err = coordinator.accept_round2(forged).unwrap_err();
-    assert!(matches!(err, SignError::InvalidShare { .. }), "{err}");
+    assert!(matches!(err, Refusal::InvalidShare { .. }), "{err}");
     assert!(err.to_string().contains(&shares[1].fingerprint()), "{err}");
     assert_eq!(coordinator.shares_progress(), (1, 2));
     // The real share is still accepted; a repeat is a duplicate.
     coordinator.accept_round2(good.clone()).unwrap();
     assert!(matches!(
         coordinator.accept_round2(good),
-        Err(SignError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     coordinator.aggregate().unwrap();
 }
@@ -243,12 +247,12 @@ fn replayed_share(shares: &[KeyShare]) -> String {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 5),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1).unwrap();
-    c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
-    f.sign(c.start_round2().unwrap()).unwrap().to_json()
+    c.accept_round1(f.approve(&mut r).unwrap(), &mut r).unwrap();
+    f.sign(c.start_round2(&mut r).unwrap()).unwrap().to_json()
 }
 
 #[test]
@@ -263,18 +267,18 @@ fn follower_refuses_packages_that_do_not_match() {
     let empty = CoordinatorRound2 { packages: vec![] };
     assert!(matches!(
         followers[0].sign(empty.clone()),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     let mine = followers[0].approve(&mut r).unwrap();
     assert!(matches!(
         followers[0].approve(&mut r),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
-    coordinator.accept_round1(mine.clone()).unwrap();
+    coordinator.accept_round1(mine.clone(), &mut r).unwrap();
     coordinator
-        .accept_round1(followers[1].approve(&mut r).unwrap())
+        .accept_round1(followers[1].approve(&mut r).unwrap(), &mut r)
         .unwrap();
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
 
     let bad = |f: &mut Follower, pkg: CoordinatorRound2, needle: &str| {
         let err = f.sign(pkg).unwrap_err();
@@ -312,7 +316,7 @@ fn follower_refuses_packages_that_do_not_match() {
     // Nonces are used once.
     assert!(matches!(
         followers[0].sign(round2),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
 }
 
@@ -324,13 +328,13 @@ fn follower_refuses_requests_for_other_keys_and_declines_sign_nothing() {
         request: definition_request(&theirs[0], 1),
     };
     let err = Follower::new(ours[1].clone(), round1).err().unwrap();
-    assert!(matches!(err, SignError::WrongKey(_)), "{err}");
+    assert!(matches!(err, Refusal::WrongKey(_)), "{err}");
     let round1 = CoordinatorRound1 {
         request: vote_request(&theirs[0], 1),
     };
     assert!(matches!(
         Follower::new(ours[1].clone(), round1),
-        Err(SignError::WrongKey(_))
+        Err(Refusal::WrongKey(_))
     ));
     let round1 = CoordinatorRound1 {
         request: vote_request(&ours[0], 1),

@@ -385,6 +385,7 @@ fn killed_at_every_step_of_a_dkg() {
                 "--name",
                 "cold",
                 "--no-tui",
+                "--yes",
             ])
         };
         let mut procs: Vec<Process> = homes.iter().map(|h| start(h.path())).collect();

@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use hoarfrost::dkg::{DkgRound1, DkgRound2};
 use hoarfrost::keyfile;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::signing::{Coordinator, Follower};
 use proptest::prelude::*;
 
@@ -45,13 +47,13 @@ fn samples() -> Vec<String> {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 1),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
     let reply1 = f.approve(&mut r).unwrap();
-    c.accept_round1(reply1.clone()).unwrap();
-    let round2 = c.start_round2().unwrap();
+    c.accept_round1(reply1.clone(), &mut r).unwrap();
+    let round2 = c.start_round2(&mut r).unwrap();
     let reply2 = f.sign(round2.clone()).unwrap();
     let (mut dkg, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
     for _ in 0..2 {
@@ -122,7 +124,7 @@ proptest! {
         let signers = usize::from(t) + extra;
         let request = vote_request(&shares[me], seed % 100);
         let (mut c, round1) =
-            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, &mut r).unwrap();
+            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, None).unwrap();
         let mut followers: Vec<Follower> = shares
             .iter()
             .enumerate()
@@ -131,9 +133,9 @@ proptest! {
             .map(|(_, s)| Follower::new(s.clone(), round1.clone()).unwrap())
             .collect();
         for f in &mut followers {
-            c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
+            c.accept_round1(f.approve(&mut r).unwrap(), &mut r).unwrap();
         }
-        let round2 = c.start_round2().unwrap();
+        let round2 = c.start_round2(&mut r).unwrap();
         for f in &mut followers {
             c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
         }

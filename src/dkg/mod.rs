@@ -21,55 +21,11 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
-use crate::messages::{DecodeError, MessageKind};
+use crate::messages::Codec;
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, to_rdsa_vk, Decaf377Rdsa, SigningShare};
 
 type C = Decaf377Rdsa;
-
-/// Why the DKG refused a message or a step. Each names the message and participant involved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DkgError {
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    #[error("a {threshold}-of-{participants} key generation is impossible (need 2 <= t <= n)")]
-    Parameters { threshold: u16, participants: u16 },
-    #[error("{kind} from participant {participant}: that is this participant's own message")]
-    OwnMessage {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: already received from this participant")]
-    Duplicate {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: {problem}")]
-    Invalid {
-        kind: MessageKind,
-        participant: String,
-        problem: String,
-    },
-    #[error("{kind} from participant {participant}: this key did not take part in round 1")]
-    UnknownParticipant {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: all {expected} other participants have already been heard from")]
-    TooMany {
-        kind: MessageKind,
-        participant: String,
-        expected: usize,
-    },
-    #[error("{kind} is not expected now: {now}")]
-    OutOfOrder {
-        kind: MessageKind,
-        now: &'static str,
-    },
-    #[error("waiting for {missing} more {kind} message(s)")]
-    Incomplete { kind: MessageKind, missing: usize },
-    #[error("the key generation failed: {0}")]
-    Failed(String),
-}
 
 /// What a finished DKG hands over: this participant's share and the fingerprint to compare.
 #[derive(Clone, Debug)]
@@ -108,9 +64,9 @@ impl Dkg {
         threshold: u16,
         participants: u16,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, DkgRound1), DkgError> {
+    ) -> Result<(Self, DkgRound1), Refusal> {
         if threshold < 2 || threshold > participants {
-            return Err(DkgError::Parameters {
+            return Err(Refusal::Parameters {
                 threshold,
                 participants,
             });
@@ -118,7 +74,7 @@ impl Dkg {
         let signing_key = SigningKey::new(&mut *rng);
         let id = identifier_for(&signing_key.verification_key());
         let (secret, package) = frost_dkg::part1::<C, _>(id, participants, threshold, &mut *rng)
-            .map_err(|e| DkgError::Failed(e.to_string()))?;
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
         let decryption_key = decaf377_ka::Secret::new(rng);
         let nullifier = Fq::rand(rng);
         let own_round1 = DkgRound1 {
@@ -217,29 +173,29 @@ impl Dkg {
     }
 
     /// Accepts another participant's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: DkgRound1) -> Result<String, DkgError> {
+    pub fn accept_round1(&mut self, msg: DkgRound1) -> Result<String, Refusal> {
         let kind = DkgRound1::KIND;
         let participant = msg.sender();
         let Phase::Round1 { received, .. } = &self.phase else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: "round 1 is over",
             });
         };
         if msg.vk == self.own_round1.vk {
-            return Err(DkgError::OwnMessage { kind, participant });
+            return Err(Refusal::OwnMessage { kind, participant });
         }
         if received.contains_key(msg.vk.as_bytes()) {
-            return Err(DkgError::Duplicate { kind, participant });
+            return Err(Refusal::Duplicate { kind, participant });
         }
         if received.len() == self.others() {
-            return Err(DkgError::TooMany {
+            return Err(Refusal::TooMany {
                 kind,
                 participant,
                 expected: self.others(),
             });
         }
-        let invalid = |problem: String| DkgError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind,
             participant: participant.clone(),
             problem,
@@ -286,16 +242,16 @@ impl Dkg {
 
     /// Closes round 1 and returns the round-2 message: an encrypted share for every other
     /// participant and the opening of this participant's nullifier commitment.
-    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<DkgRound2, DkgError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<DkgRound2, Refusal> {
         let kind = DkgRound2::KIND;
         let Phase::Round1 { secret, received } = &self.phase else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: "round 2 has already started",
             });
         };
         if received.len() < self.others() {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound1::KIND,
                 missing: self.others() - received.len(),
             });
@@ -305,7 +261,7 @@ impl Dkg {
             .map(|m| (identifier_for(&m.vk), m.package.clone()))
             .collect();
         let (secret2, outgoing) = frost_dkg::part2(secret.clone(), &packages)
-            .map_err(|e| DkgError::Failed(e.to_string()))?;
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
         let mut encrypted = BTreeMap::new();
         for m in received.values() {
             let package = &outgoing[&identifier_for(&m.vk)];
@@ -339,14 +295,14 @@ impl Dkg {
         &mut self,
         msg: DkgRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, DkgError> {
+    ) -> Result<String, Refusal> {
         let kind = DkgRound2::KIND;
         let participant = msg.sender();
         let Phase::Round2 {
             round1, received, ..
         } = &self.phase
         else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: match self.phase {
                     Phase::Round1 { .. } => "round 1 is not complete",
@@ -355,15 +311,19 @@ impl Dkg {
             });
         };
         if msg.vk == self.own_round1.vk {
-            return Err(DkgError::OwnMessage { kind, participant });
+            return Err(Refusal::OwnMessage { kind, participant });
         }
         let Some(sender_round1) = round1.get(msg.vk.as_bytes()) else {
-            return Err(DkgError::UnknownParticipant { kind, participant });
+            return Err(Refusal::UnknownParticipant {
+                kind,
+                participant,
+                why: "this key did not take part in round 1",
+            });
         };
         if received.contains_key(msg.vk.as_bytes()) {
-            return Err(DkgError::Duplicate { kind, participant });
+            return Err(Refusal::Duplicate { kind, participant });
         }
-        let invalid = |problem: String| DkgError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind,
             participant: participant.clone(),
             problem,
@@ -413,7 +373,7 @@ impl Dkg {
     }
 
     /// Finishes the key generation once every round-2 message is in.
-    pub fn finish(&mut self) -> Result<DkgOutput, DkgError> {
+    pub fn finish(&mut self) -> Result<DkgOutput, Refusal> {
         if let Phase::Done(out) = &self.phase {
             return Ok(out.as_ref().clone());
         }
@@ -424,18 +384,18 @@ impl Dkg {
             received,
         } = &self.phase
         else {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound1::KIND,
                 missing: self.others() - self.progress().0,
             });
         };
         if received.len() < self.others() {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound2::KIND,
                 missing: self.others() - received.len(),
             });
         }
-        let failed = |e: &dyn std::fmt::Display| DkgError::Failed(e.to_string());
+        let failed = |e: &dyn std::fmt::Display| Refusal::Failed(e.to_string());
         let round1_packages: BTreeMap<_, _> = round1
             .values()
             .map(|m| (identifier_for(&m.vk), m.package.clone()))

@@ -18,7 +18,7 @@ fn complete_round1(dkgs: &mut [Dkg], msgs: &[DkgRound1]) {
     }
 }
 
-fn err_text(e: DkgError) -> String {
+fn err_text(e: Refusal) -> String {
     e.to_string()
 }
 
@@ -26,11 +26,11 @@ fn err_text(e: DkgError) -> String {
 fn parameters_are_checked() {
     assert!(matches!(
         Dkg::new(1, 3, &mut OsRng),
-        Err(DkgError::Parameters { .. })
+        Err(Refusal::Parameters { .. })
     ));
     assert!(matches!(
         Dkg::new(4, 3, &mut OsRng),
-        Err(DkgError::Parameters { .. })
+        Err(Refusal::Parameters { .. })
     ));
 }
 
@@ -41,7 +41,7 @@ fn round1_rejections_keep_the_state() {
     // Its own message.
     assert!(matches!(
         me.accept_round1(msgs[0].clone()),
-        Err(DkgError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     // A message committing to another threshold.
     let (_, other_t) = Dkg::new(3, 3, &mut OsRng).unwrap();
@@ -69,20 +69,20 @@ fn round1_rejections_keep_the_state() {
     same_key.nullifier_commitment[0] ^= 1;
     assert!(matches!(
         me.accept_round1(same_key),
-        Err(DkgError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     // A round-2 message now is out of order.
     let stray = DkgRound2::signed(&SigningKey::new(OsRng), BTreeMap::new(), Fq::from(1u64));
     assert!(matches!(
         me.accept_round2(stray, &mut OsRng),
-        Err(DkgError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     me.accept_round1(msgs[2].clone()).unwrap();
     // A fourth participant in a 3-party ceremony.
     let (_, extra) = Dkg::new(2, 3, &mut OsRng).unwrap();
     assert!(matches!(
         me.accept_round1(extra),
-        Err(DkgError::TooMany { .. })
+        Err(Refusal::TooMany { .. })
     ));
     assert_eq!(me.progress(), (2, 2));
 }
@@ -152,7 +152,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     // Its own message, and a stranger's.
     assert!(matches!(
         dkgs[0].accept_round2(round2[0].clone(), &mut OsRng),
-        Err(DkgError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     let stranger = DkgRound2::signed(
         &SigningKey::new(OsRng),
@@ -161,12 +161,12 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     );
     assert!(matches!(
         dkgs[0].accept_round2(stranger, &mut OsRng),
-        Err(DkgError::UnknownParticipant { .. })
+        Err(Refusal::UnknownParticipant { .. })
     ));
     // Nothing finishes early.
     assert!(matches!(
         dkgs[0].finish(),
-        Err(DkgError::Incomplete { missing: 2, .. })
+        Err(Refusal::Incomplete { missing: 2, .. })
     ));
     // The honest messages still complete the ceremony, once each.
     dkgs[0]
@@ -174,7 +174,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
         .unwrap();
     assert!(matches!(
         dkgs[0].accept_round2(round2[1].clone(), &mut OsRng),
-        Err(DkgError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     dkgs[0]
         .accept_round2(round2[2].clone(), &mut OsRng)

@@ -5,7 +5,9 @@ pub mod process;
 
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_governance::Vote;
@@ -85,7 +87,7 @@ pub fn ceremony(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request,
-        &mut r,
+        None,
     )
     .unwrap();
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
@@ -96,11 +98,11 @@ pub fn ceremony(
     for f in &mut followers {
         let reply = f.approve(&mut r).unwrap();
         coordinator
-            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap())
+            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap(), &mut r)
             .unwrap();
     }
     let round2 =
-        CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
+        CoordinatorRound2::from_json(&coordinator.start_round2(&mut r).unwrap().to_json()).unwrap();
     for f in &mut followers {
         let reply = f.sign(round2.clone()).unwrap();
         coordinator
@@ -109,4 +111,55 @@ pub fn ceremony(
     }
     assert!(coordinator.ready_to_aggregate());
     coordinator.aggregate().unwrap()
+}
+
+/// Journals kept in memory (one per group key), so session tests write no files.
+pub struct MemoryGuard(std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>);
+
+impl hoarfrost::session::SignGuard for MemoryGuard {
+    fn check(
+        &self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<hoarfrost::journal::Verdict, hoarfrost::refusal::Refusal> {
+        self.0
+            .lock()
+            .unwrap()
+            .check(request, bytes)
+            .map_err(|e| hoarfrost::refusal::Refusal::Journal(e.0))
+    }
+    fn record(
+        &mut self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<(), hoarfrost::refusal::Refusal> {
+        let mut j = self.0.lock().unwrap();
+        j.check(request, bytes)
+            .map_err(|e| hoarfrost::refusal::Refusal::Journal(e.0))?;
+        j.record(request, bytes, "2026-11-21T08:00:00Z");
+        Ok(())
+    }
+}
+
+/// An opener of in-memory journals shared by every session it opens for the same key.
+pub fn memory_guards() -> hoarfrost::session::GuardOpener {
+    type Journals = std::collections::HashMap<
+        String,
+        std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>,
+    >;
+    let journals: std::sync::Arc<std::sync::Mutex<Journals>> = Default::default();
+    std::sync::Arc::new(move |_label: &str, share: &KeyShare| {
+        let group = share.group();
+        let shared = journals
+            .lock()
+            .unwrap()
+            .entry(format!("{}/{}", group.identity_key(), share.fingerprint()))
+            .or_insert_with(|| {
+                std::sync::Arc::new(std::sync::Mutex::new(hoarfrost::journal::Journal::new(
+                    group,
+                )))
+            })
+            .clone();
+        Ok(Box::new(MemoryGuard(shared)) as Box<dyn hoarfrost::session::SignGuard>)
+    })
 }
