@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use hoarfrost::keyfile::{KeyMaterial, StoredKey};
 use hoarfrost::messages::{AnyMessage, Codec};
-use hoarfrost::session::{Outcome, PieceOutcome, Session, Stage};
+use hoarfrost::session::{Coordination, Outcome, PieceOutcome, Session, Stage};
 use hoarfrost::signing::Coordinator;
 use hoarfrost::transport::bundle;
 use hoarfrost::transport::ur::{UrParts, BUNDLE_TYPE};
@@ -209,11 +209,13 @@ fn a_stale_follower_reply_is_replaced_without_starting_over() {
     let key = stored(KeyMaterial::Share(shares[0].clone()));
     let guards = memory_guards();
     let (mut coordinator, _) = Session::coordinate(
-        "identity",
-        &key,
-        request.clone(),
-        None,
-        None,
+        Coordination {
+            label: "identity",
+            key: &key,
+            request,
+            signers: None,
+            definition_file: None,
+        },
         &guards,
         &mut rng(31),
     )

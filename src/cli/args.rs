@@ -53,6 +53,17 @@ impl KeyArgs {
     }
 }
 
+/// A t-of-n key's size.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Size {
+    /// How many participants must sign (t).
+    #[arg(long, short = 't')]
+    pub threshold: u16,
+    /// How many participants hold a share (n).
+    #[arg(long, short = 'n')]
+    pub participants: u16,
+}
+
 /// How an encrypted key is opened.
 #[derive(Args, Debug, Clone, Default)]
 pub struct UnlockArgs {
@@ -95,12 +106,8 @@ pub enum Command {
     Dkg {
         #[command(flatten)]
         store: StoreArgs,
-        /// How many participants must sign (t).
-        #[arg(long, short = 't')]
-        threshold: u16,
-        /// How many participants take part (n).
-        #[arg(long, short = 'n')]
-        participants: u16,
+        #[command(flatten)]
+        size: Size,
         /// The name to store this participant's share under (for example identity or governance).
         #[arg(long)]
         name: String,
@@ -119,12 +126,8 @@ pub enum Command {
     Deal {
         #[command(flatten)]
         store: StoreArgs,
-        /// How many participants must sign (t).
-        #[arg(long, short = 't')]
-        threshold: u16,
-        /// How many participants hold a share (n).
-        #[arg(long, short = 'n')]
-        participants: u16,
+        #[command(flatten)]
+        size: Size,
         /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -14,7 +14,7 @@ use crate::journal::{self, JournalGuard};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::keys::KeyShare;
 use crate::refusal::Refusal;
-use crate::session::{GuardOpener, Outcome, Session, SignGuard};
+use crate::session::{Coordination, GuardOpener, Outcome, Session, SignGuard};
 use crate::spec::{KeyChoice, RequestSpec, Spec};
 use crate::store::{check_name, write_key_file, Store};
 
@@ -236,11 +236,13 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
         ..stored
     };
     let (mut session, feedback) = Session::coordinate(
-        &label,
-        &key,
-        built,
-        signers,
-        request.definition_file_name(),
+        Coordination {
+            label: &label,
+            key: &key,
+            request: built,
+            signers,
+            definition_file: request.definition_file_name(),
+        },
         &opener(store, choice),
         &mut OsRng,
     )?;

@@ -46,14 +46,29 @@ fn kdf(seal: &SealArgs) -> anyhow::Result<KdfParams> {
         .map_err(|e| anyhow::anyhow!("--kdf-memory-mib: {e}"))
 }
 
-/// Refuses line-mode options when the TUI will run: it shows QR codes itself, and an option
-/// that would do nothing is an error, not a silent no-op.
-fn tui_refuses(line: &LineArgs) -> anyhow::Result<()> {
+const PASSPHRASE_IN_FORM: &str =
+    "--passphrase-file is for line mode (--no-tui); in the terminal UI the passphrase is typed into the form";
+const YES_ON_SCREEN: &str =
+    "--yes is for scripts in line mode (--no-tui); in the terminal UI you answer on screen";
+
+/// Opens the TUI on a ceremony's form. A line-mode option given with it is an error (each
+/// `(given, why)` names one), never a silent no-op: the TUI shows QR codes itself, asks for
+/// passphrases in its forms and asks people on screen.
+fn open_tui(
+    store: Store,
+    start: crate::tui::Start,
+    kdf: KdfParams,
+    line: &LineArgs,
+    line_only: &[(bool, &str)],
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         !line.qr && line.qr_out.is_none(),
         "--qr and --qr-out are for line mode (--no-tui); the terminal UI shows QR codes with q"
     );
-    Ok(())
+    if let Some((_, why)) = line_only.iter().find(|(given, _)| *given) {
+        anyhow::bail!("{why}");
+    }
+    crate::tui::run(store, Some(start), kdf)
 }
 
 /// Whether a ceremony command opens the TUI: at a terminal, without --no-tui.
@@ -69,8 +84,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Dkg {
             store: s,
-            threshold,
-            participants,
+            size:
+                args::Size {
+                    threshold,
+                    participants,
+                },
             name,
             out,
             yes,
@@ -84,15 +102,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name: name.clone(),
             };
             if wants_tui(&line) {
-                tui_refuses(&line)?;
-                anyhow::ensure!(out.is_none(), "--out is for line mode (--no-tui); in the terminal UI the share is stored as --name");
-                anyhow::ensure!(!yes, "--yes is for scripts in line mode (--no-tui); in the terminal UI you confirm the fingerprint on screen");
-                anyhow::ensure!(seal.passphrase_file.is_none(), "--passphrase-file is for line mode (--no-tui); in the terminal UI the passphrase is typed into the form");
                 let start = crate::tui::Start {
                     spec,
                     encrypt: !seal.unencrypted,
                 };
-                return crate::tui::run(store, Some(start), kdf(&seal)?);
+                let line_only = [
+                    (out.is_some(), "--out is for line mode (--no-tui); in the terminal UI the share is stored as --name"),
+                    (yes, YES_ON_SCREEN),
+                    (seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+                ];
+                return open_tui(store, start, kdf(&seal)?, &line, &line_only);
             }
             transport_cmd::configure(&line);
             ceremonies::dkg(
@@ -107,8 +126,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Deal {
             store: s,
-            threshold,
-            participants,
+            size:
+                args::Size {
+                    threshold,
+                    participants,
+                },
             out,
             name,
             homes,
@@ -131,14 +153,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = store(&top, &s)?;
             if wants_tui(&line) {
-                tui_refuses(&line)?;
-                anyhow::ensure!(!yes, "--yes is for scripts in line mode (--no-tui); in the terminal UI you approve on screen");
-                anyhow::ensure!(unlock.passphrase_file.is_none(), "--passphrase-file is for line mode (--no-tui); in the terminal UI the passphrase is typed into the form");
                 let start = crate::tui::Start {
                     spec: Spec::Follow { key: key.choice() },
                     encrypt: true,
                 };
-                return crate::tui::run(store, Some(start), KdfParams::PCLI);
+                let line_only = [
+                    (yes, YES_ON_SCREEN),
+                    (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+                ];
+                return open_tui(store, start, KdfParams::PCLI, &line, &line_only);
             }
             transport_cmd::configure(&line);
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
@@ -237,13 +260,12 @@ fn coordinate(
 ) -> anyhow::Result<()> {
     let store = store(top, &common.store)?;
     if wants_tui(&common.line) {
-        tui_refuses(&common.line)?;
-        anyhow::ensure!(common.unlock.passphrase_file.is_none(), "--passphrase-file is for line mode (--no-tui); in the terminal UI the passphrase is typed into the form");
         let start = crate::tui::Start {
             spec,
             encrypt: true,
         };
-        return crate::tui::run(store, Some(start), KdfParams::PCLI);
+        let line_only = [(common.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM)];
+        return open_tui(store, start, KdfParams::PCLI, &common.line, &line_only);
     }
     transport_cmd::configure(&common.line);
     ceremonies::coordinate(&store, &secrets::Unlocker::new(&common.unlock), &spec)

@@ -11,7 +11,9 @@ use penumbra_sdk_proto::custody::threshold::v1 as pb;
 use penumbra_sdk_proto::Message as _;
 
 use crate::keys::participant_fingerprint;
-use crate::messages::{decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind};
+use crate::messages::{
+    check_signed, decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind,
+};
 use crate::suite::Decaf377Rdsa;
 
 pub type Round1Package = Package<Decaf377Rdsa>;
@@ -206,14 +208,12 @@ impl Codec for DkgRound2 {
         let nullifier_bytes: [u8; 32] = fixed(kind, "inner.nullifier", &inner.nullifier)?;
         let nullifier = Fq::from_bytes_checked(&nullifier_bytes)
             .map_err(|_| field_error(kind, "inner.nullifier", "not a canonical field element"))?;
-        vk.verify(
-            &sig,
-            &round2_inner(&encrypted_packages, &nullifier).encode_to_vec(),
-        )
-        .map_err(|_| DecodeError::BadSignature {
+        check_signed(
             kind,
-            participant: participant_fingerprint(&vk),
-        })?;
+            &vk,
+            &sig,
+            &round2_inner(&encrypted_packages, &nullifier),
+        )?;
         Ok(Self {
             encrypted_packages,
             nullifier,

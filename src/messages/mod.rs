@@ -18,66 +18,106 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::dkg::{DkgRound1, DkgRound2};
 
-/// Every message kind a ceremony exchanges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MessageKind {
-    CoordinatorRound1,
-    FollowerRound1,
-    CoordinatorRound2,
-    FollowerRound2,
-    DkgRound1,
-    DkgRound2,
+/// Declares every message kind once: the kind (`MessageKind`), its decoded type in
+/// [`AnyMessage`], its proto name as pcli users know it, its UR type for QR codes and what it
+/// is in words; and the dispatch each codec method needs.
+macro_rules! messages {
+    ($($variant:ident: $name:literal, $ur:literal, $description:literal;)*) => {
+        /// Every message kind a ceremony exchanges.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum MessageKind {
+            $($variant,)*
+        }
+
+        impl MessageKind {
+            pub const ALL: &'static [MessageKind] = &[$(MessageKind::$variant,)*];
+
+            /// The proto message name, as pcli users know it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(MessageKind::$variant => $name,)*
+                }
+            }
+
+            /// What the message is, in words.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(MessageKind::$variant => $description,)*
+                }
+            }
+
+            /// The UR type that carries this kind's proto bytes in QR codes.
+            pub fn ur_type(self) -> &'static str {
+                match self {
+                    $(MessageKind::$variant => $ur,)*
+                }
+            }
+        }
+
+        /// Any ceremony message, decoded.
+        #[derive(Clone, Debug)]
+        pub enum AnyMessage {
+            $($variant($variant),)*
+        }
+
+        impl AnyMessage {
+            pub fn kind(&self) -> MessageKind {
+                match self {
+                    $(AnyMessage::$variant(_) => MessageKind::$variant,)*
+                }
+            }
+
+            /// pcli's JSON form.
+            pub fn to_json(&self) -> String {
+                match self {
+                    $(AnyMessage::$variant(m) => m.to_json(),)*
+                }
+            }
+
+            /// The proto encoding (about half the size of the JSON).
+            pub fn to_bytes(&self) -> Vec<u8> {
+                match self {
+                    $(AnyMessage::$variant(m) => m.to_bytes(),)*
+                }
+            }
+
+            /// Decodes pcli JSON of any kind, checking every field and signature.
+            pub fn from_json(text: &str) -> Result<Self, DecodeError> {
+                let (kind, value) = recognise(text)?;
+                match kind {
+                    $(MessageKind::$variant => $variant::from_json_value(value).map(AnyMessage::$variant),)*
+                }
+            }
+
+            /// Decodes the proto bytes of a message of `kind`.
+            pub fn from_bytes(kind: MessageKind, bytes: &[u8]) -> Result<Self, DecodeError> {
+                match kind {
+                    $(MessageKind::$variant => $variant::from_bytes(bytes).map(AnyMessage::$variant),)*
+                }
+            }
+        }
+
+        $(impl From<$variant> for AnyMessage {
+            fn from(m: $variant) -> Self {
+                AnyMessage::$variant(m)
+            }
+        })*
+    };
+}
+
+messages! {
+    CoordinatorRound1: "CoordinatorRound1", "pcli-c1", "the coordinator's signing request";
+    FollowerRound1: "FollowerRound1", "pcli-f1", "a signer's round-1 commitments";
+    CoordinatorRound2: "CoordinatorRound2", "pcli-c2", "the coordinator's round-2 signing package";
+    FollowerRound2: "FollowerRound2", "pcli-f2", "a signer's round-2 signature shares";
+    DkgRound1: "DKGRound1", "pcli-dkg1", "a key generation round-1 message";
+    DkgRound2: "DKGRound2", "pcli-dkg2", "a key generation round-2 message";
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] = [
-        MessageKind::CoordinatorRound1,
-        MessageKind::FollowerRound1,
-        MessageKind::CoordinatorRound2,
-        MessageKind::FollowerRound2,
-        MessageKind::DkgRound1,
-        MessageKind::DkgRound2,
-    ];
-
-    /// The proto message name, as pcli users know it.
-    pub fn name(self) -> &'static str {
-        match self {
-            MessageKind::CoordinatorRound1 => "CoordinatorRound1",
-            MessageKind::FollowerRound1 => "FollowerRound1",
-            MessageKind::CoordinatorRound2 => "CoordinatorRound2",
-            MessageKind::FollowerRound2 => "FollowerRound2",
-            MessageKind::DkgRound1 => "DKGRound1",
-            MessageKind::DkgRound2 => "DKGRound2",
-        }
-    }
-
-    /// What the message is, in words.
-    pub fn description(self) -> &'static str {
-        match self {
-            MessageKind::CoordinatorRound1 => "the coordinator's signing request",
-            MessageKind::FollowerRound1 => "a signer's round-1 commitments",
-            MessageKind::CoordinatorRound2 => "the coordinator's round-2 signing package",
-            MessageKind::FollowerRound2 => "a signer's round-2 signature shares",
-            MessageKind::DkgRound1 => "a key generation round-1 message",
-            MessageKind::DkgRound2 => "a key generation round-2 message",
-        }
-    }
-
-    /// The UR type that carries this kind's proto bytes in QR codes.
-    pub fn ur_type(self) -> &'static str {
-        match self {
-            MessageKind::CoordinatorRound1 => "pcli-c1",
-            MessageKind::FollowerRound1 => "pcli-f1",
-            MessageKind::CoordinatorRound2 => "pcli-c2",
-            MessageKind::FollowerRound2 => "pcli-f2",
-            MessageKind::DkgRound1 => "pcli-dkg1",
-            MessageKind::DkgRound2 => "pcli-dkg2",
-        }
-    }
-
     /// The kind a UR type carries, if it is a ceremony message.
     pub fn from_ur_type(ur_type: &str) -> Option<MessageKind> {
-        Self::ALL.into_iter().find(|k| k.ur_type() == ur_type)
+        Self::ALL.iter().copied().find(|k| k.ur_type() == ur_type)
     }
 
     /// Recognises a kind from the top-level field names of a JSON object.
@@ -219,71 +259,6 @@ pub trait Codec: Sized {
     }
 }
 
-/// Declares [`AnyMessage`] over every message type, with the dispatch each codec method needs.
-macro_rules! any_message {
-    ($($variant:ident),* $(,)?) => {
-        /// Any ceremony message, decoded.
-        #[derive(Clone, Debug)]
-        pub enum AnyMessage {
-            $($variant($variant),)*
-        }
-
-        impl AnyMessage {
-            pub fn kind(&self) -> MessageKind {
-                match self {
-                    $(AnyMessage::$variant(_) => <$variant as Codec>::KIND,)*
-                }
-            }
-
-            /// pcli's JSON form.
-            pub fn to_json(&self) -> String {
-                match self {
-                    $(AnyMessage::$variant(m) => m.to_json(),)*
-                }
-            }
-
-            /// The proto encoding (about half the size of the JSON).
-            pub fn to_bytes(&self) -> Vec<u8> {
-                match self {
-                    $(AnyMessage::$variant(m) => m.to_bytes(),)*
-                }
-            }
-
-            /// Decodes pcli JSON of any kind, checking every field and signature.
-            pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-                let (kind, value) = recognise(text)?;
-                $(if kind == <$variant as Codec>::KIND {
-                    return $variant::from_json_value(value).map(AnyMessage::$variant);
-                })*
-                unreachable!("every kind has a message type")
-            }
-
-            /// Decodes the proto bytes of a message of `kind`.
-            pub fn from_bytes(kind: MessageKind, bytes: &[u8]) -> Result<Self, DecodeError> {
-                $(if kind == <$variant as Codec>::KIND {
-                    return $variant::from_bytes(bytes).map(AnyMessage::$variant);
-                })*
-                unreachable!("every kind has a message type")
-            }
-        }
-
-        $(impl From<$variant> for AnyMessage {
-            fn from(m: $variant) -> Self {
-                AnyMessage::$variant(m)
-            }
-        })*
-    };
-}
-
-any_message!(
-    CoordinatorRound1,
-    FollowerRound1,
-    CoordinatorRound2,
-    FollowerRound2,
-    DkgRound1,
-    DkgRound2,
-);
-
 impl AnyMessage {
     /// Decodes a UR payload: the UR type names the kind, the bytes are its proto.
     pub fn from_ur(ur_type: &str, bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -315,6 +290,20 @@ pub(crate) fn decode_vk(
     let bytes: [u8; 32] = fixed(kind, name, bytes)?;
     VerificationKey::try_from(bytes)
         .map_err(|_| field_error(kind, name, "not a valid ed25519 verification key"))
+}
+
+/// Checks that the sender signed the proto encoding of the message's inner part.
+pub(crate) fn check_signed(
+    kind: MessageKind,
+    pk: &VerificationKey,
+    sig: &Signature,
+    inner: &impl prost::Message,
+) -> Result<(), DecodeError> {
+    pk.verify(sig, &inner.encode_to_vec())
+        .map_err(|_| DecodeError::BadSignature {
+            kind,
+            participant: crate::keys::participant_fingerprint(pk),
+        })
 }
 
 pub(crate) fn decode_sig(

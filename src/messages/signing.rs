@@ -7,7 +7,7 @@ use penumbra_sdk_proto::crypto::decaf377_frost::v1 as frost_pb;
 use penumbra_sdk_proto::custody::threshold::v1 as pb;
 use penumbra_sdk_proto::Message as _;
 
-use super::{decode_sig, decode_vk, field_error, Codec, DecodeError, MessageKind};
+use super::{check_signed, decode_sig, decode_vk, field_error, Codec, DecodeError, MessageKind};
 use crate::keys::participant_fingerprint;
 use crate::request::SigningRequest;
 use crate::suite::{Identifier, SignatureShare, SigningCommitments};
@@ -55,6 +55,33 @@ fn element_problem(e: crate::suite::FrostError) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// The sender's key and signature as pcli's follower messages carry them.
+fn envelope(
+    pk: &VerificationKey,
+    sig: &Signature,
+) -> (Option<pb::VerificationKey>, Option<pb::Signature>) {
+    (
+        Some(pb::VerificationKey {
+            inner: pk.to_bytes().to_vec(),
+        }),
+        Some(pb::Signature {
+            inner: sig.to_bytes().to_vec(),
+        }),
+    )
+}
+
+/// Reads a follower message's sender key and signature.
+fn open_envelope(
+    kind: MessageKind,
+    pk: Option<pb::VerificationKey>,
+    sig: Option<pb::Signature>,
+) -> Result<(VerificationKey, Signature), DecodeError> {
+    Ok((
+        decode_vk(kind, "pk", &pk.unwrap_or_default().inner)?,
+        decode_sig(kind, "sig", &sig.unwrap_or_default().inner)?,
+    ))
 }
 
 /// The coordinator's first message: what is to be signed.
@@ -139,22 +166,18 @@ impl Codec for FollowerRound1 {
     type Proto = pb::FollowerRound1;
 
     fn to_proto(&self) -> pb::FollowerRound1 {
+        let (pk, sig) = envelope(&self.pk, &self.sig);
         pb::FollowerRound1 {
             inner: Some(round1_inner(&self.commitments)),
-            pk: Some(pb::VerificationKey {
-                inner: self.pk.to_bytes().to_vec(),
-            }),
-            sig: Some(pb::Signature {
-                inner: self.sig.to_bytes().to_vec(),
-            }),
+            pk,
+            sig,
         }
     }
 
     /// Decodes every field and checks the sender's signature over the commitments.
     fn from_proto(proto: pb::FollowerRound1) -> Result<Self, DecodeError> {
         let kind = <Self as Codec>::KIND;
-        let pk = decode_vk(kind, "pk", &proto.pk.unwrap_or_default().inner)?;
-        let sig = decode_sig(kind, "sig", &proto.sig.unwrap_or_default().inner)?;
+        let (pk, sig) = open_envelope(kind, proto.pk, proto.sig)?;
         let inner = proto
             .inner
             .ok_or_else(|| field_error(kind, "inner", "missing"))?;
@@ -164,11 +187,7 @@ impl Codec for FollowerRound1 {
             .enumerate()
             .map(|(i, c)| commitments_from_pb(kind, &format!("inner.commitments[{i}]"), Some(c)))
             .collect::<Result<Vec<_>, _>>()?;
-        pk.verify(&sig, &round1_inner(&commitments).encode_to_vec())
-            .map_err(|_| DecodeError::BadSignature {
-                kind,
-                participant: participant_fingerprint(&pk),
-            })?;
+        check_signed(kind, &pk, &sig, &round1_inner(&commitments))?;
         Ok(Self {
             commitments,
             pk,
@@ -275,21 +294,17 @@ impl Codec for FollowerRound2 {
     type Proto = pb::FollowerRound2;
 
     fn to_proto(&self) -> pb::FollowerRound2 {
+        let (pk, sig) = envelope(&self.pk, &self.sig);
         pb::FollowerRound2 {
             inner: Some(round2_inner(&self.shares)),
-            pk: Some(pb::VerificationKey {
-                inner: self.pk.to_bytes().to_vec(),
-            }),
-            sig: Some(pb::Signature {
-                inner: self.sig.to_bytes().to_vec(),
-            }),
+            pk,
+            sig,
         }
     }
 
     fn from_proto(proto: pb::FollowerRound2) -> Result<Self, DecodeError> {
         let kind = <Self as Codec>::KIND;
-        let pk = decode_vk(kind, "pk", &proto.pk.unwrap_or_default().inner)?;
-        let sig = decode_sig(kind, "sig", &proto.sig.unwrap_or_default().inner)?;
+        let (pk, sig) = open_envelope(kind, proto.pk, proto.sig)?;
         let inner = proto
             .inner
             .ok_or_else(|| field_error(kind, "inner", "missing"))?;
@@ -307,11 +322,7 @@ impl Codec for FollowerRound2 {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        pk.verify(&sig, &round2_inner(&shares).encode_to_vec())
-            .map_err(|_| DecodeError::BadSignature {
-                kind,
-                participant: participant_fingerprint(&pk),
-            })?;
+        check_signed(kind, &pk, &sig, &round2_inner(&shares))?;
         Ok(Self { shares, pk, sig })
     }
 }

@@ -3,14 +3,13 @@
 
 use rand_core::CryptoRngCore;
 
-use super::{ceremony_id, verdict_note, Feedback, GuardOpener, Mark, Outcome, Outgoing};
+use super::Outgoing;
+use super::{ceremony_id, verdict_note, Coordination, Feedback, GuardOpener, Mark, Outcome};
 use super::{SessionView, SignGuard, Stage};
 use crate::check::is_check;
-use crate::keyfile::StoredKey;
 use crate::messages::AnyMessage;
 use crate::output::signing_outcome;
 use crate::refusal::Refusal;
-use crate::request::SigningRequest;
 use crate::review::describe;
 use crate::signing::{Coordinator, Round1Accepted};
 
@@ -18,19 +17,20 @@ pub(super) struct CoordinatorSession {
     coordinator: Coordinator,
     guard: Option<Box<dyn SignGuard>>,
     label: String,
-    sent: Vec<Outgoing>,
-    accepted: Vec<AnyMessage>,
+    pub(super) sent: Vec<Outgoing>,
     definition_file: Option<String>,
     pub(super) stage: Stage,
 }
 
 impl CoordinatorSession {
     pub(super) fn new(
-        label: &str,
-        key: &StoredKey,
-        request: SigningRequest,
-        signers: Option<usize>,
-        definition_file: Option<String>,
+        Coordination {
+            label,
+            key,
+            request,
+            signers,
+            definition_file,
+        }: Coordination,
         opener: &GuardOpener,
     ) -> Result<(Self, Vec<Feedback>), Refusal> {
         let own = key.material.share().cloned();
@@ -57,20 +57,11 @@ impl CoordinatorSession {
                 guard,
                 label: label.to_string(),
                 sent: vec![Outgoing::new(round1, "the other signers")],
-                accepted: vec![],
                 definition_file,
                 stage,
             },
             feedback,
         ))
-    }
-
-    pub(super) fn holds(&self, bytes: &[u8]) -> bool {
-        self.sent
-            .iter()
-            .map(|o| &o.message)
-            .chain(&self.accepted)
-            .any(|m| m.to_bytes() == bytes)
     }
 
     pub(super) fn take(
@@ -86,7 +77,7 @@ impl CoordinatorSession {
         }
         let kind = message.kind();
         let mut out = Vec::new();
-        match message.clone() {
+        match message {
             AnyMessage::FollowerRound1(reply) => {
                 match self.coordinator.accept_round1(reply, rng)? {
                     Round1Accepted::Committed { sender } => {
@@ -117,7 +108,6 @@ impl CoordinatorSession {
                 })
             }
         }
-        self.accepted.push(message);
         Ok(out)
     }
 

@@ -40,14 +40,8 @@ impl DkgSession {
         })
     }
 
-    pub(super) fn holds(&self, bytes: &[u8]) -> bool {
-        let early = self.early.iter().map(Codec::to_bytes);
-        self.sent
-            .iter()
-            .map(|o| o.message.to_bytes())
-            .chain(self.accepted.iter().flatten().map(AnyMessage::to_bytes))
-            .chain(early)
-            .any(|b| b == bytes)
+    pub(super) fn sent(&self) -> &[Outgoing] {
+        &self.sent
     }
 
     pub(super) fn take(

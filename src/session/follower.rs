@@ -27,8 +27,7 @@ pub(super) struct FollowerSession {
     follower: Option<Follower>,
     /// Who the coordinator chose to sign, once its round-2 package arrived.
     signers: Vec<String>,
-    sent: Vec<Outgoing>,
-    accepted: Vec<AnyMessage>,
+    pub(super) sent: Vec<Outgoing>,
     pub(super) stage: Stage,
 }
 
@@ -50,57 +49,40 @@ impl FollowerSession {
             follower: None,
             signers: vec![],
             sent: vec![],
-            accepted: vec![],
             stage: Stage::Collecting,
         }
     }
 
-    pub(super) fn holds(&self, bytes: &[u8]) -> bool {
-        self.sent
-            .iter()
-            .map(|o| &o.message)
-            .chain(&self.accepted)
-            .any(|m| m.to_bytes() == bytes)
-    }
-
     pub(super) fn take(&mut self, message: AnyMessage) -> Result<Vec<Feedback>, Refusal> {
         let kind = message.kind();
-        let out = match message.clone() {
+        match message {
             AnyMessage::CoordinatorRound1(round1)
                 if self.follower.is_none() && self.waiting.is_none() =>
             {
-                self.receive_request(round1)?
+                self.receive_request(round1)
             }
             AnyMessage::CoordinatorRound2(round2)
                 if self.follower.is_some() && matches!(self.stage, Stage::Collecting) =>
             {
-                self.sign(round2)?
+                self.sign(round2)
             }
-            AnyMessage::CoordinatorRound2(_) => {
-                return Err(Refusal::OutOfOrder {
-                    kind,
-                    now: match self.stage {
-                        Stage::Review => "approve the request first",
-                        Stage::Done(_) => "this participant has already signed",
-                        _ => "paste the coordinator's first message (CoordinatorRound1) first",
-                    },
-                })
-            }
-            AnyMessage::CoordinatorRound1(_) => {
-                return Err(Refusal::OutOfOrder {
-                    kind,
-                    now: "this ceremony's request was already received",
-                })
-            }
-            other => {
-                return Err(Refusal::Unexpected {
-                    got: other.kind(),
-                    expected: "a coordinator's message",
-                })
-            }
-        };
-        self.accepted.push(message);
-        Ok(out)
+            AnyMessage::CoordinatorRound2(_) => Err(Refusal::OutOfOrder {
+                kind,
+                now: match self.stage {
+                    Stage::Review => "approve the request first",
+                    Stage::Done(_) => "this participant has already signed",
+                    _ => "paste the coordinator's first message (CoordinatorRound1) first",
+                },
+            }),
+            AnyMessage::CoordinatorRound1(_) => Err(Refusal::OutOfOrder {
+                kind,
+                now: "this ceremony's request was already received",
+            }),
+            other => Err(Refusal::Unexpected {
+                got: other.kind(),
+                expected: "a coordinator's message",
+            }),
+        }
     }
 
     /// Signs the coordinator's package; the journal records before the share leaves.

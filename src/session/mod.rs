@@ -206,11 +206,24 @@ fn verdict_note(verdict: Verdict) -> Option<Feedback> {
     }
 }
 
-/// One ceremony: its role's engine, the input edge and the session's own randomness.
+/// One ceremony: its role's engine, the input edge, the session's own randomness, and the
+/// proto bytes of every message taken (so a byte-identical copy is skipped, not refused).
 pub struct Session {
     role: Role,
     intake: Intake,
     rng: ChaCha20Rng,
+    taken: Vec<Vec<u8>>,
+}
+
+/// What a coordinator starts with: its key (a share, or public key data only) and what it
+/// asks to sign, from `signers` signers (default: the threshold).
+pub struct Coordination<'a> {
+    pub label: &'a str,
+    pub key: &'a StoredKey,
+    pub request: SigningRequest,
+    pub signers: Option<usize>,
+    /// The definition file's name, for pcli's upload command in the result.
+    pub definition_file: Option<String>,
 }
 
 // One session lives per ceremony: boxing variants would buy nothing.
@@ -233,6 +246,7 @@ impl Session {
             role,
             intake: Intake::default(),
             rng,
+            taken: vec![],
         }
     }
 
@@ -248,19 +262,13 @@ impl Session {
         Ok(Self::with(Role::Dkg(role), rng))
     }
 
-    /// Starts a signing ceremony as coordinator with `key` (a share, or public key data
-    /// only), waiting for `signers` signers (default: the threshold).
+    /// Starts a signing ceremony as coordinator.
     pub fn coordinate(
-        label: &str,
-        key: &StoredKey,
-        request: SigningRequest,
-        signers: Option<usize>,
-        definition_file: Option<String>,
+        coordination: Coordination,
         opener: &GuardOpener,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(Self, Vec<Feedback>), Refusal> {
-        let (role, feedback) =
-            CoordinatorSession::new(label, key, request, signers, definition_file, opener)?;
+        let (role, feedback) = CoordinatorSession::new(coordination, opener)?;
         Ok((Self::with(Role::Coordinator(role), seeded(rng)), feedback))
     }
 
@@ -368,18 +376,22 @@ impl Session {
             Role::Follower(s) => s.take(message),
         };
         match result {
-            Ok(feedback) => (true, feedback),
+            Ok(feedback) => {
+                self.taken.push(bytes);
+                (true, feedback)
+            }
             Err(refusal) => (false, vec![refusal.into()]),
         }
     }
 
-    /// Whether a message with these proto bytes was produced or accepted already.
+    /// Whether a message with these proto bytes was produced or taken already.
     fn holds(&self, bytes: &[u8]) -> bool {
-        match &self.role {
-            Role::Dkg(s) => s.holds(bytes),
-            Role::Coordinator(s) => s.holds(bytes),
-            Role::Follower(s) => s.holds(bytes),
-        }
+        let sent: &[Outgoing] = match &self.role {
+            Role::Dkg(s) => s.sent(),
+            Role::Coordinator(s) => &s.sent,
+            Role::Follower(s) => &s.sent,
+        };
+        self.taken.iter().any(|t| t == bytes) || sent.iter().any(|o| o.message.to_bytes() == bytes)
     }
 
     /// The person confirmed that everyone sees the same round-1 fingerprint.
