@@ -35,7 +35,7 @@ fn messages(t: u16, n: u16) -> Vec<AnyMessage> {
     let mut f1 = None;
     for f in &mut followers {
         let reply = f.approve(&mut r).unwrap();
-        c.accept_round1(reply.clone(), &mut r).unwrap();
+        c.accept_round1(reply.clone()).unwrap();
         f1.get_or_insert(reply);
     }
     let c2 = c.start_round2(&mut r).unwrap();

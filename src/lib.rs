@@ -19,7 +19,7 @@
 //! let (mut coordinator, round1) =
 //!     Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request, None).unwrap();
 //! let mut follower = Follower::new(shares[1].clone(), round1).unwrap();
-//! coordinator.accept_round1(follower.approve(&mut rng).unwrap(), &mut rng).unwrap();
+//! coordinator.accept_round1(follower.approve(&mut rng).unwrap()).unwrap();
 //! let round2 = coordinator.start_round2(&mut rng).unwrap();
 //! coordinator.accept_round2(follower.sign(round2).unwrap()).unwrap();
 //! let SigningResult::ValidatorVote(signature) = coordinator.aggregate().unwrap() else {

@@ -196,11 +196,11 @@ async fn hoarfrost_coordinator(
         .collect();
     for (_, from) in &mut pcli_channels {
         let reply = FollowerRound1::from_json(&from.recv().await.unwrap()).unwrap();
-        coordinator.accept_round1(reply, &mut r).unwrap();
+        coordinator.accept_round1(reply).unwrap();
     }
     for f in &mut followers {
         coordinator
-            .accept_round1(f.approve(&mut r).unwrap(), &mut r)
+            .accept_round1(f.approve(&mut r).unwrap())
             .unwrap();
     }
     let round2 = coordinator.start_round2(&mut r).unwrap();

@@ -52,7 +52,7 @@ fn samples() -> Vec<String> {
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
     let reply1 = f.approve(&mut r).unwrap();
-    c.accept_round1(reply1.clone(), &mut r).unwrap();
+    c.accept_round1(reply1.clone()).unwrap();
     let round2 = c.start_round2(&mut r).unwrap();
     let reply2 = f.sign(round2.clone()).unwrap();
     let (mut dkg, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
@@ -133,7 +133,7 @@ proptest! {
             .map(|(_, s)| Follower::new(s.clone(), round1.clone()).unwrap())
             .collect();
         for f in &mut followers {
-            c.accept_round1(f.approve(&mut r).unwrap(), &mut r).unwrap();
+            c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
         }
         let round2 = c.start_round2(&mut r).unwrap();
         for f in &mut followers {

@@ -26,7 +26,7 @@ fn all_kinds() -> Vec<AnyMessage> {
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
     let f1 = f.approve(&mut r).unwrap();
-    c.accept_round1(f1.clone(), &mut r).unwrap();
+    c.accept_round1(f1.clone()).unwrap();
     let c2 = c.start_round2(&mut r).unwrap();
     let f2 = f.sign(c2.clone()).unwrap();
     let mut dkgs: Vec<(Dkg, hoarfrost::dkg::DkgRound1)> =

@@ -11,7 +11,7 @@ use crate::messages::AnyMessage;
 use crate::output::signing_outcome;
 use crate::refusal::Refusal;
 use crate::review::describe;
-use crate::signing::{Coordinator, Round1Accepted};
+use crate::signing::Coordinator;
 
 pub(super) struct CoordinatorSession {
     coordinator: Coordinator,
@@ -77,28 +77,27 @@ impl CoordinatorSession {
         }
         let kind = message.kind();
         let mut out = Vec::new();
+        let in_round2 = self.coordinator.round2().is_some();
         match message {
             AnyMessage::FollowerRound1(reply) => {
-                match self.coordinator.accept_round1(reply, rng)? {
-                    Round1Accepted::Committed { sender } => {
-                        out.push(Feedback::ok(format!("accepted {kind} from {sender}")));
-                        if self.coordinator.ready_for_round2() {
-                            out.extend(self.start_round2(rng)?);
-                        }
+                let sender = self.coordinator.accept_round1(reply)?;
+                if !in_round2 {
+                    out.push(Feedback::ok(format!("accepted {kind} from {sender}")));
+                    if self.coordinator.ready_for_round2() {
+                        out.extend(self.start_round2(rng)?);
                     }
-                    Round1Accepted::Replaced { sender, round2 } => {
-                        self.sent.push(Outgoing::new(round2, "the same signers"));
-                        out.push(Feedback::ok(format!(
-                            "a new {kind} from {sender} replaces the one in the round-2 package: send the new CoordinatorRound2"
-                        )));
-                    }
+                    return Ok(out);
                 }
+                out.push(Feedback::ok(format!(
+                    "kept a new {kind} from {sender} (round 2 is under way)"
+                )));
             }
             AnyMessage::FollowerRound2(reply) => {
                 let sender = self.coordinator.accept_round2(reply)?;
                 out.push(Feedback::ok(format!("accepted {kind} from {sender}")));
                 if self.coordinator.ready_to_aggregate() {
                     self.stage = Stage::Compute;
+                    return Ok(out);
                 }
             }
             other => {
@@ -107,6 +106,22 @@ impl CoordinatorSession {
                     expected: "a signer's FollowerRound1 or FollowerRound2",
                 })
             }
+        }
+        // In round 2 a replaced reply, or a share signed for another package, can leave no
+        // package that may still complete: a new one goes out when enough signers are ready.
+        match self.coordinator.renew(rng)? {
+            Some(round2) => {
+                self.sent.push(Outgoing::new(round2, "the signers it names"));
+                out.push(Feedback::ok(
+                    "the round-2 package was rebuilt with the signers' latest replies: send the new CoordinatorRound2",
+                ));
+            }
+            None => match self.coordinator.missing_signers() {
+                0 => {}
+                missing => out.push(Feedback::ok(format!(
+                    "the round-2 package can no longer complete: {missing} more signer(s) must send a FollowerRound1 before a new one can go out"
+                ))),
+            },
         }
         Ok(out)
     }

@@ -2,9 +2,10 @@
 //! the signing package, gathers shares and aggregates.
 //!
 //! pcli's messages carry no ceremony id, so a FollowerRound1 saved from another ceremony looks
-//! valid when it arrives. When the same signer's real reply comes after round 2 has started, it
-//! replaces the stale one in a fresh signing package (with fresh nonces of the coordinator's
-//! own); the earlier packages stay open, so whichever one all its signers complete is used.
+//! valid when it arrives. When the same signer's real reply comes after round 2 has started, the
+//! package that holds the stale one can never complete: a fresh signing package goes out (with
+//! fresh nonces of the coordinator's own, and only signers whose commitments are unused). The
+//! earlier packages stay open, so whichever one all its signers complete is used.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,37 +13,19 @@ use ed25519_consensus::VerificationKey;
 use penumbra_sdk_transaction::AuthorizationData;
 use rand_core::CryptoRngCore;
 
-use super::{aggregate_one, name_of, sign_all, verify_share, SignTarget, SigningResult};
+use super::package::{build_package, choose_signers, Commitments, Package};
+use super::{aggregate_one, name_of, verify_share, SignTarget, SigningResult};
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{
     Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
 };
 use crate::refusal::Refusal;
 use crate::request::SigningRequest;
-use crate::suite::{
-    identifier_for, Identifier, SignatureShare, SigningCommitments, SigningPackage,
-};
+use crate::suite::{identifier_for, Identifier, SignatureShare};
 
 /// How many signing packages one ceremony may send out (each replaced reply makes one): a
 /// relay replaying old replies cannot make the coordinator grow without bound.
 pub const MAX_PACKAGES: usize = 8;
-
-/// Each signer's key and commitments (one pair per signature).
-type Commitments = BTreeMap<Identifier, (VerificationKey, Vec<SigningCommitments>)>;
-
-/// One signing package sent in round 2 and the shares gathered for it.
-struct Package {
-    round2: CoordinatorRound2,
-    packages: Vec<SigningPackage>,
-    signers: BTreeSet<Identifier>,
-    shares: BTreeMap<Identifier, Vec<SignatureShare>>,
-}
-
-impl Package {
-    fn complete(&self) -> bool {
-        self.shares.len() == self.signers.len()
-    }
-}
 
 enum Phase {
     /// Round 1: gathering signers' commitments.
@@ -55,18 +38,6 @@ enum Phase {
     Done {
         result: SigningResult,
         signed_by: Vec<Identifier>,
-    },
-}
-
-/// What a signer's round-1 reply did.
-#[derive(Clone, Debug)]
-pub enum Round1Accepted {
-    /// Counted for round 1.
-    Committed { sender: String },
-    /// Round 2 had started with an older reply of this signer: a new package replaces it.
-    Replaced {
-        sender: String,
-        round2: CoordinatorRound2,
     },
 }
 
@@ -296,75 +267,81 @@ impl Coordinator {
         Ok(())
     }
 
-    /// Accepts a signer's round-1 commitments. In round 2, a different reply from a chosen
-    /// signer who has not signed yet replaces the one in the signing package, and the new
-    /// round-2 message comes back to be sent.
-    pub fn accept_round1(
-        &mut self,
-        reply: FollowerRound1,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Round1Accepted, Refusal> {
+    /// Accepts a signer's round-1 commitments and returns the sender's fingerprint. In round 2
+    /// a reply is kept as the signer's latest commitments: [`Coordinator::renew`] then says
+    /// whether a new package must go out.
+    pub fn accept_round1(&mut self, reply: FollowerRound1) -> Result<String, Refusal> {
         let kind = <FollowerRound1 as Codec>::KIND;
         let id = self.check_sender(kind, &reply.pk)?;
         self.check_count(kind, &reply.pk, "commitments", reply.commitments.len())?;
         let sender = reply.sender();
-        let duplicate = || Refusal::Duplicate {
-            kind,
-            participant: sender.clone(),
+        let round1 = matches!(self.phase, Phase::Commitments(_));
+        let received = match &mut self.phase {
+            Phase::Commitments(received) => received,
+            Phase::Shares { commitments, .. } => commitments,
+            Phase::Done { .. } => {
+                return Err(Refusal::OutOfOrder {
+                    kind,
+                    now: "the ceremony is over",
+                })
+            }
         };
-        match &mut self.phase {
-            Phase::Commitments(received) => {
-                if received.contains_key(&id) {
-                    return Err(duplicate());
-                }
-                received.insert(id, (reply.pk, reply.commitments));
-                Ok(Round1Accepted::Committed { sender })
-            }
-            Phase::Shares { commitments, sent } => {
-                if commitments
-                    .get(&id)
-                    .is_some_and(|(_, c)| c == &reply.commitments)
-                {
-                    return Err(duplicate());
-                }
-                let latest = sent.last().expect("round 2 has a package");
-                if !latest.signers.contains(&id) {
-                    return Err(Refusal::OutOfOrder {
-                        kind,
-                        now: "round 1 is closed and this participant was not chosen to sign",
-                    });
-                }
-                if latest.shares.contains_key(&id) {
-                    return Err(Refusal::OutOfOrder {
-                        kind,
-                        now: "this participant has already signed the round-2 package",
-                    });
-                }
-                if sent.len() >= MAX_PACKAGES {
-                    return Err(Refusal::OutOfOrder {
-                        kind,
-                        now: "too many replaced replies in this ceremony: start it again",
-                    });
-                }
-                let mut replaced = commitments.clone();
-                replaced.insert(id, (reply.pk, reply.commitments));
-                let package = build_package(
-                    self.own.as_ref(),
-                    &self.target,
-                    &replaced,
-                    latest.signers.clone(),
-                    rng,
-                )?;
-                let round2 = package.round2.clone();
-                *commitments = replaced;
-                sent.push(package);
-                Ok(Round1Accepted::Replaced { sender, round2 })
-            }
-            Phase::Done { .. } => Err(Refusal::OutOfOrder {
+        if received
+            .get(&id)
+            .is_some_and(|(_, c)| c == &reply.commitments)
+            || (round1 && received.contains_key(&id))
+        {
+            return Err(Refusal::Duplicate {
                 kind,
-                now: "the ceremony is over",
-            }),
+                participant: sender,
+            });
         }
+        received.insert(id, (reply.pk, reply.commitments));
+        Ok(sender)
+    }
+
+    /// In round 2, when no package sent can complete any more (a signer replaced its reply,
+    /// or signed another package with the commitments this one holds), builds a new one from
+    /// the signers whose latest commitments are unused, and returns it to be sent. None when
+    /// no new package is needed, or when [`Coordinator::missing_signers`] more replies are
+    /// needed first.
+    pub fn renew(
+        &mut self,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Option<CoordinatorRound2>, Refusal> {
+        let Phase::Shares { commitments, sent } = &mut self.phase else {
+            return Ok(None);
+        };
+        if sent.iter().any(|p| p.live(commitments, sent)) {
+            return Ok(None);
+        }
+        let signers = choose_signers(self.own.as_ref(), commitments, sent, self.signers);
+        if signers.len() < self.signers {
+            return Ok(None);
+        }
+        if sent.len() >= MAX_PACKAGES {
+            return Err(Refusal::OutOfOrder {
+                kind: MessageKind::FollowerRound1,
+                now: "too many replaced replies in this ceremony: start it again",
+            });
+        }
+        let package = build_package(self.own.as_ref(), &self.target, commitments, signers, rng)?;
+        let round2 = package.round2.clone();
+        sent.push(package);
+        Ok(Some(round2))
+    }
+
+    /// How many more signers' round-1 replies a new package needs (0 while a package sent
+    /// can still complete).
+    pub fn missing_signers(&self) -> usize {
+        let Phase::Shares { commitments, sent } = &self.phase else {
+            return 0;
+        };
+        if sent.iter().any(|p| p.live(commitments, sent)) {
+            return 0;
+        }
+        let have = choose_signers(self.own.as_ref(), commitments, sent, self.signers).len();
+        self.signers.saturating_sub(have)
     }
 
     /// Closes round 1 with every signer heard from, and returns the round-2 message.
@@ -546,54 +523,4 @@ impl Coordinator {
         };
         Ok(result)
     }
-}
-
-/// Builds a signing package for `signers` from their latest `commitments`, with fresh
-/// commitments of the coordinator's own share (if any), which signs it at once: its nonces are
-/// used here, once, and dropped (frost zeroizes them).
-fn build_package(
-    own: Option<&KeyShare>,
-    target: &SignTarget,
-    commitments: &Commitments,
-    signers: BTreeSet<Identifier>,
-    rng: &mut impl CryptoRngCore,
-) -> Result<Package, Refusal> {
-    let count = target.randomizers.len();
-    let own = own.map(|share| {
-        let (nonces, commitments): (Vec<_>, Vec<_>) = (0..count)
-            .map(|_| frost_core::round1::commit(share.signing_share(), rng))
-            .unzip();
-        (share, nonces, commitments)
-    });
-    let commitment_of = |id: &Identifier, k: usize| match &own {
-        Some((share, _, own)) if share.identifier() == *id => own[k],
-        _ => commitments[id].1[k],
-    };
-    let round2 = CoordinatorRound2 {
-        packages: (0..count)
-            .map(|k| {
-                signers
-                    .iter()
-                    .map(|id| (*id, commitment_of(id, k)))
-                    .collect()
-            })
-            .collect(),
-    };
-    let packages = target.signing_packages(&round2.packages);
-    let mut shares = BTreeMap::new();
-    if let Some((share, nonces, _)) = own {
-        let own_shares = sign_all(
-            &packages,
-            &nonces,
-            &share.key_package(),
-            &target.randomizers,
-        )?;
-        shares.insert(share.identifier(), own_shares);
-    }
-    Ok(Package {
-        round2,
-        packages,
-        signers,
-        shares,
-    })
 }

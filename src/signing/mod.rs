@@ -7,8 +7,9 @@
 
 mod coordinator;
 mod follower;
+mod package;
 
-pub use coordinator::{Coordinator, Round1Accepted, MAX_PACKAGES};
+pub use coordinator::{Coordinator, MAX_PACKAGES};
 pub use follower::Follower;
 
 use std::collections::BTreeMap;

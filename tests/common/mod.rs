@@ -98,7 +98,7 @@ pub fn ceremony(
     for f in &mut followers {
         let reply = f.approve(&mut r).unwrap();
         coordinator
-            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap(), &mut r)
+            .accept_round1(FollowerRound1::from_json(&reply.to_json()).unwrap())
             .unwrap();
     }
     let round2 =
