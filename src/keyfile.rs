@@ -87,13 +87,18 @@ impl KeyMaterial {
         matches!(self, KeyMaterial::Sealed { .. })
     }
 
-    /// This participant's fingerprint, when it holds a share.
-    pub fn participant_fingerprint(&self) -> Option<String> {
+    /// This participant's ed25519 key, when it holds a share (plain or sealed).
+    pub fn participant(&self) -> Option<VerificationKey> {
         match self {
-            KeyMaterial::Share(s) => Some(s.fingerprint()),
-            KeyMaterial::Sealed { participant, .. } => Some(participant_fingerprint(participant)),
+            KeyMaterial::Share(s) => Some(s.verification_key()),
+            KeyMaterial::Sealed { participant, .. } => Some(*participant),
             KeyMaterial::Public(_) => None,
         }
+    }
+
+    /// This participant's fingerprint, when it holds a share.
+    pub fn participant_fingerprint(&self) -> Option<String> {
+        self.participant().map(|vk| participant_fingerprint(&vk))
     }
 
     /// This participant's fingerprint, or "public" for public key data only.

@@ -162,10 +162,10 @@ impl SignGuard for crate::journal::JournalGuard {
     }
 }
 
-/// Opens the guard of a key, by the key's name and group (locking the key while it lives).
-pub type GuardOpener = std::sync::Arc<
-    dyn Fn(&str, &crate::keys::GroupKey) -> Result<Box<dyn SignGuard>, String> + Send + Sync,
->;
+/// Opens the guard of a share, by the key's name and the share (locking the share while it
+/// lives). `crate::journal::opener` makes the one both front ends use.
+pub type GuardOpener =
+    std::sync::Arc<dyn Fn(&str, &KeyShare) -> Result<Box<dyn SignGuard>, String> + Send + Sync>;
 
 pub struct CoordinatorSession {
     coordinator: Coordinator,
@@ -224,7 +224,7 @@ impl Session {
         let target = check_coordination(label, &group, &request, signers)?;
         // With a share of its own the coordinator signs too: its journal is consulted now.
         let guard = match key.material.share() {
-            Some(_) => Some(opener(label, &group).map_err(|e| anyhow::anyhow!(e))?),
+            Some(share) => Some(opener(label, share).map_err(|e| anyhow::anyhow!(e))?),
             None => None,
         };
         let (coordinator, round1) =
@@ -719,7 +719,7 @@ impl FollowerSession {
                 match Follower::new(share.clone(), round1) {
                     Ok(f) => {
                         // The journal (and the key's lock) before anything is reviewed.
-                        let guard = match (self.opener)(&label, share.group()) {
+                        let guard = match (self.opener)(&label, &share) {
                             Ok(g) => g,
                             Err(e) => return vec![Feedback::err(e)],
                         };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::fsutil::{write_atomic, Overwrite};
+use crate::fsutil::{create_private_dir, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
@@ -117,7 +117,8 @@ impl Store {
     /// and checked before this returns.
     pub fn save(&self, name: &str, key: &StoredKey) -> anyhow::Result<PathBuf> {
         let path = self.path_of(name)?;
-        create_private_dir(&self.keys_dir())?;
+        let dir = self.keys_dir();
+        create_private_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut key = key.clone();
         key.name = Some(name.to_string());
         write_key_file(&path, &key)?;
@@ -163,17 +164,6 @@ impl Store {
             ),
         }
     }
-}
-
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot protect {}", dir.display()))?;
-    }
-    Ok(())
 }
 
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.

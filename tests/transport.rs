@@ -260,11 +260,16 @@ fn the_paste_area_takes_ur_parts_and_json_mixed() {
         transcript_fingerprint: None,
     };
     let opener: hoarfrost::session::GuardOpener =
-        std::sync::Arc::new(|_: &str, g: &hoarfrost::keys::GroupKey| {
+        std::sync::Arc::new(|_: &str, share: &hoarfrost::keys::KeyShare| {
             let dir = tempfile::tempdir().unwrap().keep();
-            hoarfrost::journal::JournalGuard::open(&dir.join("j.json"), g)
-                .map(|g| Box::new(g) as Box<dyn hoarfrost::session::SignGuard>)
-                .map_err(|e| e.to_string())
+            hoarfrost::journal::JournalGuard::open_in(
+                &dir,
+                hoarfrost::journal::ShareId::of_share(share),
+                share.group(),
+                &hoarfrost::journal::Origin::Elsewhere,
+            )
+            .map(|g| Box::new(g) as Box<dyn hoarfrost::session::SignGuard>)
+            .map_err(|e| e.to_string())
         });
     let mut session = Session::follow(vec![("identity".into(), stored)], None, opener);
     let mut parts = UrParts::for_message(&AnyMessage::CoordinatorRound1(round1), 40);
@@ -301,9 +306,9 @@ fn the_paste_area_takes_ur_parts_and_json_mixed() {
 
 #[test]
 fn encode_and_decode_bridge_the_airgap_on_the_command_line() {
-    use common::process::{run, BIN};
+    use common::process::{command, run};
     use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let kinds = all_kinds();
     let input: String = kinds.iter().map(|m| m.to_json() + "\n").collect();
@@ -314,7 +319,7 @@ fn encode_and_decode_bridge_the_airgap_on_the_command_line() {
         if bundle {
             args.push("--bundle");
         }
-        let mut child = Command::new(BIN)
+        let mut child = command()
             .args(&args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -61,12 +61,12 @@ fn memory_guards() -> hoarfrost::session::GuardOpener {
     let journal: std::sync::Arc<
         std::sync::Mutex<Option<std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>>>,
     > = Default::default();
-    std::sync::Arc::new(move |_name: &str, group: &hoarfrost::keys::GroupKey| {
+    std::sync::Arc::new(move |_name: &str, share: &hoarfrost::keys::KeyShare| {
         let mut slot = journal.lock().unwrap();
         let shared = slot
             .get_or_insert_with(|| {
                 std::sync::Arc::new(std::sync::Mutex::new(hoarfrost::journal::Journal::new(
-                    group,
+                    share.group(),
                 )))
             })
             .clone();

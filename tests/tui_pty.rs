@@ -2,6 +2,8 @@
 //! validator definition signing. Every message is carried from one process's saved file into
 //! another's bracketed paste, as people carry them over an airgap; the signature must verify.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,7 @@ impl Tui {
         cmd.args(["--home", home.to_str().unwrap(), "--kdf-memory-mib", "64"]);
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
+        cmd.env("HOARFROST_STATE", common::process::state_dir());
         let child = pty.slave.spawn_command(cmd).unwrap();
         let mut reader = pty.master.try_clone_reader().unwrap();
         let writer = pty.master.take_writer().unwrap();

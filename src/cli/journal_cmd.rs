@@ -5,25 +5,26 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::keys::resolve;
+use super::sign::{journal_origin, say_notes};
 use super::KeyArgs;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::journal::interchange::{export, import, Interchange};
 use crate::journal::{self, JournalGuard};
 use crate::store::Store;
 
+/// The journal of the share a command names, by any route; no passphrase is needed.
 fn open(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, JournalGuard)> {
     let (label, key) = resolve(store, args)?;
-    let path = match &args.key {
-        Some(file) => journal::path_for_file(file),
-        None => journal::path_for_name(store.home(), &label),
-    };
-    Ok((label, JournalGuard::open(&path, key.material.group())?))
+    let guard = journal::open_for_key(&journal_origin(store, args, &label), &label, &key)?;
+    say_notes(&guard);
+    Ok((label, guard))
 }
 
 pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
     let (label, guard) = open(store, args)?;
     let j = guard.journal();
     println!("journal of key {label} ({})", j.key);
+    println!("file: {}", guard.path().display());
     match j.definition_watermark {
         Some(w) => println!("low watermark: definitions up to #{w} are refused"),
         None => println!("low watermark: none"),

@@ -9,7 +9,7 @@ use super::secrets::Secrets;
 use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
 use crate::check::{check_request, is_check};
 use crate::definition::{parse_definition_toml, parse_vote, vote_body};
-use crate::journal::{self, JournalGuard, Verdict};
+use crate::journal::{self, JournalGuard, Origin, Verdict};
 use crate::keyfile::StoredKey;
 use crate::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
 use crate::output::signing_outcome;
@@ -65,7 +65,7 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
         Ok(Some((label, share, follower)))
     })?;
     // The journal, locked for this ceremony: a conflicting request is refused before review.
-    let mut guard = open_journal(store, key, &label, share.group())?;
+    let mut guard = open_journal(&journal_origin(store, key, &label), &share)?;
     check_journal(&guard, follower.request(), follower.signed_bytes())?;
     say("");
     say(format!(
@@ -106,28 +106,28 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
     Ok(())
 }
 
-/// Opens (and locks) the journal of the key a command uses: beside a key file, or in the store.
-fn journal_path(store: &Store, args: &KeyArgs, label: &str) -> std::path::PathBuf {
+/// The route by which a command reached its key: a key file, or a name in the store.
+pub(super) fn journal_origin(store: &Store, args: &KeyArgs, label: &str) -> Origin {
     match &args.key {
-        Some(path) => journal::path_for_file(path),
-        None => journal::path_for_name(store.home(), label),
+        Some(path) => Origin::File(path.clone()),
+        None => Origin::Stored {
+            home: store.home().to_path_buf(),
+            name: label.to_string(),
+        },
     }
 }
 
-fn open_journal(
-    store: &Store,
-    args: &KeyArgs,
-    label: &str,
-    group: &crate::keys::GroupKey,
-) -> anyhow::Result<JournalGuard> {
-    open_journal_for(&journal_path(store, args, label), group)
+/// Opens (and locks) the journal of a share, saying what taking over an old journal did.
+fn open_journal(origin: &Origin, share: &crate::keys::KeyShare) -> anyhow::Result<JournalGuard> {
+    let guard = journal::open_for_share(origin, share)?;
+    say_notes(&guard);
+    Ok(guard)
 }
 
-fn open_journal_for(
-    path: &std::path::Path,
-    group: &crate::keys::GroupKey,
-) -> anyhow::Result<JournalGuard> {
-    JournalGuard::open(path, group)
+pub(super) fn say_notes(guard: &JournalGuard) {
+    for note in guard.notes() {
+        say(note);
+    }
 }
 
 /// Refuses (and says what was signed before, and when) anything that conflicts.
@@ -163,7 +163,7 @@ struct Plan {
     request: SigningRequest,
     key: (String, StoredKey),
     definition_file: Option<String>,
-    journal: std::path::PathBuf,
+    journal: Origin,
 }
 
 /// Builds the request and finds its key.
@@ -219,7 +219,7 @@ fn build_request(store: &Store, request: CoordinateRequest) -> anyhow::Result<Pl
             (common, request, key, None)
         }
     };
-    let journal = journal_path(store, &args.key, &key.0);
+    let journal = journal_origin(store, &args.key, &key.0);
     Ok(Plan {
         args,
         request,
@@ -250,7 +250,7 @@ pub fn check(store: &Store, secrets: &Secrets, args: CoordinateArgs) -> anyhow::
     run_coordinator(
         secrets,
         Plan {
-            journal: journal_path(store, &args.key, &key.0),
+            journal: journal_origin(store, &args.key, &key.0),
             args,
             request,
             key,
@@ -265,7 +265,7 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         request,
         key: (label, stored),
         definition_file,
-        journal: journal_path,
+        journal: journal_origin,
     } = plan;
     let group = stored.material.group().clone();
     let target = check_coordination(&label, &group, &request, args.signers.map(usize::from))?;
@@ -286,10 +286,7 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         say(format!("  {line}"));
     }
     let mut guard = match &own {
-        Some(share) => {
-            let guard = open_journal_for(&journal_path, share.group())?;
-            Some(guard)
-        }
+        Some(share) => Some(open_journal(&journal_origin, share)?),
         None => None,
     };
     let (mut coordinator, round1) = Coordinator::new(group, own, request, &mut OsRng)?;

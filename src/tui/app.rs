@@ -237,14 +237,14 @@ pub struct App {
     pub kdf: KdfParams,
     /// Shares opened for the current action; forgotten on the way home.
     unlocked: Vec<(String, StoredKey)>,
-    /// Opens a key's signing journal (in the store folder by default).
+    /// Opens a share's signing journal (in the user's state folder by default).
     pub guards: GuardOpener,
     rng: ChaCha20Rng,
 }
 
 impl App {
     pub fn new(home: String, no_color: bool, seed: [u8; 32], kdf: KdfParams) -> Self {
-        let guards = journal_in(PathBuf::from(&home));
+        let guards = crate::journal::opener(PathBuf::from(&home));
         Self {
             screen: Screen::Home,
             keys: vec![],
@@ -351,15 +351,6 @@ impl App {
         self.screen = Screen::Home;
         self.unlocked.clear();
     }
-}
-
-/// The journals of the keys in the store folder `home`.
-pub fn journal_in(home: PathBuf) -> GuardOpener {
-    std::sync::Arc::new(move |name: &str, group: &crate::keys::GroupKey| {
-        crate::journal::JournalGuard::open(&crate::journal::path_for_name(&home, name), group)
-            .map(|g| Box::new(g) as Box<dyn crate::session::SignGuard>)
-            .map_err(|e| format!("{e:#}"))
-    })
 }
 
 /// Applies one message to the model and returns the effects to run.

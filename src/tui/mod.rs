@@ -42,11 +42,7 @@ fn restore_terminal() {
 /// Appends a line to the log file in the store folder: the screen is never used for logs.
 fn log(store: &Store, line: &str) {
     let path = store.home().join("hoarfrost.log");
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
+    if let Ok(mut file) = crate::fsutil::open_private(&path, true) {
         let _ = writeln!(file, "{line}");
     }
 }
@@ -78,11 +74,7 @@ pub fn run(
     let log_home = store.home().to_path_buf();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log_home.join("hoarfrost.log"))
-        {
+        if let Ok(mut f) = crate::fsutil::open_private(&log_home.join("hoarfrost.log"), true) {
             let _ = writeln!(f, "panic: {info}");
         }
         hook(info);
