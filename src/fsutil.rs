@@ -68,23 +68,55 @@ pub fn refuse_link(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Reads a regular file without following a link at its name. `Ok(None)` if there is none.
-pub fn read_regular(path: &Path) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
-    refuse_link(path)?;
-    let mut file = match private_options().read(true).open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !file.metadata()?.is_file() {
+/// Reads a whole regular file into a buffer sized from the start, so no copy of the contents
+/// is left behind in memory by a growing buffer; the buffer is wiped when dropped.
+fn read_whole(mut file: File, path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
         return Err(std::io::Error::other(format!(
             "{} is not a regular file",
             path.display()
         )));
     }
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(size.saturating_add(1)));
+    // The file may have grown since; reading more would move the buffer, so that is refused.
+    (&mut file).take(size as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > size {
+        return Err(std::io::Error::other(format!(
+            "{} changed while it was read",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a regular file without following a link at its name. `Ok(None)` if there is none.
+pub fn read_regular(path: &Path) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
+    refuse_link(path)?;
+    match private_options().read(true).open(path) {
+        Ok(file) => read_whole(file, path).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a file that may hold secrets (a key file, a pcli config, a passphrase) as text, wiped
+/// when dropped. Links are followed: reading through one harms nothing.
+pub fn read_secret_text(path: &Path) -> std::io::Result<Zeroizing<String>> {
+    let mut bytes = read_whole(File::open(path)?, path)?;
+    // The bytes move into the string as they are: no copy.
+    match String::from_utf8(std::mem::take(&mut *bytes)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            let message = format!("{} is not text: {}", path.display(), e.utf8_error());
+            zeroize::Zeroize::zeroize(&mut e.into_bytes());
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                message,
+            ))
+        }
+    }
 }
 
 /// Opens (creating it, owner-only) a file to lock or append to, never through a link.

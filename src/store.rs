@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::fsutil::{create_private_dir, write_atomic, Overwrite};
+use crate::fsutil::{create_private_dir, read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
@@ -94,8 +94,8 @@ impl Store {
                 }
             );
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            read_secret_text(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut key = keyfile::decode(&text).with_context(|| path.display().to_string())?;
         key.name.get_or_insert_with(|| name.to_string());
         Ok(key)
@@ -179,7 +179,7 @@ pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
             anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
         }
     })?;
-    let back = keyfile::decode(&std::fs::read_to_string(path)?)
+    let back = keyfile::decode(&read_secret_text(path)?)
         .with_context(|| format!("{} does not read back", path.display()))?;
     anyhow::ensure!(
         back.material.group() == key.material.group()

@@ -71,21 +71,10 @@ fn round1_json() -> String {
 }
 
 fn encode_into(out: &Path, message: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = command()
-        .args(["encode", "--out", out.to_str().unwrap()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{message}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_with_input(
+        &["encode", "--out", out.to_str().unwrap()],
+        &format!("{message}\n"),
+    )
 }
 
 #[test]

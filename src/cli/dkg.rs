@@ -7,7 +7,7 @@ use rand_core::OsRng;
 use super::keys::print_group;
 use super::lines::{emit, say, Input};
 use super::secrets::Secrets;
-use crate::dkg::{Dkg, DkgRound1, DkgRound2};
+use crate::dkg::{Dkg, DkgOutput, DkgRound1, DkgRound2};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::messages::{recognise, MessageKind};
 use crate::store::{check_name, write_key_file, Store};
@@ -95,17 +95,20 @@ pub fn run(
     if !done {
         input.until("the other participants' round-2 messages", accept)?;
     }
-    let output = dkg.finish()?;
+    // The share moves into the key as it is: no copy stays behind.
+    let DkgOutput {
+        share,
+        transcript_fingerprint,
+    } = dkg.finish()?;
+    let group = share.group().clone();
     let material = match &passphrase {
-        Some(p) => {
-            KeyMaterial::Share(output.share.clone()).seal(p.as_bytes(), secrets.kdf, &mut OsRng)?
-        }
-        None => KeyMaterial::Share(output.share.clone()),
+        Some(p) => KeyMaterial::Share(share).seal(p.as_bytes(), secrets.kdf, &mut OsRng)?,
+        None => KeyMaterial::Share(share),
     };
     let stored = StoredKey {
         name: Some(name.to_string()),
         material,
-        transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+        transcript_fingerprint: Some(transcript_fingerprint.clone()),
     };
     let saved = store.save(name, &stored)?;
     say(format!("stored {}", saved.display()));
@@ -113,8 +116,7 @@ pub fn run(
         write_key_file(out, &stored)?;
         say(format!("wrote {}", out.display()));
     }
-    let group = output.share.group();
-    print_group(group, Some(&output.transcript_fingerprint));
+    print_group(&group, Some(&transcript_fingerprint));
     say(
         "Compare the fingerprint and the identity key with every participant, then prove the key \
          works with `hoarfrost check` (one coordinator) and `hoarfrost follow` (everyone else).",

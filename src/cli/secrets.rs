@@ -21,10 +21,8 @@ impl Secrets {
         let Some(path) = &self.passphrase_file else {
             return Ok(None);
         };
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read passphrase file {}", path.display()))?,
-        );
+        let text = crate::fsutil::read_secret_text(path)
+            .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
         let line = Zeroizing::new(text.lines().next().unwrap_or("").to_string());
         anyhow::ensure!(
             !line.is_empty(),

@@ -45,7 +45,7 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
     };
     let mut input = Input::stdin();
     say("Paste the coordinator's first message (CoordinatorRound1):");
-    let (label, share, mut follower) = input.until("the coordinator's first message", |line| {
+    let (label, mut follower) = input.until("the coordinator's first message", |line| {
         let round1 = CoordinatorRound1::from_json(line).map_err(|e| e.to_string())?;
         let (label, share) = match &chosen {
             Some(c) => c.clone(),
@@ -61,11 +61,12 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
                 (name, share)
             }
         };
-        let follower = Follower::new(share.clone(), round1).map_err(|e| e.to_string())?;
-        Ok(Some((label, share, follower)))
+        let follower = Follower::new(share, round1).map_err(|e| e.to_string())?;
+        Ok(Some((label, follower)))
     })?;
+    let share = follower.share();
     // The journal, locked for this ceremony: a conflicting request is refused before review.
-    let mut guard = open_journal(&journal_origin(store, key, &label), &share)?;
+    let mut guard = open_journal(&journal_origin(store, key, &label), share)?;
     check_journal(&guard, follower.request(), follower.signed_bytes())?;
     say("");
     say(format!(

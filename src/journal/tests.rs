@@ -289,3 +289,73 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     bad.metadata.interchange_format_version = "9".into();
     assert!(import(&ours, &bad).is_err());
 }
+
+mod merging {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A small universe of requests for one key: definitions #1..#4 in two versions each, and
+    /// a yes and a no vote on proposals 1..3.
+    type Universe = (GroupKey, Vec<(SigningRequest, Vec<u8>)>);
+
+    fn universe() -> &'static Universe {
+        static UNIVERSE: std::sync::OnceLock<Universe> = std::sync::OnceLock::new();
+        UNIVERSE.get_or_init(|| {
+            let g = group();
+            let mut all = vec![];
+            for seq in 1..=4 {
+                all.push(definition(&g, seq, "a"));
+                all.push(definition(&g, seq, "b"));
+            }
+            for proposal in 1..=3 {
+                all.push(vote(&g, proposal, Vote::Yes));
+                all.push(vote(&g, proposal, Vote::No));
+            }
+            (g, all)
+        })
+    }
+
+    /// A journal that signed the chosen requests, in order, as far as its rules allowed.
+    fn signed(picks: &[usize], watermark: Option<u32>) -> Journal {
+        let (g, all) = universe();
+        let mut j = Journal::new(g);
+        if let Some(w) = watermark {
+            j.set_watermark(w);
+        }
+        for &i in picks {
+            let (request, bytes) = &all[i % all.len()];
+            if j.check(request, bytes).is_ok() {
+                j.record(request, bytes, "2026-11-21T00:00:00Z");
+            }
+        }
+        j
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256), ..ProptestConfig::default() })]
+
+        /// Whatever either journal refuses, the merged journal never takes for new (it may
+        /// take a byte-identical repeat of what one of them signed, which is harmless); and
+        /// merging again changes nothing (a journal taken over twice is harmless).
+        #[test]
+        fn merging_never_loses_a_refusal(
+            a in prop::collection::vec(0usize..14, 0..8),
+            b in prop::collection::vec(0usize..14, 0..8),
+            wa in prop::option::of(0u32..5),
+            wb in prop::option::of(0u32..5),
+        ) {
+            let (ja, jb) = (signed(&a, wa), signed(&b, wb));
+            let (merged, _) = ja.merge(&jb, "the other journal");
+            for (request, bytes) in &universe().1 {
+                if ja.check(request, bytes).is_err() || jb.check(request, bytes).is_err() {
+                    prop_assert_ne!(merged.check(request, bytes), Ok(Verdict::New));
+                }
+            }
+            let (again, conflicts) = merged.merge(&jb, "the other journal");
+            prop_assert_eq!(&again, &merged);
+            prop_assert!(conflicts.is_empty());
+            let (back, _) = merged.merge(&ja, "the first journal");
+            prop_assert_eq!(&back, &merged);
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ed25519_consensus::VerificationKey;
 use penumbra_sdk_transaction::AuthorizationData;
 use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
 use super::{aggregate_one, name_of, sign_all, verify_share, SignError, SignTarget, SigningResult};
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
@@ -35,11 +36,20 @@ pub enum CoordinatorPhase {
     Done(SigningResult),
 }
 
-/// A signing coordinator, with or without a share of its own.
+// Its only secret, the coordinator's own nonces, wipe themselves when dropped (frost derives
+// `ZeroizeOnDrop` for `SigningNonces`).
+impl ZeroizeOnDrop for CoordinatorPhase {}
+
+/// A signing coordinator, with or without a share of its own. Its secrets (its share and its
+/// nonces) are wiped when it is dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Coordinator {
+    #[zeroize(skip)]
     group: GroupKey,
     own: Option<KeyShare>,
+    #[zeroize(skip)]
     request: SigningRequest,
+    #[zeroize(skip)]
     target: SignTarget,
     phase: CoordinatorPhase,
 }

@@ -132,6 +132,24 @@ pub fn run(args: &[&str]) -> std::process::Output {
     command().args(args).args(secret_args()).output().unwrap()
 }
 
+/// Runs with `input` on stdin (and without the test passphrase's options).
+pub fn run_with_input(args: &[&str], input: &str) -> std::process::Output {
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Runs and requires success, showing stderr otherwise.
 pub fn run_ok(args: &[&str]) -> std::process::Output {
     let out = run(args);
