@@ -136,6 +136,15 @@ fn guard_locks_and_persists_before_returning() {
     drop(guard);
     let reopened = open_in(dir.path(), &share, &Origin::Elsewhere).unwrap();
     assert_eq!(reopened.journal().definitions.len(), 1);
+    drop(reopened);
+    // A journal of another key in the share's place is refused, not used.
+    let stranger = Journal::new(&group());
+    std::fs::write(&path, serde_json::to_string(&stranger).unwrap()).unwrap();
+    let e = open_in(dir.path(), &share, &Origin::Elsewhere)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("belongs to key"), "{e}");
 }
 
 #[test]
