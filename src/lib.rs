@@ -51,3 +51,6 @@ pub mod store;
 pub mod suite;
 pub mod transport;
 pub mod tui;
+
+#[cfg(test)]
+mod zeroize_checks;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::fsutil::{write_atomic, Overwrite};
+use crate::fsutil::{create_private_dir, read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
@@ -94,8 +94,8 @@ impl Store {
                 }
             );
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            read_secret_text(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut key = keyfile::decode(&text).with_context(|| path.display().to_string())?;
         key.name.get_or_insert_with(|| name.to_string());
         Ok(key)
@@ -117,7 +117,8 @@ impl Store {
     /// and checked before this returns.
     pub fn save(&self, name: &str, key: &StoredKey) -> anyhow::Result<PathBuf> {
         let path = self.path_of(name)?;
-        create_private_dir(&self.keys_dir())?;
+        let dir = self.keys_dir();
+        create_private_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut key = key.clone();
         key.name = Some(name.to_string());
         write_key_file(&path, &key)?;
@@ -194,17 +195,6 @@ pub fn choose<'k>(
     }
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot protect {}", dir.display()))?;
-    }
-    Ok(())
-}
-
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.
 pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
     let text = keyfile::encode(key);
@@ -218,7 +208,7 @@ pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
             anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
         }
     })?;
-    let back = keyfile::decode(&std::fs::read_to_string(path)?)
+    let back = keyfile::decode(&read_secret_text(path)?)
         .with_context(|| format!("{} does not read back", path.display()))?;
     anyhow::ensure!(
         back.material.group() == key.material.group()

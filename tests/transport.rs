@@ -166,9 +166,7 @@ fn qr_frames_decode_from_png() {
 
 #[test]
 fn encode_and_decode_bridge_the_airgap_on_the_command_line() {
-    use common::process::{run, BIN};
-    use std::io::Write;
-    use std::process::{Command, Stdio};
+    use common::process::{run, run_with_input};
     let dir = tempfile::tempdir().unwrap();
     let kinds = all_kinds();
     let input: String = kinds.iter().map(|m| m.to_json() + "\n").collect();
@@ -179,20 +177,7 @@ fn encode_and_decode_bridge_the_airgap_on_the_command_line() {
         if bundle {
             args.push("--bundle");
         }
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let result = child.wait_with_output().unwrap();
+        let result = run_with_input(&args, &input);
         assert!(
             result.status.success(),
             "{}",

@@ -10,11 +10,9 @@ use super::driver::{drive, Answers, LineOutput};
 use super::keys::{print_group, resolve};
 use super::lines::{emit, say, Input};
 use super::secrets::{Sealer, Unlocker};
-use crate::journal::{self, JournalGuard};
+use crate::journal::{self, Origin};
 use crate::keyfile::{KeyMaterial, StoredKey};
-use crate::keys::KeyShare;
-use crate::refusal::Refusal;
-use crate::session::{Coordination, GuardOpener, Outcome, Session, SignGuard};
+use crate::session::{Coordination, GuardOpener, Outcome, Session};
 use crate::spec::{KeyChoice, RequestSpec, Spec};
 use crate::store::{check_name, write_key_file, Store};
 
@@ -30,21 +28,31 @@ impl LineOutput for Terminal {
     }
 }
 
-/// The journal of a key used in line mode: beside a key file, or in the store.
+/// The route by which a command's key was loaded (a key file, or the store by name), for
+/// taking over the journal the previous layout kept per route.
+pub(super) fn origin(store: &Store, choice: &KeyChoice, label: &str) -> Origin {
+    match choice {
+        KeyChoice::File(path) => Origin::File(path.clone()),
+        _ => Origin::Stored {
+            home: store.home().to_path_buf(),
+            name: label.to_string(),
+        },
+    }
+}
+
+/// Says what opening a journal did besides reading it (an old journal taken over).
+pub(super) fn say_notes(notes: &[String]) {
+    for note in notes {
+        say(format!("journal: {note}"));
+    }
+}
+
+/// The journals line mode opens: the share's own, whatever route loaded it.
 fn opener(store: &Store, choice: &KeyChoice) -> GuardOpener {
-    let home = store.home().to_path_buf();
-    let file = match choice {
-        KeyChoice::File(path) => Some(path.clone()),
-        _ => None,
-    };
-    std::sync::Arc::new(move |label: &str, share: &KeyShare| {
-        let path = match &file {
-            Some(path) => journal::path_for_file(path),
-            None => journal::path_for_name(&home, label),
-        };
-        JournalGuard::open(&path, share.group())
-            .map(|g| Box::new(g) as Box<dyn SignGuard>)
-            .map_err(|e| Refusal::JournalFailed(format!("{e:#}")))
+    let (store, choice) = (Store::open(Some(store.home())).ok(), choice.clone());
+    journal::opener(move |label| match &store {
+        Some(store) => origin(store, &choice, label),
+        None => Origin::Elsewhere,
     })
 }
 

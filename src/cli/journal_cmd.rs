@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::ceremonies::{origin, say_notes};
 use super::keys::resolve;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::journal::interchange::{export, import, Interchange};
@@ -11,19 +12,19 @@ use crate::journal::{self, JournalGuard};
 use crate::spec::KeyChoice;
 use crate::store::Store;
 
+/// The journal of the share a command names, by any route; no passphrase is needed.
 fn open(store: &Store, choice: &KeyChoice) -> anyhow::Result<(String, JournalGuard)> {
     let (label, key) = resolve(store, choice)?;
-    let path = match choice {
-        KeyChoice::File(file) => journal::path_for_file(file),
-        _ => journal::path_for_name(store.home(), &label),
-    };
-    Ok((label, JournalGuard::open(&path, key.material.group())?))
+    let guard = journal::open_for_key(&origin(store, choice, &label), &label, &key)?;
+    say_notes(guard.notes());
+    Ok((label, guard))
 }
 
 pub fn show(store: &Store, args: &KeyChoice) -> anyhow::Result<()> {
     let (label, guard) = open(store, args)?;
     let j = guard.journal();
     println!("journal of key {label} ({})", j.key);
+    println!("file: {}", guard.path().display());
     match j.definition_watermark {
         Some(w) => println!("low watermark: definitions up to #{w} are refused"),
         None => println!("low watermark: none"),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use rand_core::OsRng;
 
 use super::secrets::{Sealer, Unlocker};
-use crate::fsutil::{write_atomic, Overwrite};
+use crate::fsutil::{read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
 use crate::keys::GroupKey;
 use crate::spec::KeyChoice;
@@ -15,7 +15,7 @@ use crate::store::{check_name, write_dealt, write_key_file, Store};
 
 /// Loads a key file: hoarfrost's own format, or a pcli config holding a threshold backend.
 pub fn load_file(path: &Path) -> anyhow::Result<StoredKey> {
-    let text = std::fs::read_to_string(path)
+    let text = read_secret_text(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     keyfile::decode_any(&text).with_context(|| format!("{}", path.display()))
 }
@@ -260,31 +260,24 @@ pub fn import_pcli(
     name: Option<&str>,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(config)
-        .with_context(|| format!("cannot read {}", config.display()))?;
+    let text =
+        read_secret_text(config).with_context(|| format!("cannot read {}", config.display()))?;
     let share = keyfile::import_pcli(&text, section)?;
+    let (fingerprint, group) = (share.fingerprint(), share.group().clone());
     let stored = StoredKey {
         name: name.map(str::to_string),
-        material: secrets.protect(KeyMaterial::Share(share.clone()), "the imported key")?,
+        material: secrets.protect(KeyMaterial::Share(share), "the imported key")?,
         transcript_fingerprint: None,
     };
     if let Some(name) = name {
         let path = store.save(name, &stored)?;
-        eprintln!(
-            "stored {} (participant {})",
-            path.display(),
-            share.fingerprint()
-        );
+        eprintln!("stored {} (participant {fingerprint})", path.display());
     }
     if let Some(out) = out {
         write_key_file(out, &stored)?;
-        eprintln!(
-            "wrote {} (participant {})",
-            out.display(),
-            share.fingerprint()
-        );
+        eprintln!("wrote {} (participant {fingerprint})", out.display());
     }
-    print_group(share.group(), None);
+    print_group(&group, None);
     Ok(())
 }
 

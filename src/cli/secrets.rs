@@ -11,10 +11,8 @@ use crate::keys::KeyShare;
 use crate::sealed::{KdfParams, SealError};
 
 fn read_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read passphrase file {}", path.display()))?,
-    );
+    let text = crate::fsutil::read_secret_text(path)
+        .with_context(|| format!("cannot read passphrase file {}", path.display()))?;
     let line = Zeroizing::new(text.lines().next().unwrap_or("").to_string());
     anyhow::ensure!(
         !line.is_empty(),

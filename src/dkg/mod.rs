@@ -18,7 +18,7 @@ use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
 use penumbra_sdk_proto::crypto::decaf377_frost::v1 as frost_pb;
 use penumbra_sdk_proto::Message as _;
 use rand_core::CryptoRngCore;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
 use crate::messages::Codec;
@@ -28,13 +28,16 @@ use crate::suite::{identifier_for, to_rdsa_vk, Decaf377Rdsa, SigningShare};
 type C = Decaf377Rdsa;
 
 /// What a finished DKG hands over: this participant's share and the fingerprint to compare.
+/// Its one secret, the share, wipes itself when dropped (and can be moved out whole).
 #[derive(Clone, Debug)]
 pub struct DkgOutput {
     pub share: KeyShare,
     pub transcript_fingerprint: String,
 }
 
-enum Phase {
+/// Where a key generation stands. The secret packages wipe themselves (frost derives
+/// `ZeroizeOnDrop` for them); the shares received in round 2 are wiped by `Drop` below.
+pub(crate) enum Phase {
     Round1 {
         secret: round1::SecretPackage<C>,
         received: BTreeMap<[u8; 32], DkgRound1>,
@@ -44,16 +47,38 @@ enum Phase {
         round1: BTreeMap<[u8; 32], DkgRound1>,
         received: BTreeMap<[u8; 32], (Fq, SigningShare)>,
     },
-    Done(Box<DkgOutput>),
+    /// Finished: the share was handed over; only public data stays.
+    Done {
+        group: GroupKey,
+        transcript_fingerprint: String,
+    },
 }
 
-/// One participant in a key generation.
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if let Phase::Round2 { received, .. } = self {
+            for (_, share) in received.values_mut() {
+                share.zeroize();
+            }
+        }
+    }
+}
+
+impl ZeroizeOnDrop for Phase {}
+
+/// One participant in a key generation. Its secrets (the ed25519 signing key, the decryption
+/// key of round 2, the nullifier-key share and the phase's secrets) are wiped when it is
+/// dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Dkg {
+    #[zeroize(skip)]
     threshold: u16,
+    #[zeroize(skip)]
     participants: u16,
     signing_key: SigningKey,
     decryption_key: decaf377_ka::Secret,
     nullifier_share: Zeroizing<[u8; 32]>,
+    #[zeroize(skip)]
     own_round1: DkgRound1,
     phase: Phase,
 }
@@ -76,7 +101,8 @@ impl Dkg {
         let (secret, package) = frost_dkg::part1::<C, _>(id, participants, threshold, &mut *rng)
             .map_err(|e| Refusal::Failed(e.to_string()))?;
         let decryption_key = decaf377_ka::Secret::new(rng);
-        let nullifier = Fq::rand(rng);
+        let mut nullifier = Fq::rand(rng);
+        let nullifier_share = Zeroizing::new(nullifier.to_bytes_le());
         let own_round1 = DkgRound1 {
             package,
             nullifier_commitment: nullifier_commitment(&nullifier),
@@ -88,13 +114,14 @@ impl Dkg {
             participants,
             signing_key,
             decryption_key,
-            nullifier_share: Zeroizing::new(nullifier.to_bytes_le()),
+            nullifier_share,
             own_round1: own_round1.clone(),
             phase: Phase::Round1 {
                 secret,
                 received: BTreeMap::new(),
             },
         };
+        nullifier.zeroize();
         Ok((dkg, own_round1))
     }
 
@@ -111,7 +138,7 @@ impl Dkg {
     }
 
     pub fn fingerprint(&self) -> String {
-        participant_fingerprint(&self.signing_key.verification_key())
+        participant_fingerprint(&self.own_round1.vk)
     }
 
     fn others(&self) -> usize {
@@ -123,7 +150,7 @@ impl Dkg {
         let have = match &self.phase {
             Phase::Round1 { received, .. } => received.len(),
             Phase::Round2 { received, .. } => received.len(),
-            Phase::Done(_) => self.others(),
+            Phase::Done { .. } => self.others(),
         };
         (have, self.others())
     }
@@ -133,7 +160,7 @@ impl Dkg {
         match self.phase {
             Phase::Round1 { .. } => 1,
             Phase::Round2 { .. } => 2,
-            Phase::Done(_) => 3,
+            Phase::Done { .. } => 3,
         }
     }
 
@@ -146,7 +173,7 @@ impl Dkg {
                 .filter_map(|k| VerificationKey::try_from(*k).ok())
                 .map(|vk| participant_fingerprint(&vk))
                 .collect(),
-            Phase::Done(_) => vec![],
+            Phase::Done { .. } => vec![],
         }
     }
 
@@ -154,21 +181,12 @@ impl Dkg {
     pub fn others_known(&self) -> Vec<String> {
         match &self.phase {
             Phase::Round2 { round1, .. } => round1.values().map(|m| m.sender()).collect(),
-            Phase::Done(out) => out
-                .share
-                .group()
+            Phase::Done { group, .. } => group
                 .participants()
                 .filter(|p| p.vk != self.own_round1.vk)
                 .map(|p| p.fingerprint())
                 .collect(),
             Phase::Round1 { .. } => vec![],
-        }
-    }
-
-    pub fn output(&self) -> Option<&DkgOutput> {
-        match &self.phase {
-            Phase::Done(out) => Some(out.as_ref()),
-            _ => None,
         }
     }
 
@@ -228,7 +246,10 @@ impl Dkg {
         let round1 = match &self.phase {
             Phase::Round1 { received, .. } if received.len() == self.others() => received,
             Phase::Round2 { round1, .. } => round1,
-            Phase::Done(out) => return Some(out.transcript_fingerprint.clone()),
+            Phase::Done {
+                transcript_fingerprint,
+                ..
+            } => return Some(transcript_fingerprint.clone()),
             Phase::Round1 { .. } => return None,
         };
         let mut all: Vec<&DkgRound1> = round1.values().collect();
@@ -260,19 +281,22 @@ impl Dkg {
             .values()
             .map(|m| (identifier_for(&m.vk), m.package.clone()))
             .collect();
+        // part2 consumes the secret; a failure must leave round 1 as it was, so it gets a copy
+        // (which, like the original, wipes itself when dropped).
         let (secret2, outgoing) = frost_dkg::part2(secret.clone(), &packages)
             .map_err(|e| Refusal::Failed(e.to_string()))?;
         let mut encrypted = BTreeMap::new();
         for m in received.values() {
             let package = &outgoing[&identifier_for(&m.vk)];
-            let plaintext = Zeroizing::new(
-                frost_pb::DkgRound2Package {
-                    signing_share: Some(frost_pb::SigningShare {
-                        scalar: package.signing_share().serialize(),
-                    }),
-                }
-                .encode_to_vec(),
-            );
+            let mut proto = frost_pb::DkgRound2Package {
+                signing_share: Some(frost_pb::SigningShare {
+                    scalar: package.signing_share().serialize(),
+                }),
+            };
+            let plaintext = Zeroizing::new(proto.encode_to_vec());
+            if let Some(share) = &mut proto.signing_share {
+                share.scalar.zeroize();
+            }
             encrypted.insert(
                 m.vk.to_bytes(),
                 encryption::encrypt(rng, &m.epk, &plaintext),
@@ -355,7 +379,10 @@ impl Dkg {
         let share = frost_pb::DkgRound2Package::decode(plaintext.as_slice())
             .ok()
             .and_then(|p| p.signing_share)
-            .and_then(|s| SigningShare::deserialize(&s.scalar).ok())
+            .and_then(|s| {
+                let scalar = Zeroizing::new(s.scalar);
+                SigningShare::deserialize(&scalar).ok()
+            })
             .ok_or_else(|| invalid("the share sent to this participant is malformed".into()))?;
         let me = identifier_for(&self.own_round1.vk);
         SecretShare::new(me, share, sender_round1.package.commitment().clone())
@@ -372,10 +399,14 @@ impl Dkg {
         Ok(participant)
     }
 
-    /// Finishes the key generation once every round-2 message is in.
+    /// Finishes the key generation once every round-2 message is in, and hands the share over:
+    /// this participant's secrets leave the key generation (none stays behind), so it finishes
+    /// once.
     pub fn finish(&mut self) -> Result<DkgOutput, Refusal> {
-        if let Phase::Done(out) = &self.phase {
-            return Ok(out.as_ref().clone());
+        if let Phase::Done { .. } = &self.phase {
+            return Err(Refusal::Failed(
+                "it has already finished and handed its share over".into(),
+            ));
         }
         let transcript = self.transcript_fingerprint();
         let Phase::Round2 {
@@ -420,18 +451,22 @@ impl Dkg {
             .chain(std::iter::once(self.own_round1.vk))
             .map(|vk| (vk, public.verifying_shares()[&identifier_for(&vk)]));
         let group = GroupKey::new(self.threshold, fvk, shares).map_err(|e: KeyError| failed(&e))?;
-        let share = KeyShare::new(
+        // The signing key moves into the share; a public placeholder (the key of the all-zero
+        // seed) takes its place, so no copy of the secret stays here.
+        let signing_key = std::mem::replace(&mut self.signing_key, SigningKey::from([0u8; 32]));
+        let share = KeyShare::new(group.clone(), *key_package.signing_share(), signing_key)
+            .map_err(|e| failed(&e))?;
+        let transcript_fingerprint = transcript.expect("round 1 was complete");
+        self.decryption_key.zeroize();
+        self.nullifier_share.zeroize();
+        self.phase = Phase::Done {
             group,
-            *key_package.signing_share(),
-            self.signing_key.clone(),
-        )
-        .map_err(|e| failed(&e))?;
-        let out = DkgOutput {
-            share,
-            transcript_fingerprint: transcript.expect("round 1 was complete"),
+            transcript_fingerprint: transcript_fingerprint.clone(),
         };
-        self.phase = Phase::Done(Box::new(out.clone()));
-        Ok(out)
+        Ok(DkgOutput {
+            share,
+            transcript_fingerprint,
+        })
     }
 }
 

@@ -214,3 +214,58 @@ fn short_codes_are_grouped_crockford() {
     let code = short_code(&[0u8; 32]);
     assert_eq!(code, "0000-0000-0000-0000-0000");
 }
+
+#[test]
+fn finishing_hands_the_secrets_over_and_keeps_none() {
+    let (mut dkgs, msgs) = start(2, 2);
+    complete_round1(&mut dkgs, &msgs);
+    let round2: Vec<DkgRound2> = dkgs
+        .iter_mut()
+        .map(|d| d.start_round2(&mut OsRng).unwrap())
+        .collect();
+    dkgs[0]
+        .accept_round2(round2[1].clone(), &mut OsRng)
+        .unwrap();
+    let out = dkgs[0].finish().unwrap();
+    let debug = format!("{out:?}");
+    assert!(debug.contains("redacted"));
+    assert!(!debug.contains(&hex::encode(out.share.signing_share().serialize())));
+    assert!(!debug.contains(&hex::encode(out.share.signing_key().as_bytes())));
+    // What stays is public: the fingerprint, the group, no signing key, nullifier or
+    // decryption key; and the share is handed over once.
+    assert_eq!(dkgs[0].fingerprint(), out.share.fingerprint());
+    assert_eq!(
+        dkgs[0].transcript_fingerprint(),
+        Some(out.transcript_fingerprint)
+    );
+    assert_ne!(
+        dkgs[0].signing_key.as_bytes(),
+        out.share.signing_key().as_bytes()
+    );
+    assert_eq!(*dkgs[0].nullifier_share, [0u8; 32]);
+    assert!(dkgs[0].finish().is_err());
+}
+
+#[test]
+fn a_dropped_key_generation_leaves_no_secret_behind() {
+    let (mut dkgs, _) = start(2, 3);
+    let dkg = dkgs.remove(0);
+    assert_ne!(*dkg.nullifier_share, [0u8; 32]);
+    let mut zero = decaf377_ka::Secret::new(&mut OsRng);
+    zero.zeroize();
+    let mut slot = std::mem::MaybeUninit::new(dkg);
+    let place = slot.as_mut_ptr();
+    // SAFETY: `slot` holds an initialised key generation, dropped exactly once here. Afterwards
+    // only its inline secret fields are read, as plain bytes, from memory `slot` still owns.
+    let (seed, nullifier, decryption_key) = unsafe {
+        std::ptr::drop_in_place(place);
+        (
+            *(*place).signing_key.as_bytes(),
+            **std::ptr::addr_of!((*place).nullifier_share),
+            std::ptr::addr_of!((*place).decryption_key).read(),
+        )
+    };
+    assert_eq!(seed, [0u8; 32]);
+    assert_eq!(nullifier, [0u8; 32]);
+    assert!(decryption_key == zero);
+}

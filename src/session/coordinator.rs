@@ -4,7 +4,7 @@
 use rand_core::CryptoRngCore;
 
 use super::Outgoing;
-use super::{ceremony_id, verdict_note, Coordination, Feedback, GuardOpener, Mark, Outcome};
+use super::{ceremony_id, journal_notes, Coordination, Feedback, GuardOpener, Mark, Outcome};
 use super::{SessionView, SignGuard, Stage};
 use crate::check::is_check;
 use crate::messages::AnyMessage;
@@ -42,7 +42,7 @@ impl CoordinatorSession {
             Some(share) => {
                 let guard = opener(label, share)?;
                 let verdict = guard.check(coordinator.request(), coordinator.signed_bytes())?;
-                feedback.extend(verdict_note(verdict));
+                feedback.extend(journal_notes(guard.as_ref(), verdict));
                 Some(guard)
             }
             None => None,

@@ -5,7 +5,7 @@
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
-use super::{ceremony_id, verdict_note, Feedback, GuardOpener, Mark, Outcome, Outgoing};
+use super::{ceremony_id, journal_notes, Feedback, GuardOpener, Mark, Outcome, Outgoing};
 use super::{SessionView, SignGuard, Stage};
 use crate::keyfile::StoredKey;
 use crate::keys::KeyShare;
@@ -159,7 +159,7 @@ impl FollowerSession {
         let mut out = vec![Feedback::ok(format!(
             "request received: review it, then approve or decline (key {label})"
         ))];
-        out.extend(verdict_note(verdict));
+        out.extend(journal_notes(guard.as_ref(), verdict));
         self.guard = Some(guard);
         self.follower = Some(follower);
         self.chosen = Some((label, share));

@@ -180,15 +180,22 @@ pub trait SignGuard: Send {
     fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<Verdict, Refusal>;
     /// Must be durable when it returns Ok: a share may leave right after.
     fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), Refusal>;
+    /// What opening the journal did besides reading it (an old journal taken over).
+    fn notes(&self) -> Vec<String> {
+        vec![]
+    }
 }
 
 impl SignGuard for crate::journal::JournalGuard {
     fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<Verdict, Refusal> {
-        crate::journal::JournalGuard::check(self, request, bytes).map_err(|e| Refusal::Journal(e.0))
+        crate::journal::JournalGuard::check(self, request, bytes)
     }
     fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), Refusal> {
         crate::journal::JournalGuard::record(self, request, bytes)
             .map_err(|e| Refusal::JournalFailed(format!("{e:#}")))
+    }
+    fn notes(&self) -> Vec<String> {
+        crate::journal::JournalGuard::notes(self).to_vec()
     }
 }
 
@@ -196,14 +203,19 @@ impl SignGuard for crate::journal::JournalGuard {
 pub type GuardOpener =
     std::sync::Arc<dyn Fn(&str, &KeyShare) -> Result<Box<dyn SignGuard>, Refusal> + Send + Sync>;
 
-/// What the journal's verdict tells the person.
-fn verdict_note(verdict: Verdict) -> Option<Feedback> {
-    match verdict {
-        Verdict::Repeat => Some(Feedback::ok(
+/// What opening the journal and its verdict tell the person.
+fn journal_notes(guard: &dyn SignGuard, verdict: Verdict) -> Vec<Feedback> {
+    let mut notes: Vec<Feedback> = guard
+        .notes()
+        .into_iter()
+        .map(|n| Feedback::ok(format!("journal: {n}")))
+        .collect();
+    if verdict == Verdict::Repeat {
+        notes.push(Feedback::ok(
             "the journal shows this exact request was signed before: signing it again is harmless",
-        )),
-        Verdict::New => None,
+        ));
     }
+    notes
 }
 
 /// One ceremony: its role's engine, the input edge, the session's own randomness, and the

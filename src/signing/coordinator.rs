@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ed25519_consensus::VerificationKey;
 use penumbra_sdk_transaction::AuthorizationData;
 use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
 use super::package::{build_package, choose_signers, Commitments, Package};
 use super::{aggregate_one, name_of, verify_share, SignTarget, SigningResult};
@@ -41,11 +42,20 @@ enum Phase {
     },
 }
 
-/// A signing coordinator, with or without a share of its own.
+// No secret lives here: the coordinator's own nonces exist only while a package is built (and
+// wipe themselves when dropped: frost derives `ZeroizeOnDrop` for `SigningNonces`).
+impl ZeroizeOnDrop for Phase {}
+
+/// A signing coordinator, with or without a share of its own. Its secrets (its share and its
+/// nonces) are wiped when it is dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Coordinator {
+    #[zeroize(skip)]
     group: GroupKey,
     own: Option<KeyShare>,
+    #[zeroize(skip)]
     request: SigningRequest,
+    #[zeroize(skip)]
     target: SignTarget,
     signers: usize,
     phase: Phase,

@@ -2,6 +2,7 @@
 //! matches what was approved.
 
 use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
 use super::coordinator::check_request;
 use super::{name_of, sign_all, SignTarget};
@@ -29,10 +30,18 @@ enum Phase {
     Declined,
 }
 
-/// A follower in one signing ceremony.
+// Its only secret, the nonces, wipe themselves when dropped (frost derives `ZeroizeOnDrop` for
+// `SigningNonces`); the phase is taken apart by value when signing, so it has no `Drop` itself.
+impl ZeroizeOnDrop for Phase {}
+
+/// A follower in one signing ceremony. Its secrets (the share and the nonces) are wiped when it
+/// is dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Follower {
     share: KeyShare,
+    #[zeroize(skip)]
     request: SigningRequest,
+    #[zeroize(skip)]
     target: SignTarget,
     phase: Phase,
 }

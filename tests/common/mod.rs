@@ -122,11 +122,7 @@ impl hoarfrost::session::SignGuard for MemoryGuard {
         request: &SigningRequest,
         bytes: &[u8],
     ) -> Result<hoarfrost::journal::Verdict, hoarfrost::refusal::Refusal> {
-        self.0
-            .lock()
-            .unwrap()
-            .check(request, bytes)
-            .map_err(|e| hoarfrost::refusal::Refusal::Journal(e.0))
+        self.0.lock().unwrap().check(request, bytes)
     }
     fn record(
         &mut self,
@@ -134,8 +130,7 @@ impl hoarfrost::session::SignGuard for MemoryGuard {
         bytes: &[u8],
     ) -> Result<(), hoarfrost::refusal::Refusal> {
         let mut j = self.0.lock().unwrap();
-        j.check(request, bytes)
-            .map_err(|e| hoarfrost::refusal::Refusal::Journal(e.0))?;
+        j.check(request, bytes)?;
         j.record(request, bytes, "2026-11-21T08:00:00Z");
         Ok(())
     }

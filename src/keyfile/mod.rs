@@ -11,6 +11,10 @@ use penumbra_sdk_keys::FullViewingKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+mod pcli;
+
+pub use pcli::{decode_any, export_pcli, import_pcli, PcliSection};
+
 use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
 use crate::sealed::{seal, unseal, KdfParams, SealError, SealedShare};
 use crate::suite::{SigningShare, VerifyingShare};
@@ -87,13 +91,18 @@ impl KeyMaterial {
         matches!(self, KeyMaterial::Sealed { .. })
     }
 
-    /// This participant's fingerprint, when it holds a share.
-    pub fn participant_fingerprint(&self) -> Option<String> {
+    /// This participant's ed25519 key, when it holds a share (plain or sealed).
+    pub fn participant(&self) -> Option<VerificationKey> {
         match self {
-            KeyMaterial::Share(s) => Some(s.fingerprint()),
-            KeyMaterial::Sealed { participant, .. } => Some(participant_fingerprint(participant)),
+            KeyMaterial::Share(s) => Some(s.verification_key()),
+            KeyMaterial::Sealed { participant, .. } => Some(*participant),
             KeyMaterial::Public(_) => None,
         }
+    }
+
+    /// This participant's fingerprint, when it holds a share.
+    pub fn participant_fingerprint(&self) -> Option<String> {
+        self.participant().map(|vk| participant_fingerprint(&vk))
     }
 
     /// This participant's fingerprint, or "public" for public key data only.
@@ -156,7 +165,9 @@ struct ThresholdTable {
     verifying_shares: BTreeMap<String, String>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A key file as written. It is read in two parts, [`KeyFileHeader`] and [`ThresholdTable`]:
+/// `#[serde(flatten)]` would buffer every field, the share's text too, in copies never wiped.
+#[derive(Serialize)]
 struct KeyFile {
     format: String,
     version: u32,
@@ -170,6 +181,21 @@ struct KeyFile {
     #[serde(flatten)]
     table: ThresholdTable,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    encrypted: Option<EncryptedTable>,
+}
+
+/// Everything in a key file besides its threshold table (which is read on its own).
+#[derive(Deserialize)]
+struct KeyFileHeader {
+    format: String,
+    version: u32,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    transcript_fingerprint: Option<String>,
+    #[serde(default)]
+    participant: Option<String>,
+    #[serde(default)]
     encrypted: Option<EncryptedTable>,
 }
 
@@ -189,16 +215,28 @@ fn upper_hex(bytes: &[u8]) -> String {
     hex::encode_upper(bytes)
 }
 
+/// Secret bytes as upper-case hex, written into a buffer sized from the start (a growing buffer
+/// would leave copies behind) and wiped when dropped.
+fn secret_hex(bytes: &[u8]) -> Zeroizing<String> {
+    use std::fmt::Write;
+    let mut out = Zeroizing::new(String::with_capacity(2 * bytes.len()));
+    for b in bytes {
+        write!(out, "{b:02X}").expect("writing to a string cannot fail");
+    }
+    out
+}
+
+/// Decodes N bytes of hex straight into a buffer that is wiped when dropped.
 fn decode_hex<const N: usize>(field: &str, text: &str) -> Result<Zeroizing<[u8; N]>, KeyFileError> {
-    let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|e| bad(field, e))?);
+    let text = text.trim();
     let mut out = Zeroizing::new([0u8; N]);
-    if bytes.len() != N {
+    if text.len() != 2 * N {
         return Err(bad(
             field,
-            format!("expected {N} bytes, got {}", bytes.len()),
+            format!("expected {N} bytes, got {} hex digits", text.len()),
         ));
     }
-    out.copy_from_slice(&bytes);
+    hex::decode_to_slice(text, out.as_mut()).map_err(|e| bad(field, e))?;
     Ok(out)
 }
 
@@ -241,14 +279,16 @@ impl EncryptedTable {
 
 impl ThresholdTable {
     fn from_material(material: &KeyMaterial) -> Self {
-        let group = material.group();
-        let share = material.share();
+        Self::from_parts(material.group(), material.share())
+    }
+
+    fn from_parts(group: &GroupKey, share: Option<&KeyShare>) -> Self {
         Self {
             threshold: group.threshold(),
             fvk: group.fvk().to_string(),
             spend_key_share: share
-                .map(|s| Zeroizing::new(upper_hex(&s.signing_share().serialize()))),
-            signing_key: share.map(|s| Zeroizing::new(upper_hex(s.signing_key().as_bytes()))),
+                .map(|s| secret_hex(&Zeroizing::new(s.signing_share().serialize()))),
+            signing_key: share.map(|s| secret_hex(s.signing_key().as_bytes())),
             verifying_shares: group
                 .participants()
                 .map(|p| {
@@ -325,19 +365,20 @@ pub fn encode(key: &StoredKey) -> Zeroizing<String> {
 
 /// Reads and checks a key file.
 pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
-    let file: KeyFile =
-        toml::from_str(text).map_err(|e| KeyFileError::Toml(e.message().to_string()))?;
+    let toml_error = |e: toml::de::Error| KeyFileError::Toml(e.message().to_string());
+    let file: KeyFileHeader = toml::from_str(text).map_err(toml_error)?;
     if file.format != FORMAT {
         return Err(KeyFileError::Format(file.format));
     }
     if file.version > VERSION || file.version == 0 {
         return Err(KeyFileError::Version(file.version));
     }
+    let table: ThresholdTable = toml::from_str(text).map_err(toml_error)?;
     let material = match (file.encrypted, file.participant) {
-        (None, _) => file.table.into_material()?,
+        (None, _) => table.into_material()?,
         (Some(_), None) => return Err(bad("participant", "missing (the share is encrypted)")),
         (Some(encrypted), Some(participant)) => {
-            if file.table.spend_key_share.is_some() || file.table.signing_key.is_some() {
+            if table.spend_key_share.is_some() || table.signing_key.is_some() {
                 return Err(bad(
                     "encrypted",
                     "a plain share is present beside the encrypted one",
@@ -346,7 +387,7 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
             let vk_bytes: Zeroizing<[u8; 32]> = decode_hex("participant", &participant)?;
             let participant = VerificationKey::try_from(*vk_bytes)
                 .map_err(|_| bad("participant", "not a valid ed25519 verification key"))?;
-            let group = match file.table.into_material()? {
+            let group = match table.into_material()? {
                 KeyMaterial::Public(g) => g,
                 _ => unreachable!("no plain secrets were present"),
             };
@@ -367,211 +408,5 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
     })
 }
 
-/// Which section of a pcli config holds the threshold key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PcliSection {
-    /// `[custody]`: the spend authority (and validator identity).
-    Custody,
-    /// `[governance_custody]`: a separate validator governance key.
-    GovernanceCustody,
-}
-
-impl PcliSection {
-    fn key(self) -> &'static str {
-        match self {
-            PcliSection::Custody => "custody",
-            PcliSection::GovernanceCustody => "governance_custody",
-        }
-    }
-}
-
-/// A complete pcli config whose `section` holds this share as a `Threshold` backend.
-pub fn export_pcli(
-    share: &KeyShare,
-    grpc_url: &str,
-    section: PcliSection,
-) -> Result<Zeroizing<String>, KeyFileError> {
-    let table = ThresholdTable::from_material(&KeyMaterial::Share(share.clone()));
-    let mut backend =
-        toml::Table::try_from(&table).map_err(|e| KeyFileError::Pcli(e.to_string()))?;
-    backend.insert("backend".into(), "Threshold".into());
-    let mut config = toml::Table::new();
-    config.insert("grpc_url".into(), grpc_url.into());
-    config.insert(
-        "full_viewing_key".into(),
-        share.group().fvk().to_string().into(),
-    );
-    if section == PcliSection::GovernanceCustody {
-        // pcli requires a main custody backend; a governance-only config views the main key.
-        let mut view_only = toml::Table::new();
-        view_only.insert("backend".into(), "ViewOnly".into());
-        config.insert("custody".into(), view_only.into());
-    }
-    config.insert(section.key().into(), backend.into());
-    Ok(Zeroizing::new(
-        toml::to_string(&config).map_err(|e| KeyFileError::Pcli(e.to_string()))?,
-    ))
-}
-
-/// Reads a threshold share from a pcli config (`section` of a full config) or from a bare
-/// threshold table as pcli's `Config` serializes it.
-pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFileError> {
-    let value: toml::Table =
-        toml::from_str(text).map_err(|e| KeyFileError::Pcli(e.message().to_string()))?;
-    let table = if value.contains_key("spend_key_share") {
-        value
-    } else {
-        let inner = value
-            .get(section.key())
-            .and_then(|v| v.as_table())
-            .ok_or_else(|| KeyFileError::Pcli(format!("no [{}] section", section.key())))?;
-        match inner.get("backend").and_then(|b| b.as_str()) {
-            Some("Threshold") => inner.clone(),
-            Some(other) => {
-                return Err(KeyFileError::Pcli(format!(
-                    "[{}] uses the {other} backend, not Threshold",
-                    section.key()
-                )))
-            }
-            None => {
-                return Err(KeyFileError::Pcli(format!(
-                    "[{}] has no backend",
-                    section.key()
-                )))
-            }
-        }
-    };
-    let table: ThresholdTable = table
-        .try_into()
-        .map_err(|e: toml::de::Error| KeyFileError::Pcli(e.message().to_string()))?;
-    match table.into_material()? {
-        KeyMaterial::Share(share) => Ok(share),
-        _ => Err(KeyFileError::Pcli("the config holds no share".into())),
-    }
-}
-
-/// Reads a hoarfrost key file or, failing that, a pcli config whose `[custody]` (or else
-/// `[governance_custody]`) section is a threshold backend, or a bare pcli threshold table.
-pub fn decode_any(text: &str) -> Result<StoredKey, KeyFileError> {
-    let table: toml::Table =
-        toml::from_str(text).map_err(|e| KeyFileError::Toml(e.message().to_string()))?;
-    if table.contains_key("format") {
-        return decode(text);
-    }
-    let is_threshold = |section: &str| {
-        table
-            .get(section)
-            .and_then(|s| s.get("backend"))
-            .and_then(|b| b.as_str())
-            == Some("Threshold")
-    };
-    let section = if is_threshold("custody") || table.contains_key("spend_key_share") {
-        PcliSection::Custody
-    } else if is_threshold("governance_custody") {
-        PcliSection::GovernanceCustody
-    } else {
-        return Err(KeyFileError::Unrecognised);
-    };
-    Ok(StoredKey {
-        name: None,
-        material: KeyMaterial::Share(import_pcli(text, section)?),
-        transcript_fingerprint: None,
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::keys::deal;
-    use rand_core::OsRng;
-
-    fn stored(material: KeyMaterial) -> StoredKey {
-        StoredKey {
-            name: Some("identity".into()),
-            material,
-            transcript_fingerprint: None,
-        }
-    }
-
-    #[test]
-    fn share_round_trips() {
-        let share = deal(&mut OsRng, 2, 3).unwrap().remove(1);
-        let text = encode(&stored(KeyMaterial::Share(share.clone())));
-        let back = decode(&text).unwrap();
-        let back = back.material.share().unwrap();
-        assert_eq!(back.group(), share.group());
-        assert_eq!(back.signing_share(), share.signing_share());
-        assert_eq!(
-            back.signing_key().as_bytes(),
-            share.signing_key().as_bytes()
-        );
-    }
-
-    #[test]
-    fn public_round_trips_without_secrets() {
-        let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
-        let text = encode(&stored(KeyMaterial::Public(share.group().clone())));
-        assert!(!text.contains("spend_key_share") && !text.contains("signing_key"));
-        let back = decode(&text).unwrap();
-        assert!(back.material.share().is_none());
-        assert_eq!(back.material.group(), share.group());
-    }
-
-    #[test]
-    fn refusals_name_the_problem() {
-        let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
-        let text = encode(&stored(KeyMaterial::Share(share))).to_string();
-        let newer = text.replace("version = 2", "version = 9");
-        assert!(matches!(decode(&newer), Err(KeyFileError::Version(9))));
-        let other = text.replace("hoarfrost-key", "something-else");
-        assert!(matches!(decode(&other), Err(KeyFileError::Format(_))));
-        assert!(matches!(decode("not toml ["), Err(KeyFileError::Toml(_))));
-        let no_key: String = text
-            .lines()
-            .filter(|l| !l.starts_with("signing_key"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert!(decode(&no_key)
-            .unwrap_err()
-            .to_string()
-            .contains("signing_key"));
-    }
-
-    #[test]
-    fn sealed_round_trips_and_needs_the_passphrase() {
-        let share = deal(&mut OsRng, 2, 3).unwrap().remove(1);
-        let params = KdfParams::with_memory_mib(64).unwrap();
-        let material = KeyMaterial::Share(share.clone())
-            .seal(b"hunter2", params, &mut OsRng)
-            .unwrap();
-        let text = encode(&stored(material));
-        assert!(!text.contains(&hex::encode_upper(share.signing_share().serialize())));
-        assert!(!text.contains("spend_key_share"));
-        let back = decode(&text).unwrap();
-        assert!(back.material.is_sealed() && back.material.share().is_none());
-        assert_eq!(
-            back.material.participant_fingerprint(),
-            Some(share.fingerprint())
-        );
-        assert_eq!(
-            back.material.unlock(Some(b"nope")).err(),
-            Some(SealError::WrongPassphrase)
-        );
-        let open = back.material.unlock(Some(b"hunter2")).unwrap().unwrap();
-        assert_eq!(open.signing_share(), share.signing_share());
-        // A version 1 file (plain share) still reads.
-        let v1 = encode(&stored(KeyMaterial::Share(share))).replace("version = 2", "version = 1");
-        assert!(decode(&v1).unwrap().material.share().is_some());
-    }
-
-    #[test]
-    fn pcli_config_round_trips() {
-        let share = deal(&mut OsRng, 2, 3).unwrap().remove(2);
-        for section in [PcliSection::Custody, PcliSection::GovernanceCustody] {
-            let text = export_pcli(&share, "https://example.com/", section).unwrap();
-            let back = import_pcli(&text, section).unwrap();
-            assert_eq!(back.group(), share.group());
-            assert_eq!(back.signing_share(), share.signing_share());
-        }
-    }
-}
+mod tests;
