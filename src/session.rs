@@ -674,7 +674,8 @@ impl CoordinatorSession {
             ),
             participants,
             outgoing: Some(self.outgoing.clone()),
-            review: describe(self.coordinator.request(), group.fvk()),
+            review: describe(self.coordinator.request(), group.fvk())
+                .unwrap_or_else(|e| vec![format!("cannot be reviewed: {e}")]),
             stage: self.stage.clone(),
             relay: vec![],
         }
@@ -839,7 +840,8 @@ impl FollowerSession {
             participants,
             outgoing: self.outgoing.clone(),
             review: match (&self.follower, &self.chosen) {
-                (Some(f), Some((_, share))) => describe(f.request(), share.group().fvk()),
+                (Some(f), Some((_, share))) => describe(f.request(), share.group().fvk())
+                    .unwrap_or_else(|e| vec![format!("cannot be reviewed: {e}")]),
                 _ => vec![],
             },
             stage: self.stage.clone(),

@@ -381,6 +381,26 @@ fn following_through_the_tui() {
     assert!(coordinator.aggregate().is_ok());
 }
 
+/// A transaction's review as a follower sees it: the summary first, strangers marked.
+#[test]
+fn reviewing_a_transaction_through_the_tui() {
+    let (mut app, identity, _) = app_with_keys();
+    let fvk = identity[1].group().fvk();
+    let stranger = plans::address(dealt(2, 2, 2)[0].group().fvk(), 0);
+    let plan = plans::spend_output_and_swap(&mut rng(5), &plans::address(fvk, 0), &stranger);
+    let (_, round1) = hoarfrost::signing::Coordinator::new(
+        identity[1].group().clone(),
+        Some(identity[1].clone()),
+        hoarfrost::request::SigningRequest::Transaction(plan),
+        &mut rng(6),
+    )
+    .unwrap();
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::Paste(round1.to_json()));
+    snap("follower_review_transaction", &app);
+}
+
 #[test]
 fn declining_signs_nothing() {
     let (mut app, identity, _) = app_with_keys();

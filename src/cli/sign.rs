@@ -72,7 +72,7 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
         "You are asked to sign with key {label} (participant {}):",
         share.fingerprint()
     ));
-    for line in describe(follower.request(), share.group().fvk()) {
+    for line in describe(follower.request(), share.group().fvk())? {
         say(format!("  {line}"));
     }
     say("");
@@ -282,7 +282,7 @@ fn run_coordinator(secrets: &Secrets, plan: Plan) -> anyhow::Result<()> {
         ),
     });
     say("Requesting signatures on:");
-    for line in describe(&request, group.fvk()) {
+    for line in describe(&request, group.fvk())? {
         say(format!("  {line}"));
     }
     let mut guard = match &own {

@@ -66,6 +66,9 @@ impl Coordinator {
             SigningRequest::Transaction(_) => Ok(()),
         }
         .map_err(|e| SignError::BadRequest(e.to_string()))?;
+        // No follower signs what its review refuses: refuse it before anyone is asked.
+        crate::review::check(&request, group.fvk())
+            .map_err(|e| SignError::BadRequest(e.to_string()))?;
         let target = SignTarget {
             message: request
                 .signed_bytes(group.fvk())

@@ -65,6 +65,9 @@ impl Follower {
             SigningRequest::Transaction(_) => Ok(()),
         }
         .map_err(|e| SignError::BadRequest(e.to_string()))?;
+        // What the person cannot review in full (or with unsafe randomizers) is never signed.
+        crate::review::check(&request, group.fvk())
+            .map_err(|e| SignError::BadRequest(e.to_string()))?;
         let randomizers = request.randomizers();
         if randomizers.is_empty() {
             return Err(SignError::BadRequest(
