@@ -18,6 +18,8 @@ pub(super) struct CoordinatorSession {
     guard: Option<Box<dyn SignGuard>>,
     label: String,
     pub(super) sent: Vec<Outgoing>,
+    /// The request in words, made once (describing a plan takes milliseconds).
+    review: Vec<String>,
     definition_file: Option<String>,
     pub(super) stage: Stage,
 }
@@ -47,6 +49,9 @@ impl CoordinatorSession {
             }
             None => None,
         };
+        // The engine refused what cannot be reviewed, so this describes.
+        let review = describe(coordinator.request(), coordinator.group().fvk())
+            .map_err(|e| Refusal::BadRequest(e.to_string()))?;
         let stage = match coordinator.result() {
             Some(_) => Stage::Compute,
             None => Stage::Collecting,
@@ -57,6 +62,7 @@ impl CoordinatorSession {
                 guard,
                 label: label.to_string(),
                 sent: vec![Outgoing::new(round1, "the other signers")],
+                review,
                 definition_file,
                 stage,
             },
@@ -226,7 +232,7 @@ impl CoordinatorSession {
             ),
             participants,
             sent: self.sent.clone(),
-            review: describe(request, group.fvk()),
+            review: self.review.clone(),
             fingerprint: None,
             stage: self.stage.clone(),
             relay: vec![],

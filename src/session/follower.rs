@@ -28,6 +28,8 @@ pub(super) struct FollowerSession {
     /// Who the coordinator chose to sign, once its round-2 package arrived.
     signers: Vec<String>,
     pub(super) sent: Vec<Outgoing>,
+    /// The request in words, made once it arrives (describing a plan takes milliseconds).
+    review: Vec<String>,
     pub(super) stage: Stage,
 }
 
@@ -49,6 +51,7 @@ impl FollowerSession {
             follower: None,
             signers: vec![],
             sent: vec![],
+            review: vec![],
             stage: Stage::Collecting,
         }
     }
@@ -147,6 +150,9 @@ impl FollowerSession {
         round1: CoordinatorRound1,
     ) -> Result<Vec<Feedback>, Refusal> {
         let follower = Follower::new(share.clone(), round1)?;
+        // The engine refused what cannot be reviewed, so this describes.
+        let review = describe(follower.request(), share.group().fvk())
+            .map_err(|e| Refusal::BadRequest(e.to_string()))?;
         // The journal (and the key's lock) before anything is reviewed.
         let guard = (self.opener)(&label, &share)?;
         let verdict = match guard.check(follower.request(), follower.signed_bytes()) {
@@ -161,6 +167,7 @@ impl FollowerSession {
         ))];
         out.extend(journal_notes(guard.as_ref(), verdict));
         self.guard = Some(guard);
+        self.review = review;
         self.follower = Some(follower);
         self.chosen = Some((label, share));
         self.stage = Stage::Review;
@@ -272,10 +279,7 @@ impl FollowerSession {
             progress,
             participants,
             sent: self.sent.clone(),
-            review: match (&self.follower, &self.chosen) {
-                (Some(f), Some((_, share))) => describe(f.request(), share.group().fvk()),
-                _ => vec![],
-            },
+            review: self.review.clone(),
             fingerprint: None,
             stage: self.stage.clone(),
             relay: vec![],

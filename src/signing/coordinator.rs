@@ -62,7 +62,9 @@ pub struct Coordinator {
 }
 
 /// Refuses a request that `group` must not sign: a definition for another validator, a vote
-/// by another governance key, or anything the chain would refuse outright.
+/// by another governance key, anything the chain would refuse outright, and anything the
+/// follower's review cannot show in full (or whose randomizers are unsafe): no follower signs
+/// what its review refuses, so no coordinator asks.
 pub(crate) fn check_request(group: &GroupKey, request: &SigningRequest) -> Result<(), Refusal> {
     match request {
         SigningRequest::ValidatorDefinition(v) if v.identity_key != group.identity_key() => {
@@ -86,7 +88,8 @@ pub(crate) fn check_request(group: &GroupKey, request: &SigningRequest) -> Resul
         SigningRequest::ValidatorVote(v) => crate::definition::check_vote(v),
         SigningRequest::Transaction(_) => Ok(()),
     }
-    .map_err(|e| Refusal::BadRequest(e.to_string()))
+    .map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    crate::review::check(request, group.fvk()).map_err(|e| Refusal::BadRequest(e.to_string()))
 }
 
 impl Coordinator {
