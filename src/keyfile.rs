@@ -11,15 +11,20 @@ use penumbra_sdk_keys::FullViewingKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
+use crate::keys::{
+    format_date, parse_date, participant_fingerprint, Generation, GroupKey, KeyError, KeyShare,
+    RetiredGeneration,
+};
 use crate::sealed::{seal, unseal, KdfParams, SealError, SealedShare};
 use crate::suite::{SigningShare, VerifyingShare};
 
 /// The `format` value every hoarfrost key file carries.
 pub const FORMAT: &str = "hoarfrost-key";
 /// The newest key file version this build writes and reads. Version 2 added encrypted shares
-/// (`[encrypted]`, with `participant`); version 1 files (plain shares) still read.
-pub const VERSION: u32 = 2;
+/// (`[encrypted]`, with `participant`); version 3 added the key's generation (`generation`,
+/// `refreshed` and `[[retired]]`, see [`crate::keys::Generation`]). Older files still read, as
+/// generation 0.
+pub const VERSION: u32 = 3;
 
 /// Why a key file or pcli config was refused.
 #[derive(Debug, thiserror::Error)]
@@ -167,10 +172,93 @@ struct KeyFile {
     /// This participant's ed25519 key, when its share is sealed (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     participant: Option<String>,
+    /// Which refresh of the key this is, 0 for a fresh key (version 3).
+    #[serde(default)]
+    generation: u32,
+    /// When the refresh that made this generation happened, RFC 3339 (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refreshed: Option<String>,
     #[serde(flatten)]
     table: ThresholdTable,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     encrypted: Option<EncryptedTable>,
+    /// Earlier generations' verifying shares, oldest first, so that a share from before a
+    /// refresh is recognised as such (version 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    retired: Vec<RetiredTable>,
+}
+
+/// One retired generation (version 3).
+#[derive(Serialize, Deserialize)]
+struct RetiredTable {
+    generation: u32,
+    /// When the refresh that replaced it happened, RFC 3339.
+    retired: String,
+    verifying_shares: BTreeMap<String, String>,
+}
+
+impl RetiredTable {
+    fn from_retired(retired: &RetiredGeneration) -> Self {
+        Self {
+            generation: retired.number,
+            retired: format_date(retired.retired_at),
+            verifying_shares: encode_verifying_shares(
+                retired.verifying_shares.iter().map(|(vk, s)| (vk, s)),
+            ),
+        }
+    }
+
+    fn into_retired(self, at: usize) -> Result<RetiredGeneration, KeyFileError> {
+        let field = format!("retired[{at}]");
+        Ok(RetiredGeneration {
+            number: self.generation,
+            retired_at: parse_date(&self.retired)
+                .map_err(|e| bad(format!("{field}.retired"), e))?,
+            verifying_shares: decode_verifying_shares(
+                &format!("{field}.verifying_shares"),
+                &self.verifying_shares,
+            )?
+            .into_iter()
+            .map(|(vk, share)| (vk.to_bytes(), share))
+            .collect(),
+        })
+    }
+}
+
+fn encode_verifying_shares<'a>(
+    shares: impl Iterator<Item = (&'a [u8; 32], &'a VerifyingShare)>,
+) -> BTreeMap<String, String> {
+    shares
+        .map(|(vk, share)| {
+            (
+                upper_hex(vk),
+                upper_hex(
+                    &share
+                        .serialize()
+                        .expect("verifying shares are never the identity"),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn decode_verifying_shares(
+    field: &str,
+    shares: &BTreeMap<String, String>,
+) -> Result<Vec<(VerificationKey, VerifyingShare)>, KeyFileError> {
+    shares
+        .iter()
+        .map(|(vk, share)| {
+            let field = format!("{field}.{vk}");
+            let vk_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, vk)?;
+            let vk = VerificationKey::try_from(*vk_bytes)
+                .map_err(|_| bad(&field, "not a valid ed25519 verification key"))?;
+            let share_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, share)?;
+            let share =
+                VerifyingShare::deserialize(share_bytes.as_ref()).map_err(|e| bad(&field, e))?;
+            Ok((vk, share))
+        })
+        .collect()
 }
 
 /// A sealed share: Argon2id parameters, salt, nonce and ciphertext (version 2).
@@ -249,39 +337,18 @@ impl ThresholdTable {
             spend_key_share: share
                 .map(|s| Zeroizing::new(upper_hex(&s.signing_share().serialize()))),
             signing_key: share.map(|s| Zeroizing::new(upper_hex(s.signing_key().as_bytes()))),
-            verifying_shares: group
-                .participants()
-                .map(|p| {
-                    (
-                        upper_hex(p.vk.as_bytes()),
-                        upper_hex(
-                            &p.verifying_share
-                                .serialize()
-                                .expect("verifying shares are never the identity"),
-                        ),
-                    )
-                })
-                .collect(),
+            verifying_shares: encode_verifying_shares(
+                group
+                    .participants()
+                    .map(|p| (p.vk.as_bytes(), &p.verifying_share)),
+            ),
         }
     }
 
-    fn into_material(self) -> Result<KeyMaterial, KeyFileError> {
+    fn into_material(self, generation: Generation) -> Result<KeyMaterial, KeyFileError> {
         let fvk = FullViewingKey::from_str(&self.fvk).map_err(|e| bad("fvk", e))?;
-        let shares = self
-            .verifying_shares
-            .iter()
-            .map(|(vk, share)| {
-                let field = format!("verifying_shares.{vk}");
-                let vk_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, vk)?;
-                let vk = VerificationKey::try_from(*vk_bytes)
-                    .map_err(|_| bad(&field, "not a valid ed25519 verification key"))?;
-                let share_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, share)?;
-                let share = VerifyingShare::deserialize(share_bytes.as_ref())
-                    .map_err(|e| bad(&field, e))?;
-                Ok((vk, share))
-            })
-            .collect::<Result<Vec<_>, KeyFileError>>()?;
-        let group = GroupKey::new(self.threshold, fvk, shares)?;
+        let shares = decode_verifying_shares("verifying_shares", &self.verifying_shares)?;
+        let group = GroupKey::new(self.threshold, fvk, shares)?.with_generation(generation)?;
         match (self.spend_key_share, self.signing_key) {
             (None, None) => Ok(KeyMaterial::Public(group)),
             (Some(share), Some(key)) => {
@@ -311,14 +378,22 @@ pub fn encode(key: &StoredKey) -> Zeroizing<String> {
         ),
         _ => (None, None),
     };
+    let generation = key.material.group().generation();
     let file = KeyFile {
         format: FORMAT.into(),
         version: VERSION,
         name: key.name.clone(),
         transcript_fingerprint: key.transcript_fingerprint.clone(),
         participant,
+        generation: generation.number,
+        refreshed: generation.refreshed.map(format_date),
         table: ThresholdTable::from_material(&key.material),
         encrypted,
+        retired: generation
+            .retired
+            .iter()
+            .map(RetiredTable::from_retired)
+            .collect(),
     };
     Zeroizing::new(toml::to_string(&file).expect("key files always serialize"))
 }
@@ -333,8 +408,23 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
     if file.version > VERSION || file.version == 0 {
         return Err(KeyFileError::Version(file.version));
     }
+    let generation = Generation {
+        number: file.generation,
+        refreshed: file
+            .refreshed
+            .as_deref()
+            .map(parse_date)
+            .transpose()
+            .map_err(|e| bad("refreshed", e))?,
+        retired: file
+            .retired
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.into_retired(i))
+            .collect::<Result<_, _>>()?,
+    };
     let material = match (file.encrypted, file.participant) {
-        (None, _) => file.table.into_material()?,
+        (None, _) => file.table.into_material(generation)?,
         (Some(_), None) => return Err(bad("participant", "missing (the share is encrypted)")),
         (Some(encrypted), Some(participant)) => {
             if file.table.spend_key_share.is_some() || file.table.signing_key.is_some() {
@@ -346,7 +436,7 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
             let vk_bytes: Zeroizing<[u8; 32]> = decode_hex("participant", &participant)?;
             let participant = VerificationKey::try_from(*vk_bytes)
                 .map_err(|_| bad("participant", "not a valid ed25519 verification key"))?;
-            let group = match file.table.into_material()? {
+            let group = match file.table.into_material(generation)? {
                 KeyMaterial::Public(g) => g,
                 _ => unreachable!("no plain secrets were present"),
             };
@@ -377,7 +467,7 @@ pub enum PcliSection {
 }
 
 impl PcliSection {
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             PcliSection::Custody => "custody",
             PcliSection::GovernanceCustody => "governance_custody",
@@ -444,7 +534,7 @@ pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFile
     let table: ThresholdTable = table
         .try_into()
         .map_err(|e: toml::de::Error| KeyFileError::Pcli(e.message().to_string()))?;
-    match table.into_material()? {
+    match table.into_material(Generation::default())? {
         KeyMaterial::Share(share) => Ok(share),
         _ => Err(KeyFileError::Pcli("the config holds no share".into())),
     }
@@ -521,7 +611,7 @@ mod tests {
     fn refusals_name_the_problem() {
         let share = deal(&mut OsRng, 2, 3).unwrap().remove(0);
         let text = encode(&stored(KeyMaterial::Share(share))).to_string();
-        let newer = text.replace("version = 2", "version = 9");
+        let newer = text.replace("version = 3", "version = 9");
         assert!(matches!(decode(&newer), Err(KeyFileError::Version(9))));
         let other = text.replace("hoarfrost-key", "something-else");
         assert!(matches!(decode(&other), Err(KeyFileError::Format(_))));
@@ -560,8 +650,79 @@ mod tests {
         let open = back.material.unlock(Some(b"hunter2")).unwrap().unwrap();
         assert_eq!(open.signing_share(), share.signing_share());
         // A version 1 file (plain share) still reads.
-        let v1 = encode(&stored(KeyMaterial::Share(share))).replace("version = 2", "version = 1");
+        let v1 = encode(&stored(KeyMaterial::Share(share))).replace("version = 3", "version = 1");
         assert!(decode(&v1).unwrap().material.share().is_some());
+    }
+
+    /// A share of generation 2: two refreshes of a dealt key, at the given dates.
+    fn refreshed_twice() -> KeyShare {
+        let shares = deal(&mut OsRng, 2, 3).unwrap();
+        let group = shares[0].group();
+        let same: Vec<_> = group
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        // The verifying shares stay as they are here: only the record is under test.
+        let once = group.refreshed(same.clone(), 1_700_000_000).unwrap();
+        let twice = once.refreshed(same, 1_800_000_000).unwrap();
+        shares[0].with_group(twice).unwrap()
+    }
+
+    #[test]
+    fn generations_round_trip_and_old_files_are_generation_0() {
+        let share = refreshed_twice();
+        for material in [
+            KeyMaterial::Share(share.clone()),
+            KeyMaterial::Public(share.group().clone()),
+        ] {
+            let text = encode(&stored(material));
+            assert!(text.contains("generation = 2"), "{}", *text);
+            assert!(
+                text.contains("refreshed = \"2027-01-15T08:00:00Z\""),
+                "{}",
+                *text
+            );
+            assert!(text.contains("[[retired]]"), "{}", *text);
+            let back = decode(&text).unwrap();
+            assert_eq!(back.material.group(), share.group());
+            assert_eq!(back.material.group().generation().retired.len(), 2);
+        }
+        let fresh = deal(&mut OsRng, 2, 3).unwrap().remove(0);
+        let v2 = encode(&stored(KeyMaterial::Share(fresh)))
+            .replace("version = 3", "version = 2")
+            .replace("generation = 0\n", "");
+        assert!(!v2.contains("generation"));
+        let back = decode(&v2).unwrap();
+        assert_eq!(back.material.group().generation(), &Generation::default());
+    }
+
+    #[test]
+    fn incoherent_generations_are_refused_by_field() {
+        let share = refreshed_twice();
+        let text = encode(&stored(KeyMaterial::Share(share))).to_string();
+        let undated = text
+            .lines()
+            .filter(|l| !l.starts_with("refreshed"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = decode(&undated).unwrap_err().to_string();
+        assert!(e.contains("generation 2 lacks its refresh date"), "{e}");
+        let bad_date = text.replace("refreshed = \"2027", "refreshed = \"20x7");
+        let e = decode(&bad_date).unwrap_err().to_string();
+        assert!(e.contains("refreshed"), "{e}");
+        // A retired generation whose shares belong to another key.
+        let other = deal(&mut OsRng, 2, 3).unwrap().remove(0);
+        let foreign = other.group().participants().next().unwrap();
+        let foreign_share = hex::encode_upper(foreign.verifying_share.serialize().unwrap());
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let at = lines
+            .iter()
+            .rposition(|l| l.contains(" = \"") && l.len() > 100)
+            .unwrap();
+        let (name, _) = lines[at].split_once(" = ").unwrap();
+        lines[at] = format!("{name} = \"{foreign_share}\"");
+        let e = decode(&lines.join("\n")).unwrap_err().to_string();
+        assert!(e.contains("retired generation 1"), "{e}");
     }
 
     #[test]

@@ -4,18 +4,24 @@
 //! share, the participant's ed25519 signing key and every participant's verifying share), so keys
 //! move between the two tools without loss.
 
+mod generation;
+
+pub use generation::{format_date, parse_date, Generation, RetiredGeneration};
+
 use std::collections::BTreeMap;
 use std::fmt;
 
 use decaf377::{Element, Fq, Fr};
 use ed25519_consensus::{SigningKey, VerificationKey};
+use frost_core::keys::SecretShare;
 use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
 use penumbra_sdk_stake::{GovernanceKey, IdentityKey};
 use rand_core::CryptoRngCore;
+use zeroize::Zeroize;
 
 use crate::suite::{
-    from_rdsa_vk, identifier_for, Identifier, KeyPackage, PublicKeyPackage, SigningShare,
-    VerifyingShare,
+    from_rdsa_vk, identifier_for, to_rdsa_vk, Decaf377Rdsa, Identifier, KeyPackage,
+    PublicKeyPackage, SigningShare, VerifyingShare,
 };
 
 /// Why key material was refused.
@@ -29,6 +35,10 @@ pub enum KeyError {
     ShareMismatch,
     #[error("this participant's ed25519 key is not among the group's participants")]
     NotAParticipant,
+    #[error("participant {0} is already a member of the group")]
+    AlreadyAParticipant(String),
+    #[error("generation: {0}")]
+    Generation(String),
     #[error("{field}: {problem}")]
     Field {
         field: &'static str,
@@ -68,6 +78,7 @@ pub struct GroupKey {
     threshold: u16,
     fvk: FullViewingKey,
     participants: BTreeMap<[u8; 32], Participant>,
+    generation: Generation,
 }
 
 impl fmt::Debug for GroupKey {
@@ -75,6 +86,7 @@ impl fmt::Debug for GroupKey {
         f.debug_struct("GroupKey")
             .field("threshold", &self.threshold)
             .field("participants", &self.participants.len())
+            .field("generation", &self.generation.number)
             .field("fvk", &self.fvk.to_string())
             .finish()
     }
@@ -111,17 +123,31 @@ impl GroupKey {
             threshold,
             fvk,
             participants,
+            generation: Generation::default(),
         };
-        group.check_consistency()?;
+        group.check_consistency(
+            group
+                .participants
+                .values()
+                .map(|p| (p.identifier, p.verifying_share)),
+        )?;
         Ok(group)
     }
 
-    fn check_consistency(&self) -> Result<(), KeyError> {
-        let points: Vec<(Fr, Element)> = self
-            .participants
-            .values()
-            .map(|p| (p.identifier.to_scalar(), p.verifying_share.to_element()))
+    /// Checks that verifying shares lie on one polynomial of degree t-1 through ak.
+    fn check_consistency(
+        &self,
+        shares: impl Iterator<Item = (Identifier, VerifyingShare)>,
+    ) -> Result<(), KeyError> {
+        let points: Vec<(Fr, Element)> = shares
+            .map(|(id, share)| (id.to_scalar(), share.to_element()))
             .collect();
+        if points.len() < usize::from(self.threshold) {
+            return Err(KeyError::InvalidThreshold {
+                threshold: self.threshold,
+                participants: points.len(),
+            });
+        }
         let (basis, rest) = points.split_at(usize::from(self.threshold));
         let group_element = self.ak_element()?;
         if interpolate(basis, Fr::ZERO) != group_element {
@@ -133,6 +159,125 @@ impl GroupKey {
             }
         }
         Ok(())
+    }
+
+    /// The same group with a generation record (see [`Generation`]), checked: coherent, and
+    /// every retired generation's verifying shares consistent with this key.
+    pub fn with_generation(mut self, generation: Generation) -> Result<Self, KeyError> {
+        generation.check().map_err(KeyError::Generation)?;
+        for retired in &generation.retired {
+            let shares = retired
+                .verifying_shares
+                .iter()
+                .map(|(vk, share)| {
+                    let vk = VerificationKey::try_from(*vk).map_err(|_| {
+                        KeyError::Generation(format!(
+                            "retired generation {}: not an ed25519 key",
+                            retired.number
+                        ))
+                    })?;
+                    Ok((identifier_for(&vk), *share))
+                })
+                .collect::<Result<Vec<_>, KeyError>>()?;
+            self.check_consistency(shares.into_iter()).map_err(|e| {
+                KeyError::Generation(format!("retired generation {}: {e}", retired.number))
+            })?;
+        }
+        self.generation = generation;
+        Ok(self)
+    }
+
+    /// Which refresh of the key this description belongs to.
+    pub fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    /// A digest of the whole public description (threshold, FVK, generation, every member and
+    /// verifying share): two members agree on the group exactly when their digests agree.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut state = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"hoarfrost-group1")
+            .to_state();
+        state.update(&self.threshold.to_le_bytes());
+        state.update(&self.generation.number.to_le_bytes());
+        state.update(self.fvk.to_string().as_bytes());
+        for p in self.participants.values() {
+            state.update(p.vk.as_bytes());
+            state.update(&p.verifying_share.serialize().unwrap_or_default());
+        }
+        state
+            .finalize()
+            .as_bytes()
+            .try_into()
+            .expect("32-byte hash")
+    }
+
+    /// The verifying share any participant with `identifier` must have: the public verifying
+    /// shares interpolated there. Anyone can check a newcomer's share with it.
+    pub fn verifying_share_at(&self, identifier: &Identifier) -> VerifyingShare {
+        let basis: Vec<(Fr, Element)> = self
+            .participants
+            .values()
+            .take(usize::from(self.threshold))
+            .map(|p| (p.identifier.to_scalar(), p.verifying_share.to_element()))
+            .collect();
+        VerifyingShare::new(interpolate(&basis, identifier.to_scalar()))
+    }
+
+    /// The group with one more participant, whose verifying share is the interpolated one.
+    pub fn enrol(&self, vk: VerificationKey) -> Result<Self, KeyError> {
+        if self.participants.contains_key(vk.as_bytes()) {
+            return Err(KeyError::AlreadyAParticipant(participant_fingerprint(&vk)));
+        }
+        let identifier = identifier_for(&vk);
+        let mut group = self.clone();
+        group.participants.insert(
+            vk.to_bytes(),
+            Participant {
+                vk,
+                identifier,
+                verifying_share: self.verifying_share_at(&identifier),
+            },
+        );
+        Ok(group)
+    }
+
+    /// The group after a refresh at `date` (unix seconds) that gave its members `shares`: the
+    /// same key, threshold and FVK, the next generation, this one retired.
+    pub fn refreshed(
+        &self,
+        shares: impl IntoIterator<Item = (VerificationKey, VerifyingShare)>,
+        date: u64,
+    ) -> Result<Self, KeyError> {
+        let current = self
+            .participants
+            .iter()
+            .map(|(vk, p)| (*vk, p.verifying_share))
+            .collect();
+        let generation = self
+            .generation
+            .next(current, date)
+            .map_err(KeyError::Generation)?;
+        Self::new(self.threshold, self.fvk.clone(), shares)?.with_generation(generation)
+    }
+
+    /// The public key package of a retired generation, to recognise a share from before a
+    /// refresh.
+    pub fn retired_public_key_package(&self, retired: &RetiredGeneration) -> PublicKeyPackage {
+        let shares = retired
+            .verifying_shares
+            .iter()
+            .filter_map(|(vk, share)| {
+                let vk = VerificationKey::try_from(*vk).ok()?;
+                Some((identifier_for(&vk), *share))
+            })
+            .collect();
+        PublicKeyPackage::new(
+            shares,
+            *self.public_key_package().verifying_key(),
+            Some(self.threshold),
+        )
     }
 
     fn ak_element(&self) -> Result<Element, KeyError> {
@@ -188,7 +333,7 @@ impl GroupKey {
 }
 
 /// Lagrange interpolation in the exponent: the value at `x` of the polynomial through `points`.
-fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
+pub(crate) fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
     let mut acc = Element::IDENTITY;
     for (i, (xi, yi)) in points.iter().enumerate() {
         let mut num = Fr::ONE;
@@ -224,6 +369,13 @@ impl fmt::Debug for KeyShare {
     }
 }
 
+impl Drop for KeyShare {
+    fn drop(&mut self) {
+        self.signing_share.zeroize();
+        self.signing_key.zeroize();
+    }
+}
+
 impl KeyShare {
     /// Builds and checks a share: it must belong to the group and match its verifying share.
     pub fn new(
@@ -246,6 +398,12 @@ impl KeyShare {
 
     pub fn group(&self) -> &GroupKey {
         &self.group
+    }
+
+    /// The same share under an updated description of its group (a newcomer enrolled), checked
+    /// as [`KeyShare::new`] checks.
+    pub fn with_group(&self, group: GroupKey) -> Result<Self, KeyError> {
+        Self::new(group, self.signing_share, self.signing_key.clone())
     }
 
     pub fn signing_key(&self) -> &SigningKey {
@@ -279,6 +437,81 @@ impl KeyShare {
     }
 }
 
+fn check_threshold(threshold: u16, n: u16) -> Result<(), KeyError> {
+    if threshold < 2 || threshold > n {
+        return Err(KeyError::InvalidThreshold {
+            threshold,
+            participants: usize::from(n),
+        });
+    }
+    Ok(())
+}
+
+/// Splits `key` with frost-core's `keys::split` among `n` new participants, each with a fresh
+/// ed25519 key from which its identifier derives, as pcli does.
+#[allow(clippy::type_complexity)]
+fn split_among(
+    rng: &mut impl CryptoRngCore,
+    participants: Vec<SigningKey>,
+    key: &frost_core::SigningKey<Decaf377Rdsa>,
+    threshold: u16,
+) -> Result<
+    (
+        Vec<SigningKey>,
+        BTreeMap<Identifier, SecretShare<Decaf377Rdsa>>,
+        PublicKeyPackage,
+    ),
+    KeyError,
+> {
+    let identifiers: Vec<Identifier> = participants
+        .iter()
+        .map(|sk| identifier_for(&sk.verification_key()))
+        .collect();
+    let n =
+        u16::try_from(participants.len()).map_err(|_| field("dealer", "too many participants"))?;
+    let (shares, public) = frost_core::keys::split(
+        key,
+        n,
+        threshold,
+        frost_core::keys::IdentifierList::Custom(&identifiers),
+        rng,
+    )
+    .map_err(|e| field("dealer", e))?;
+    Ok((participants, shares, public))
+}
+
+/// Each participant's share of a split, under the group with `fvk`, which must view the split
+/// key (the group checks that its verifying shares interpolate to the FVK's ak).
+fn assemble(
+    threshold: u16,
+    fvk: FullViewingKey,
+    participants: Vec<SigningKey>,
+    shares: BTreeMap<Identifier, SecretShare<Decaf377Rdsa>>,
+    public: PublicKeyPackage,
+) -> Result<Vec<KeyShare>, KeyError> {
+    let identifiers: Vec<Identifier> = participants
+        .iter()
+        .map(|sk| identifier_for(&sk.verification_key()))
+        .collect();
+    let group = GroupKey::new(
+        threshold,
+        fvk,
+        participants
+            .iter()
+            .zip(&identifiers)
+            .map(|(sk, id)| (sk.verification_key(), public.verifying_shares()[id])),
+    )?;
+    participants
+        .into_iter()
+        .zip(identifiers)
+        .map(|(sk, id)| KeyShare::new(group.clone(), *shares[&id].signing_share(), sk))
+        .collect()
+}
+
+fn new_participants(rng: &mut impl CryptoRngCore, n: u16) -> Vec<SigningKey> {
+    (0..n).map(|_| SigningKey::new(&mut *rng)).collect()
+}
+
 /// Splits a fresh random key among `n` participants with a trusted dealer, as `pcli` does.
 ///
 /// The dealer briefly knows the whole key; a distributed key generation avoids that.
@@ -287,45 +520,29 @@ pub fn deal(
     threshold: u16,
     n: u16,
 ) -> Result<Vec<KeyShare>, KeyError> {
-    if threshold < 2 || threshold > n {
-        return Err(KeyError::InvalidThreshold {
-            threshold,
-            participants: usize::from(n),
-        });
-    }
-    let signing_keys: Vec<SigningKey> = (0..n).map(|_| SigningKey::new(&mut *rng)).collect();
-    let identifiers: Vec<Identifier> = signing_keys
-        .iter()
-        .map(|sk| identifier_for(&sk.verification_key()))
-        .collect();
-    let (shares, public) = frost_core::keys::generate_with_dealer(
-        n,
-        threshold,
-        frost_core::keys::IdentifierList::Custom(&identifiers),
-        rng,
-    )
-    .map_err(|e| field("dealer", e))?;
-    let ak_bytes: [u8; 32] = public
-        .verifying_key()
-        .serialize()
-        .map_err(|e| field("dealer", e))?
-        .try_into()
-        .map_err(|_| field("dealer", "group key has the wrong length"))?;
-    let ak = decaf377_rdsa::VerificationKey::try_from(ak_bytes).map_err(|e| field("dealer", e))?;
+    check_threshold(threshold, n)?;
+    let participants = new_participants(rng, n);
+    let key = frost_core::SigningKey::new(rng);
+    let (participants, shares, public) = split_among(rng, participants, &key, threshold)?;
+    let ak = to_rdsa_vk(public.verifying_key()).map_err(|e| field("dealer", e))?;
     let fvk = FullViewingKey::from_components(ak, NullifierKey(Fq::rand(rng)));
-    let group = GroupKey::new(
-        threshold,
-        fvk,
-        signing_keys
-            .iter()
-            .zip(&identifiers)
-            .map(|(sk, id)| (sk.verification_key(), public.verifying_shares()[id])),
-    )?;
-    signing_keys
-        .into_iter()
-        .zip(identifiers)
-        .map(|(sk, id)| KeyShare::new(group.clone(), *shares[&id].signing_share(), sk))
-        .collect()
+    assemble(threshold, fvk, participants, shares, public)
+}
+
+/// Splits an existing key among `n` participants with a trusted dealer: `spend_auth` is its
+/// spend authorization key (ask) and `fvk` its full viewing key, kept exactly (same nk), so the
+/// group has the key's identity, governance and viewing keys.
+pub fn split(
+    rng: &mut impl CryptoRngCore,
+    spend_auth: &frost_core::SigningKey<Decaf377Rdsa>,
+    fvk: &FullViewingKey,
+    threshold: u16,
+    n: u16,
+) -> Result<Vec<KeyShare>, KeyError> {
+    check_threshold(threshold, n)?;
+    let participants = new_participants(rng, n);
+    let (participants, shares, public) = split_among(rng, participants, spend_auth, threshold)?;
+    assemble(threshold, fvk.clone(), participants, shares, public)
 }
 
 #[cfg(test)]

@@ -80,16 +80,30 @@ enum Command {
         /// How many participants hold a share (n).
         #[arg(long, short = 'n')]
         participants: u16,
-        /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
+        #[command(flatten)]
+        to: ShareDestinations,
+    },
+    /// Put an existing key (a seed phrase, or a pcli SoftKms config) into t-of-n custody: the
+    /// same full viewing key, identity key and governance key. A trusted-dealer step: run it
+    /// on an offline machine.
+    Split {
+        /// How many participants must sign (t).
+        #[arg(long, short = 't')]
+        threshold: u16,
+        /// How many participants hold a share (n).
+        #[arg(long, short = 'n')]
+        participants: u16,
+        /// Read the seed phrase from this file (otherwise it is asked for, without echo).
+        #[arg(long, conflicts_with = "from_pcli")]
+        phrase_file: Option<PathBuf>,
+        /// Split the spend key of this pcli config (custody backend SoftKms).
         #[arg(long)]
-        out: Option<PathBuf>,
-        /// Store the shares under this name: share i in the i-th --homes folder, or, without
-        /// --homes, share 1 in this machine's store.
-        #[arg(long)]
-        name: Option<String>,
-        /// One key store folder per participant (as pcli's `deal --home A --home B ...`).
-        #[arg(long, num_args = 1..)]
-        homes: Vec<PathBuf>,
+        from_pcli: Option<PathBuf>,
+        /// Which section of the pcli config holds the key.
+        #[arg(long, value_enum, default_value = "custody", requires = "from_pcli")]
+        section: PcliSection,
+        #[command(flatten)]
+        to: ShareDestinations,
     },
     /// Take part in a signing ceremony as a follower.
     Follow {
@@ -167,6 +181,21 @@ enum JournalCommand {
         #[arg(long)]
         definition: u32,
     },
+}
+
+/// Where new shares go (deal and split).
+#[derive(clap::Args, Debug, Clone, Default)]
+struct ShareDestinations {
+    /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Store the shares under this name: share i in the i-th --homes folder, or, without
+    /// --homes, share 1 in this machine's store.
+    #[arg(long)]
+    name: Option<String>,
+    /// One key store folder per participant (as pcli's `deal --home A --home B ...`).
+    #[arg(long, num_args = 1..)]
+    homes: Vec<PathBuf>,
 }
 
 /// Which key to use: a key file, a stored key by name, or (neither) the store picks.
@@ -414,18 +443,23 @@ fn run(store: &Store, secrets: &secrets::Secrets, command: Command) -> anyhow::R
         Command::Deal {
             threshold,
             participants,
-            out,
-            name,
-            homes,
-        } => keys::deal(
-            store,
-            secrets,
+            to,
+        } => keys::deal(store, secrets, threshold, participants, &to),
+        Command::Split {
             threshold,
             participants,
-            out.as_deref(),
-            name.as_deref(),
-            &homes,
-        ),
+            phrase_file,
+            from_pcli,
+            section,
+            to,
+        } => {
+            let source = match (phrase_file, from_pcli) {
+                (_, Some(config)) => keys::SplitSource::Pcli(config, section),
+                (Some(file), None) => keys::SplitSource::PhraseFile(file),
+                (None, None) => keys::SplitSource::AskPhrase,
+            };
+            keys::split(store, secrets, threshold, participants, &source, &to)
+        }
         Command::Follow {
             key,
             yes,

@@ -7,7 +7,10 @@ use ed25519_consensus::VerificationKey;
 use penumbra_sdk_transaction::AuthorizationData;
 use rand_core::CryptoRngCore;
 
-use super::{aggregate_one, name_of, sign_all, verify_share, SignError, SignTarget, SigningResult};
+use super::{
+    aggregate_one, name_of, sign_all, stale_share_date, verify_share, SignError, SignTarget,
+    SigningResult,
+};
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{
     CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
@@ -356,11 +359,21 @@ impl Coordinator {
             .enumerate()
         {
             if !verify_share(id, share, package, &public, *randomizer) {
-                return Err(SignError::InvalidShare {
-                    kind,
-                    participant: reply.sender(),
-                    index,
-                });
+                let participant = reply.sender();
+                return Err(
+                    match stale_share_date(&self.group, id, share, package, *randomizer) {
+                        Some(date) => SignError::StaleShare {
+                            kind,
+                            participant,
+                            date,
+                        },
+                        None => SignError::InvalidShare {
+                            kind,
+                            participant,
+                            index,
+                        },
+                    },
+                );
             }
         }
         let sender = reply.sender();
