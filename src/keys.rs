@@ -4,24 +4,24 @@
 //! share, the participant's ed25519 signing key and every participant's verifying share), so keys
 //! move between the two tools without loss.
 
+mod dealer;
 mod generation;
 
+pub use dealer::{deal, split};
 pub use generation::{format_date, parse_date, Generation, RetiredGeneration};
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use decaf377::{Element, Fq, Fr};
+use decaf377::{Element, Fr};
 use ed25519_consensus::{SigningKey, VerificationKey};
-use frost_core::keys::SecretShare;
-use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
+use penumbra_sdk_keys::FullViewingKey;
 use penumbra_sdk_stake::{GovernanceKey, IdentityKey};
-use rand_core::CryptoRngCore;
 use zeroize::Zeroize;
 
 use crate::suite::{
-    from_rdsa_vk, identifier_for, to_rdsa_vk, Decaf377Rdsa, Identifier, KeyPackage,
-    PublicKeyPackage, SigningShare, VerifyingShare,
+    from_rdsa_vk, identifier_for, Identifier, KeyPackage, PublicKeyPackage, SigningShare,
+    VerifyingShare,
 };
 
 /// Why key material was refused.
@@ -437,114 +437,6 @@ impl KeyShare {
     }
 }
 
-fn check_threshold(threshold: u16, n: u16) -> Result<(), KeyError> {
-    if threshold < 2 || threshold > n {
-        return Err(KeyError::InvalidThreshold {
-            threshold,
-            participants: usize::from(n),
-        });
-    }
-    Ok(())
-}
-
-/// Splits `key` with frost-core's `keys::split` among `n` new participants, each with a fresh
-/// ed25519 key from which its identifier derives, as pcli does.
-#[allow(clippy::type_complexity)]
-fn split_among(
-    rng: &mut impl CryptoRngCore,
-    participants: Vec<SigningKey>,
-    key: &frost_core::SigningKey<Decaf377Rdsa>,
-    threshold: u16,
-) -> Result<
-    (
-        Vec<SigningKey>,
-        BTreeMap<Identifier, SecretShare<Decaf377Rdsa>>,
-        PublicKeyPackage,
-    ),
-    KeyError,
-> {
-    let identifiers: Vec<Identifier> = participants
-        .iter()
-        .map(|sk| identifier_for(&sk.verification_key()))
-        .collect();
-    let n =
-        u16::try_from(participants.len()).map_err(|_| field("dealer", "too many participants"))?;
-    let (shares, public) = frost_core::keys::split(
-        key,
-        n,
-        threshold,
-        frost_core::keys::IdentifierList::Custom(&identifiers),
-        rng,
-    )
-    .map_err(|e| field("dealer", e))?;
-    Ok((participants, shares, public))
-}
-
-/// Each participant's share of a split, under the group with `fvk`, which must view the split
-/// key (the group checks that its verifying shares interpolate to the FVK's ak).
-fn assemble(
-    threshold: u16,
-    fvk: FullViewingKey,
-    participants: Vec<SigningKey>,
-    shares: BTreeMap<Identifier, SecretShare<Decaf377Rdsa>>,
-    public: PublicKeyPackage,
-) -> Result<Vec<KeyShare>, KeyError> {
-    let identifiers: Vec<Identifier> = participants
-        .iter()
-        .map(|sk| identifier_for(&sk.verification_key()))
-        .collect();
-    let group = GroupKey::new(
-        threshold,
-        fvk,
-        participants
-            .iter()
-            .zip(&identifiers)
-            .map(|(sk, id)| (sk.verification_key(), public.verifying_shares()[id])),
-    )?;
-    participants
-        .into_iter()
-        .zip(identifiers)
-        .map(|(sk, id)| KeyShare::new(group.clone(), *shares[&id].signing_share(), sk))
-        .collect()
-}
-
-fn new_participants(rng: &mut impl CryptoRngCore, n: u16) -> Vec<SigningKey> {
-    (0..n).map(|_| SigningKey::new(&mut *rng)).collect()
-}
-
-/// Splits a fresh random key among `n` participants with a trusted dealer, as `pcli` does.
-///
-/// The dealer briefly knows the whole key; a distributed key generation avoids that.
-pub fn deal(
-    rng: &mut impl CryptoRngCore,
-    threshold: u16,
-    n: u16,
-) -> Result<Vec<KeyShare>, KeyError> {
-    check_threshold(threshold, n)?;
-    let participants = new_participants(rng, n);
-    let key = frost_core::SigningKey::new(rng);
-    let (participants, shares, public) = split_among(rng, participants, &key, threshold)?;
-    let ak = to_rdsa_vk(public.verifying_key()).map_err(|e| field("dealer", e))?;
-    let fvk = FullViewingKey::from_components(ak, NullifierKey(Fq::rand(rng)));
-    assemble(threshold, fvk, participants, shares, public)
-}
-
-/// Splits an existing key among `n` participants with a trusted dealer: `spend_auth` is its
-/// spend authorization key (ask) and `fvk` its full viewing key, kept exactly (same nk), so the
-/// group has the key's identity, governance and viewing keys.
-pub fn split(
-    rng: &mut impl CryptoRngCore,
-    spend_auth: &frost_core::SigningKey<Decaf377Rdsa>,
-    fvk: &FullViewingKey,
-    threshold: u16,
-    n: u16,
-) -> Result<Vec<KeyShare>, KeyError> {
-    check_threshold(threshold, n)?;
-    let participants = new_participants(rng, n);
-    let (participants, shares, public) = split_among(rng, participants, spend_auth, threshold)?;
-    assemble(threshold, fvk.clone(), participants, shares, public)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,6 +491,53 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, KeyError::ShareMismatch);
+    }
+
+    #[test]
+    fn enrolment_interpolates_the_newcomers_verifying_share() {
+        let shares = deal(&mut OsRng, 2, 3).unwrap();
+        let group = shares[0].group();
+        let newcomer = SigningKey::new(OsRng).verification_key();
+        let bigger = group.enrol(newcomer).unwrap();
+        assert_eq!(bigger.participant_count(), 4);
+        assert_ne!(bigger.digest(), group.digest());
+        // Interpolating from other members gives every member's own verifying share.
+        for p in group.participants() {
+            assert_eq!(bigger.verifying_share_at(&p.identifier), p.verifying_share);
+        }
+        assert_eq!(
+            group.enrol(shares[1].verification_key()).unwrap_err(),
+            KeyError::AlreadyAParticipant(shares[1].fingerprint())
+        );
+    }
+
+    #[test]
+    fn a_refreshed_group_is_the_next_generation_with_this_one_retired() {
+        let old = deal(&mut OsRng, 2, 3).unwrap();
+        let other = deal(&mut OsRng, 2, 3).unwrap();
+        let group = old[0].group();
+        let same: Vec<_> = group
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        let next = group.refreshed(same, 1_000).unwrap();
+        assert_eq!(next.generation().number, 1);
+        assert_eq!(next.generation().retired[0].retired_at, 1_000);
+        assert_ne!(
+            next.digest(),
+            group.digest(),
+            "the generation is in the digest"
+        );
+        // Verifying shares of another key are not a refresh of this one.
+        let foreign: Vec<_> = other[0]
+            .group()
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        assert_eq!(
+            group.refreshed(foreign, 1_000).unwrap_err(),
+            KeyError::InconsistentShares
+        );
     }
 
     #[test]

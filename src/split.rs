@@ -169,6 +169,38 @@ mod tests {
     }
 
     #[test]
+    fn a_split_keeps_the_spend_keys_viewing_identity_and_governance_keys() {
+        let phrase = SeedPhrase::generate(OsRng).to_string();
+        let key = spend_key_from_phrase(&phrase).unwrap();
+        let direct = SpendKey::from_seed_phrase_bip44(
+            SeedPhrase::from_str(&phrase).unwrap(),
+            &Bip44Path::new(0),
+        );
+        assert_eq!(key.full_viewing_key(), direct.full_viewing_key());
+        let shares = split_spend_key(&mut OsRng, &key, 2, 3).unwrap();
+        let group = shares[0].group();
+        let fvk = direct.full_viewing_key();
+        assert_eq!(group.fvk(), fvk);
+        assert_eq!(group.fvk().nullifier_key(), fvk.nullifier_key());
+        assert_eq!(
+            group.identity_key(),
+            penumbra_sdk_stake::IdentityKey((*fvk.spend_verification_key()).into())
+        );
+        assert_eq!(
+            group.governance_key(),
+            penumbra_sdk_stake::GovernanceKey(*fvk.spend_verification_key())
+        );
+        // The same key from its pcli SoftKms config.
+        let config = format!(
+            "full_viewing_key = \"{fvk}\"\n[custody]\nbackend = \"SoftKms\"\nspend_key = \"{}\"\n",
+            direct
+        );
+        let from_config = spend_key_from_pcli(&config, PcliSection::Custody).unwrap();
+        assert_eq!(from_config.full_viewing_key(), fvk);
+        assert!(split_spend_key(&mut OsRng, &key, 4, 3).is_err());
+    }
+
+    #[test]
     fn bad_phrases_are_named_without_quoting_them() {
         let e = spend_key_from_phrase("abandon ability able").err().unwrap();
         assert!(e.to_string().contains("24 or 12 words"), "{e}");

@@ -11,7 +11,7 @@ use super::secrets::Secrets;
 use super::{KeyArgs, ShareDestinations};
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
-use crate::keys::{GroupKey, KeyShare};
+use crate::keys::{format_date, GroupKey, KeyShare};
 use crate::split::{spend_key_from_pcli, spend_key_from_phrase, split_spend_key, WipedSpendKey};
 use crate::store::{check_name, write_dealt, write_key_file, Store};
 
@@ -307,6 +307,15 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
     println!("identity key:     {}", group.identity_key());
     println!("governance key:   {}", group.governance_key());
     println!("full viewing key: {}", group.fvk());
+    let generation = group.generation();
+    match generation.refreshed {
+        Some(date) => println!(
+            "generation:       {} (refreshed {})",
+            generation.number,
+            format_date(date)
+        ),
+        None => println!("generation:       0 (never refreshed)"),
+    }
     println!(
         "fingerprint:      {}",
         stored

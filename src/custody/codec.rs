@@ -257,6 +257,8 @@ impl<B: Body> Signed<B> {
 }
 
 /// Any refresh or repair message.
+// A ceremony holds a few dozen messages at most: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CustodyMessage {
     RefreshRound1(RefreshRound1),

@@ -285,11 +285,11 @@ pub(crate) fn decrypt_scalar(
 ) -> Result<Zeroizing<Fr>, &'static str> {
     let plaintext = encryption::decrypt(rng, secret, ciphertext)
         .ok_or("does not decrypt with this participant's key")?;
-    let bytes: [u8; 32] = plaintext
-        .as_slice()
-        .try_into()
-        .map_err(|_| "does not hold a 32-byte scalar")?;
-    let bytes = Zeroizing::new(bytes);
+    if plaintext.len() != 32 {
+        return Err("does not hold a 32-byte scalar");
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    bytes.copy_from_slice(&plaintext);
     Fr::from_bytes_checked(&bytes)
         .map(Zeroizing::new)
         .map_err(|_| "does not hold a canonical scalar")
@@ -357,4 +357,13 @@ pub(crate) fn check_first<M: PartialEq>(
         Some(e) if e == msg => Err(CeremonyError::AlreadyReceived { kind, participant }),
         Some(_) => Err(CeremonyError::Duplicate { kind, participant }),
     }
+}
+
+/// Overwrites a secret that frost-core gives without a `Zeroize` implementation (its repair
+/// `Delta` and `Sigma`), with a write the compiler may not remove.
+pub(crate) fn wipe<T: Copy>(slot: &mut T, zero: T) {
+    // SAFETY: `slot` is a valid, aligned, exclusive reference, and `T: Copy` has no destructor
+    // that the overwrite could skip.
+    unsafe { std::ptr::write_volatile(slot, zero) };
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }

@@ -11,6 +11,26 @@
 //! who is removed). Round 1 publishes commitments and encryption keys, round 2 the encrypted
 //! refresh shares and a digest of round 1, so a member who told others different things is
 //! caught. No I/O; a refused input leaves the engine as it was.
+//!
+//! # What a session must do around this engine
+//!
+//! - Before [`Refresh::join`], show the person the session: the key, the date, who stays and
+//!   who is removed ([`Refresh::removed`] after joining; the invitation's
+//!   [`RefreshSession::members`] before), and join only on approval.
+//! - Pass over refusals that are [`CeremonyError::skippable`] (a bundle carries one's own
+//!   message and others seen before); keep a message refused as
+//!   [`CeremonyError::OutOfOrder`] for the next round, as the DKG session does.
+//! - After [`Refresh::finish`], replace the key file: write the new share under the same name
+//!   (atomically, read back) and destroy the old share, with no backup copy: the refresh
+//!   protects nothing if old shares survive. Replace `group.toml` (public) on every machine
+//!   that coordinates. The signing journal of the key carries over unchanged (same key).
+//! - Signing after a refresh: a coordinator holding the refreshed group names a signer that
+//!   uses a share from before the refresh ([`crate::signing::SignError::StaleShare`]) from the
+//!   retired verifying shares the key file keeps. The reverse cannot be seen by the engines: a
+//!   coordinator with a stale group gets "invalid signature share" from refreshed signers, and a
+//!   follower cannot tell at all (pcli's messages carry no generation). Sessions should show the
+//!   key's generation and refresh date on every signing screen, and after an invalid share
+//!   suggest that the coordinator's key file may predate a refresh.
 
 mod messages;
 
@@ -48,6 +68,8 @@ fn failed(problem: impl std::fmt::Display) -> CeremonyError {
     }
 }
 
+// One engine per ceremony: boxing the larger phase would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     Round1 {
         secret: round1::SecretPackage<C>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
-use frost_core::keys::repairable::{repair_share_part1, repair_share_part2, Delta};
+use frost_core::keys::repairable::{repair_share_part1, repair_share_part2, Delta, Sigma};
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
@@ -15,7 +15,7 @@ use super::{
     RepairRound3Body, RepairSession, OUTSIDER,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, CeremonyError, CustodyKind, CustodyMessage,
+    check_first, decrypt_scalar, encrypt_scalar, wipe, CeremonyError, CustodyKind, CustodyMessage,
     Roster, SessionId, Signed,
 };
 use crate::keys::{participant_fingerprint, KeyShare};
@@ -283,7 +283,7 @@ impl RepairHelper {
             });
         }
         let helper_ids: Vec<Identifier> = self.session.helpers.iter().map(identifier_for).collect();
-        let deltas = repair_share_part1(
+        let mut deltas = repair_share_part1(
             &helper_ids,
             &self.share.key_package(),
             rng,
@@ -306,6 +306,11 @@ impl RepairHelper {
                 )
             })
             .collect();
+        let own_delta = scalar(&self.own_round1.vk);
+        // The deltas add up to zeta * this helper's share: none may outlive this step.
+        for delta in deltas.values_mut() {
+            wipe(delta, Delta::new(Fr::ZERO));
+        }
         let transcript = round1_transcript(
             &self.session.id,
             received.values().chain([&self.own_round1]),
@@ -321,7 +326,7 @@ impl RepairHelper {
         );
         self.phase = Phase::Round2 {
             transcript,
-            own_delta: scalar(&self.own_round1.vk),
+            own_delta,
             own_round2: own_round2.clone(),
             received: BTreeMap::new(),
         };
@@ -410,11 +415,16 @@ impl RepairHelper {
                 missing: self.others() - received.len(),
             });
         }
-        let deltas: Vec<Delta<Decaf377Rdsa>> = std::iter::once(**own_delta)
+        let mut deltas: Vec<Delta<Decaf377Rdsa>> = std::iter::once(**own_delta)
             .chain(received.values().map(|(_, d)| **d))
             .map(Delta::new)
             .collect();
-        let sigma = Zeroizing::new(repair_share_part2(&deltas).to_scalar());
+        let mut sigma_value = repair_share_part2(&deltas);
+        let sigma = Zeroizing::new(sigma_value.to_scalar());
+        for delta in &mut deltas {
+            wipe(delta, Delta::new(Fr::ZERO));
+        }
+        wipe(&mut sigma_value, Sigma::new(Fr::ZERO));
         let transcript = round2_transcript(
             &self.session.id,
             received.values().map(|(m, _)| m).chain([own_round2]),

@@ -22,6 +22,21 @@
 //! which is public already. Transcript digests catch a helper that tells different members
 //! different things (without telling who). What no check can do: make an absent helper take
 //! part, or stop t helpers who collude from computing shares (they hold the key already).
+//!
+//! # What a session must do around these engines
+//!
+//! - The newcomer needs the key's public group description (`group.toml`, or any member's key
+//!   file without its share) before [`Newcomer::new`]; a command that exports it for stored
+//!   keys is still missing.
+//! - Before [`RepairHelper::start`] or [`RepairHelper::join`], a person confirms the newcomer's
+//!   fingerprint with the newcomer itself (out of band), and the helpers.
+//! - Every round goes to everyone (the newcomer takes rounds 1 to 3): a relay may bundle them.
+//!   Pass over [`CeremonyError::skippable`] refusals; keep
+//!   [`CeremonyError::OutOfOrder`] ones for later.
+//! - After [`RepairHelper::finish`], [`Newcomer::finish`] or [`admit`], replace the key file
+//!   (or `group.toml`) with the description that includes the newcomer; it is the same
+//!   generation. Then refresh without the lost member, so that its share, wherever it is,
+//!   stops combining with the others.
 
 mod helper;
 mod messages;

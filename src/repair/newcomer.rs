@@ -15,8 +15,8 @@ use super::{
     OUTSIDER,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, CeremonyError, CustodyKind, CustodyMessage, GroupRef, Roster,
-    Signed,
+    check_first, decrypt_scalar, wipe, CeremonyError, CustodyKind, CustodyMessage, GroupRef,
+    Roster, Signed,
 };
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::suite::{identifier_for, Decaf377Rdsa, SigningShare};
@@ -363,14 +363,17 @@ impl Newcomer {
             }
         }
         let me: VerificationKey = self.signing_key.verification_key();
-        let sigmas: Vec<Sigma<Decaf377Rdsa>> =
+        let mut sigmas: Vec<Sigma<Decaf377Rdsa>> =
             c.round3.values().map(|(_, s)| Sigma::new(**s)).collect();
         let key_package = repair_share_part3(
             &sigmas,
             identifier_for(&me),
             &self.group.public_key_package(),
-        )
-        .map_err(failed)?;
+        );
+        for sigma in &mut sigmas {
+            wipe(sigma, Sigma::new(Fr::ZERO));
+        }
+        let key_package = key_package.map_err(failed)?;
         let group = self.group.enrol(me).map_err(failed)?;
         let signing_share: SigningShare = *key_package.signing_share();
         let share = KeyShare::new(group, signing_share, self.signing_key.clone()).map_err(|e| {
