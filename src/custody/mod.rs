@@ -343,6 +343,26 @@ impl Roster<'_> {
     }
 }
 
+impl Roster<'_> {
+    /// The fingerprints of the participants, other than this one, not among `heard`.
+    pub fn waiting_for(&self, heard: &[&[u8; 32]]) -> Vec<String> {
+        self.participants
+            .iter()
+            .filter(|vk| self.own != Some(*vk) && !heard.contains(&vk.as_bytes()))
+            .map(participant_fingerprint)
+            .collect()
+    }
+}
+
+/// The fingerprints of the senders whose key bytes are `heard`.
+pub(crate) fn fingerprints(heard: Vec<&[u8; 32]>) -> Vec<String> {
+    heard
+        .into_iter()
+        .filter_map(|k| VerificationKey::try_from(*k).ok())
+        .map(|vk| participant_fingerprint(&vk))
+        .collect()
+}
+
 /// Refuses a second message from a sender already heard from in this round: the same message
 /// again (harmless, as in a bundle seen twice) or a different one (the sender sent two).
 pub(crate) fn check_first<M: PartialEq>(

@@ -334,6 +334,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn spliced_messages_never_panic_and_never_change_silently(
+        which in 0usize..6,
+        at in any::<prop::sample::Index>(),
+        cut in 0usize..40,
+        insert in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let m = &SAMPLES.with(|s| s.clone())[which];
+        let mut bytes = m.to_proto_bytes();
+        let start = at.index(bytes.len());
+        let end = (start + cut).min(bytes.len());
+        bytes.splice(start..end, insert.iter().copied());
+        if let Ok(decoded) = CustodyMessage::from_proto_bytes(m.kind(), &bytes) {
+            prop_assert_eq!(&decoded, m);
+        }
+    }
+}
+
 thread_local! {
     static SAMPLES: Vec<CustodyMessage> = samples();
 }

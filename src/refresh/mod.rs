@@ -50,8 +50,8 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, transcript, Body, CeremonyError, CustodyKind,
-    CustodyMessage, GroupRef, Roster, SessionId, Signed,
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, transcript, Body, CeremonyError,
+    CustodyKind, CustodyMessage, GroupRef, Roster, SessionId, Signed,
 };
 use crate::keys::{format_date, participant_fingerprint, KeyShare};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
@@ -267,11 +267,7 @@ impl Refresh {
 
     /// The fingerprints of the members heard from in the current round.
     pub fn heard_from(&self) -> Vec<String> {
-        self.heard()
-            .into_iter()
-            .filter_map(|k| VerificationKey::try_from(*k).ok())
-            .map(|vk| participant_fingerprint(&vk))
-            .collect()
+        fingerprints(self.heard())
     }
 
     /// The fingerprints of the members still to be heard from in the current round.
@@ -279,13 +275,7 @@ impl Refresh {
         if matches!(self.phase, Phase::Done(_)) {
             return vec![];
         }
-        let heard = self.heard();
-        self.session
-            .members
-            .iter()
-            .filter(|vk| **vk != self.own_round1.vk && !heard.contains(&vk.as_bytes()))
-            .map(participant_fingerprint)
-            .collect()
+        self.roster().waiting_for(&self.heard())
     }
 
     /// The message this member must send everyone in the current round.

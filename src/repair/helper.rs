@@ -15,10 +15,10 @@ use super::{
     RepairRound3Body, RepairSession, OUTSIDER,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, wipe, CeremonyError, CustodyKind, CustodyMessage,
-    Roster, SessionId, Signed,
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, wipe, CeremonyError, CustodyKind,
+    CustodyMessage, Roster, SessionId, Signed,
 };
-use crate::keys::{participant_fingerprint, KeyShare};
+use crate::keys::KeyShare;
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 
 const ROUND1: CustodyKind = CustodyKind::RepairRound1;
@@ -183,11 +183,7 @@ impl RepairHelper {
 
     /// The fingerprints of the helpers heard from in the current round.
     pub fn heard_from(&self) -> Vec<String> {
-        self.heard()
-            .into_iter()
-            .filter_map(|k| VerificationKey::try_from(*k).ok())
-            .map(|vk| participant_fingerprint(&vk))
-            .collect()
+        fingerprints(self.heard())
     }
 
     /// The fingerprints of the helpers still to be heard from in the current round.
@@ -195,13 +191,7 @@ impl RepairHelper {
         if matches!(self.phase, Phase::Done { .. }) {
             return vec![];
         }
-        let heard = self.heard();
-        self.session
-            .helpers
-            .iter()
-            .filter(|vk| **vk != self.own_round1.vk && !heard.contains(&vk.as_bytes()))
-            .map(participant_fingerprint)
-            .collect()
+        self.roster().waiting_for(&self.heard())
     }
 
     /// The message this helper must send (to everyone: the newcomer needs every round's).

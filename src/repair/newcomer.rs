@@ -141,12 +141,7 @@ impl Newcomer {
             2 => c.round2.keys().collect(),
             _ => c.round3.keys().collect(),
         };
-        c.session
-            .helpers
-            .iter()
-            .filter(|vk| !heard.contains(&vk.as_bytes()))
-            .map(participant_fingerprint)
-            .collect()
+        self.roster(&c.session).waiting_for(&heard)
     }
 
     /// The newcomer sends only its request.

@@ -250,6 +250,9 @@ fn lying_helpers_are_named() {
         .to_string();
     assert!(e.contains("saw other round-2 messages"), "{e}");
     assert_eq!(newcomer.progress(), (0, 3));
+    assert_eq!(newcomer.round(), 3);
+    assert_eq!(newcomer.waiting_for().len(), 3);
+    assert!(engines[0].waiting_for().is_empty());
     // The honest pieces still make the share.
     for m in round3 {
         newcomer.accept_round3(m, &mut OsRng).unwrap();
