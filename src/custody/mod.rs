@@ -200,13 +200,16 @@ impl GroupRef {
     }
 
     /// Checks that `participant`'s message (of `kind`) is about the same key in the same state
-    /// as `ours`, naming a stale share on either side.
+    /// as `ours` (the same digest), naming a stale share on either side when it is not.
     pub(crate) fn check_against(
         &self,
         ours: &GroupKey,
         kind: CustodyKind,
         participant: &str,
     ) -> Result<(), CeremonyError> {
+        if self.digest == ours.digest() {
+            return Ok(());
+        }
         let own = ours.generation();
         if self.generation < own.number {
             let date = own
@@ -227,17 +230,14 @@ impl GroupRef {
                 ours: own.number,
             });
         }
-        if self.digest != ours.digest() {
-            return Err(CeremonyError::Invalid {
-                kind,
-                participant: participant.to_string(),
-                problem: format!(
-                    "describes generation {} of the key differently from this participant (other members or verifying shares; a repair may have enrolled someone one description lacks): compare the group descriptions",
-                    self.generation
-                ),
-            });
-        }
-        Ok(())
+        Err(CeremonyError::Invalid {
+            kind,
+            participant: participant.to_string(),
+            problem: format!(
+                "describes generation {} of the key differently from this participant (other members or verifying shares; a repair may have enrolled someone one description lacks): compare the group descriptions",
+                self.generation
+            ),
+        })
     }
 }
 

@@ -53,7 +53,7 @@ use crate::custody::{
     check_first, decrypt_scalar, encrypt_scalar, fingerprints, transcript, Body, CeremonyError,
     CustodyKind, CustodyMessage, GroupRef, Roster, SessionId, Signed,
 };
-use crate::keys::{format_date, participant_fingerprint, KeyShare};
+use crate::keys::{format_date, participant_fingerprint, Generation, KeyShare};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
 
 type C = Decaf377Rdsa;
@@ -136,6 +136,7 @@ impl Refresh {
         session
             .group
             .check_against(share.group(), ROUND1, &sender)?;
+        let share = adopt_generation(share, &session.group)?;
         Self::check_session(&share, &session)?;
         let (mut refresh, round1) = Self::begin(share, session, rng)?;
         refresh.accept_round1(invitation)?;
@@ -541,6 +542,27 @@ impl Refresh {
         self.phase = Phase::Done(Box::new(share.clone()));
         Ok(share)
     }
+}
+
+/// A member whose key state is the session's but whose key file labels it with an older
+/// generation (a share imported from a pcli config reads as generation 0) takes the session's
+/// label, so that every member numbers the new generation alike.
+fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, CeremonyError> {
+    let own = share.group().generation();
+    if session.generation <= own.number {
+        return Ok(share);
+    }
+    let generation = Generation {
+        number: session.generation,
+        refreshed: session.refreshed,
+        retired: own.retired.clone(),
+    };
+    let group = share
+        .group()
+        .clone()
+        .with_generation(generation)
+        .map_err(failed)?;
+    share.with_group(group).map_err(failed)
 }
 
 /// The commitment of a refresh polynomial with its zero constant (the identity) restored.

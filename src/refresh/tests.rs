@@ -432,3 +432,23 @@ fn a_member_who_sends_different_sessions_is_caught_in_round_1() {
     assert_eq!(first.progress(), (0, 2));
     first.accept_round1(honest).unwrap();
 }
+
+#[test]
+fn a_share_round_tripped_through_pcli_joins_under_the_sessions_generation() {
+    use crate::keyfile::{export_pcli, import_pcli, PcliSection};
+    let gen1 = refresh(&deal(&mut OsRng, 2, 3).unwrap(), &[0, 1, 2]);
+    // pcli's config has no generation: the share reads back as generation 0, same state.
+    let text = export_pcli(&gen1[1], "https://example.com/", PcliSection::Custody).unwrap();
+    let imported = import_pcli(&text, PcliSection::Custody).unwrap();
+    assert_eq!(imported.group().generation().number, 0);
+    assert_eq!(imported.group().digest(), gen1[1].group().digest());
+    let gen2 = refresh(&[gen1[0].clone(), imported, gen1[2].clone()], &[0, 1, 2]);
+    for share in &gen2 {
+        assert_eq!(share.group().generation().number, 2);
+        assert_eq!(share.group().generation().refreshed, Some(NOW));
+    }
+    sign(&gen2[1..]).unwrap();
+    // Its old share is still named stale by a member that kept the whole record.
+    let e = sign(&[gen2[0].clone(), gen1[1].clone()]).unwrap_err();
+    assert!(matches!(e, SignError::StaleShare { .. }), "{e}");
+}
