@@ -1,18 +1,25 @@
 //! The refresh messages: round 1 (the session, the sender's commitments and encryption key) and
-//! round 2 (an encrypted refresh share for every other member).
+//! round 2 (an encrypted refresh share for every other member); and what frost-core's refresh
+//! takes from them.
 
 use std::collections::BTreeMap;
 
+use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
-use frost_core::keys::CoefficientCommitment;
+use frost_core::keys::dkg::round1;
+use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment};
+use prost::Message as _;
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
+use crate::custody::transcript;
 use crate::custody::{
     decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
     envelope_glue, field_error, fixed, Body, CustodyDecodeError, CustodyKind, CustodyMessage,
     GroupRef, SessionId, Signed,
 };
-use crate::suite::Decaf377Rdsa;
+use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
+
+type C = Decaf377Rdsa;
 
 /// What the members of a refresh agree on: which key, who takes part (and stays), and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,4 +154,50 @@ impl Body for RefreshRound2Body {
     }
 
     envelope_glue!(RefreshRound2);
+}
+
+/// The commitment of a refresh polynomial with its zero constant (the identity) restored.
+pub(super) fn with_zero_constant(
+    commitment: &[CoefficientCommitment<C>],
+) -> VerifiableSecretSharingCommitment<C> {
+    VerifiableSecretSharingCommitment::new(
+        std::iter::once(CoefficientCommitment::new(Element::IDENTITY))
+            .chain(commitment.iter().copied())
+            .collect(),
+    )
+}
+
+/// frost-core's round-1 packages from the messages. A refresh polynomial's constant is zero,
+/// so there is no secret whose knowledge to prove: frost-core neither checks nor uses the
+/// proof of knowledge in a refresh, and the messages do not carry one.
+pub(super) fn round1_packages(
+    messages: &BTreeMap<[u8; 32], RefreshRound1>,
+) -> BTreeMap<Identifier, round1::Package<C>> {
+    let no_proof = frost_core::Signature::new(Element::GENERATOR, Fr::ZERO);
+    messages
+        .values()
+        .map(|m| {
+            (
+                identifier_for(&m.vk),
+                round1::Package::new(
+                    VerifiableSecretSharingCommitment::new(m.body.commitment.clone()),
+                    no_proof,
+                ),
+            )
+        })
+        .collect()
+}
+
+pub(super) fn round1_transcript<'a>(
+    session: &SessionId,
+    messages: impl Iterator<Item = &'a RefreshRound1>,
+) -> [u8; 32] {
+    let entries: Vec<([u8; 32], Vec<u8>)> = messages
+        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
+        .collect();
+    transcript(
+        b"hoarfrost-rfsh-1",
+        session,
+        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
+    )
 }

@@ -34,24 +34,23 @@
 
 mod messages;
 
+use messages::{round1_packages, round1_transcript, with_zero_constant};
 pub use messages::{
     RefreshRound1, RefreshRound1Body, RefreshRound2, RefreshRound2Body, RefreshSession,
 };
 
 use std::collections::BTreeMap;
 
-use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 use frost_core::keys::dkg::{round1, round2};
 use frost_core::keys::refresh::{refresh_dkg_part1, refresh_dkg_part2, refresh_dkg_shares};
-use frost_core::keys::{CoefficientCommitment, SecretShare, VerifiableSecretSharingCommitment};
-use prost::Message as _;
+use frost_core::keys::SecretShare;
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, transcript, Body, CeremonyError,
-    CustodyKind, CustodyMessage, GroupRef, Roster, SessionId, Signed,
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, CeremonyError, CustodyKind,
+    CustodyMessage, GroupRef, Roster, SessionId, Signed,
 };
 use crate::keys::{format_date, participant_fingerprint, Generation, KeyShare};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
@@ -563,52 +562,6 @@ fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, Cer
         .with_generation(generation)
         .map_err(failed)?;
     share.with_group(group).map_err(failed)
-}
-
-/// The commitment of a refresh polynomial with its zero constant (the identity) restored.
-fn with_zero_constant(
-    commitment: &[CoefficientCommitment<C>],
-) -> VerifiableSecretSharingCommitment<C> {
-    VerifiableSecretSharingCommitment::new(
-        std::iter::once(CoefficientCommitment::new(Element::IDENTITY))
-            .chain(commitment.iter().copied())
-            .collect(),
-    )
-}
-
-/// frost-core's round-1 packages from the messages. A refresh polynomial's constant is zero,
-/// so there is no secret whose knowledge to prove: frost-core neither checks nor uses the
-/// proof of knowledge in a refresh, and the messages do not carry one.
-fn round1_packages(
-    messages: &BTreeMap<[u8; 32], RefreshRound1>,
-) -> BTreeMap<Identifier, round1::Package<C>> {
-    let no_proof = frost_core::Signature::new(Element::GENERATOR, Fr::ZERO);
-    messages
-        .values()
-        .map(|m| {
-            (
-                identifier_for(&m.vk),
-                round1::Package::new(
-                    VerifiableSecretSharingCommitment::new(m.body.commitment.clone()),
-                    no_proof,
-                ),
-            )
-        })
-        .collect()
-}
-
-fn round1_transcript<'a>(
-    session: &SessionId,
-    messages: impl Iterator<Item = &'a RefreshRound1>,
-) -> [u8; 32] {
-    let entries: Vec<([u8; 32], Vec<u8>)> = messages
-        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
-        .collect();
-    transcript(
-        b"hoarfrost-rfsh-1",
-        session,
-        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
-    )
 }
 
 #[cfg(test)]

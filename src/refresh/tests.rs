@@ -6,6 +6,7 @@ use crate::definition::vote_body;
 use crate::keys::deal;
 use crate::request::SigningRequest;
 use crate::signing::{Coordinator, Follower, SignError, SigningResult};
+use decaf377::Fr;
 use ed25519_consensus::SigningKey;
 use rand_core::OsRng;
 
