@@ -30,6 +30,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod custody;
 pub mod definition;
 pub mod dkg;
 pub mod fsutil;
@@ -40,13 +41,16 @@ pub mod keys;
 pub mod messages;
 pub mod output;
 pub mod paste;
+pub mod refresh;
 pub mod refusal;
+pub mod repair;
 pub mod request;
 pub mod review;
 pub mod sealed;
 pub mod session;
 pub mod signing;
 pub mod spec;
+pub mod split;
 pub mod store;
 pub mod suite;
 pub mod transport;

@@ -62,6 +62,13 @@ pub enum Refusal {
         participant: String,
         index: usize,
     },
+    /// A signer used its key file from before a refresh.
+    #[error("{kind} from participant {participant}: participant {participant} holds a share from before the refresh of {date}; it must sign with its refreshed key file")]
+    StaleShare {
+        kind: MessageKind,
+        participant: String,
+        date: String,
+    },
     /// A coordinator's package that this participant must not sign.
     #[error("{kind}: {problem}")]
     BadPackage { kind: MessageKind, problem: String },
@@ -110,7 +117,8 @@ impl Refusal {
             | Refusal::WrongCount { participant, .. }
             | Refusal::TooMany { participant, .. }
             | Refusal::Invalid { participant, .. }
-            | Refusal::InvalidShare { participant, .. } => Some(participant),
+            | Refusal::InvalidShare { participant, .. }
+            | Refusal::StaleShare { participant, .. } => Some(participant),
             Refusal::Cheaters { participants } => participants.first().map(String::as_str),
             _ => None,
         }

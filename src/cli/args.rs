@@ -64,6 +64,21 @@ pub struct Size {
     pub participants: u16,
 }
 
+/// Where new shares go (deal and split).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ShareDestinations {
+    /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Store the shares under this name: share i in the i-th --homes folder, or, without
+    /// --homes, share 1 in this machine's store.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// One key store folder per participant (as pcli's `deal --home A --home B ...`).
+    #[arg(long, num_args = 1..)]
+    pub homes: Vec<PathBuf>,
+}
+
 /// How an encrypted key is opened.
 #[derive(Args, Debug, Clone, Default)]
 pub struct UnlockArgs {
@@ -128,16 +143,30 @@ pub enum Command {
         store: StoreArgs,
         #[command(flatten)]
         size: Size,
-        /// Folder to write participant-1.toml .. participant-N.toml and group.toml into.
+        #[command(flatten)]
+        to: ShareDestinations,
+        #[command(flatten)]
+        seal: SealArgs,
+    },
+    /// Put an existing key (a seed phrase, or a pcli SoftKms config) into t-of-n custody: the
+    /// same full viewing key, identity key and governance key. A trusted-dealer step: run it
+    /// on an offline machine.
+    Split {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        size: Size,
+        /// Read the seed phrase from this file (otherwise it is asked for, without echo).
+        #[arg(long, conflicts_with = "from_pcli")]
+        phrase_file: Option<PathBuf>,
+        /// Split the spend key of this pcli config (custody backend SoftKms).
         #[arg(long)]
-        out: Option<PathBuf>,
-        /// Store the shares under this name: share i in the i-th --homes folder, or, without
-        /// --homes, share 1 in this machine's store.
-        #[arg(long)]
-        name: Option<String>,
-        /// One key store folder per participant (as pcli's `deal --home A --home B ...`).
-        #[arg(long, num_args = 1..)]
-        homes: Vec<PathBuf>,
+        from_pcli: Option<PathBuf>,
+        /// Which section of the pcli config holds the key.
+        #[arg(long, value_enum, default_value = "custody", requires = "from_pcli")]
+        section: SectionArg,
+        #[command(flatten)]
+        to: ShareDestinations,
         #[command(flatten)]
         seal: SealArgs,
     },

@@ -131,19 +131,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     threshold,
                     participants,
                 },
-            out,
-            name,
-            homes,
+            to,
             seal,
         } => keys::deal(
             &store(&top, &s)?,
             &secrets::Sealer::new(&seal)?,
             threshold,
             participants,
-            out.as_deref(),
-            name.as_deref(),
-            &homes,
+            &to,
         ),
+        Command::Split {
+            store: s,
+            size:
+                args::Size {
+                    threshold,
+                    participants,
+                },
+            phrase_file,
+            from_pcli,
+            section,
+            to,
+            seal,
+        } => {
+            let source = match (phrase_file, from_pcli) {
+                (_, Some(config)) => keys::SplitSource::Pcli(config, section.into()),
+                (Some(file), None) => keys::SplitSource::PhraseFile(file),
+                (None, None) => keys::SplitSource::AskPhrase,
+            };
+            keys::split(
+                &store(&top, &s)?,
+                &secrets::Sealer::new(&seal)?,
+                threshold,
+                participants,
+                &source,
+                &to,
+            )
+        }
         Command::Follow {
             store: s,
             key,

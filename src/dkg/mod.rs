@@ -3,7 +3,7 @@
 //! one's own messages are refused by key, culprits are named, and a transcript fingerprint lets
 //! people confirm they all saw the same round-1 messages.
 
-mod encryption;
+pub(crate) mod encryption;
 mod messages;
 
 pub use messages::{nullifier_commitment, DkgRound1, DkgRound2};

@@ -15,15 +15,20 @@ mod pcli;
 
 pub use pcli::{decode_any, export_pcli, import_pcli, PcliSection};
 
-use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
+use crate::keys::{
+    format_date, parse_date, participant_fingerprint, Generation, GroupKey, KeyError, KeyShare,
+    RetiredGeneration,
+};
 use crate::sealed::{seal, unseal, KdfParams, SealError, SealedShare};
 use crate::suite::{SigningShare, VerifyingShare};
 
 /// The `format` value every hoarfrost key file carries.
 pub const FORMAT: &str = "hoarfrost-key";
 /// The newest key file version this build writes and reads. Version 2 added encrypted shares
-/// (`[encrypted]`, with `participant`); version 1 files (plain shares) still read.
-pub const VERSION: u32 = 2;
+/// (`[encrypted]`, with `participant`); version 3 added the key's generation (`generation`,
+/// `refreshed` and `[[retired]]`, see [`crate::keys::Generation`]). Older files still read, as
+/// generation 0.
+pub const VERSION: u32 = 3;
 
 /// Why a key file or pcli config was refused.
 #[derive(Debug, thiserror::Error)]
@@ -178,10 +183,91 @@ struct KeyFile {
     /// This participant's ed25519 key, when its share is sealed (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     participant: Option<String>,
+    /// Which refresh of the key this is, 0 for a fresh key (version 3).
+    #[serde(default)]
+    generation: u32,
+    /// When the refresh that made this generation happened, RFC 3339 (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refreshed: Option<String>,
     #[serde(flatten)]
     table: ThresholdTable,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     encrypted: Option<EncryptedTable>,
+    /// Earlier generations' verifying shares, oldest first, so that a share from before a
+    /// refresh is recognised as such (version 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    retired: Vec<RetiredTable>,
+}
+
+/// One retired generation (version 3).
+#[derive(Serialize, Deserialize)]
+struct RetiredTable {
+    generation: u32,
+    /// When the refresh that replaced it happened, RFC 3339.
+    retired: String,
+    verifying_shares: BTreeMap<String, String>,
+}
+
+impl RetiredTable {
+    fn from_retired(retired: &RetiredGeneration) -> Self {
+        Self {
+            generation: retired.number,
+            retired: format_date(retired.retired_at),
+            verifying_shares: encode_verifying_shares(retired.verifying_shares.iter()),
+        }
+    }
+
+    fn into_retired(self, at: usize) -> Result<RetiredGeneration, KeyFileError> {
+        let field = format!("retired[{at}]");
+        Ok(RetiredGeneration {
+            number: self.generation,
+            retired_at: parse_date(&self.retired)
+                .map_err(|e| bad(format!("{field}.retired"), e))?,
+            verifying_shares: decode_verifying_shares(
+                &format!("{field}.verifying_shares"),
+                &self.verifying_shares,
+            )?
+            .into_iter()
+            .map(|(vk, share)| (vk.to_bytes(), share))
+            .collect(),
+        })
+    }
+}
+
+fn encode_verifying_shares<'a>(
+    shares: impl Iterator<Item = (&'a [u8; 32], &'a VerifyingShare)>,
+) -> BTreeMap<String, String> {
+    shares
+        .map(|(vk, share)| {
+            (
+                upper_hex(vk),
+                upper_hex(
+                    &share
+                        .serialize()
+                        .expect("verifying shares are never the identity"),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn decode_verifying_shares(
+    field: &str,
+    shares: &BTreeMap<String, String>,
+) -> Result<Vec<(VerificationKey, VerifyingShare)>, KeyFileError> {
+    shares
+        .iter()
+        .map(|(vk, share)| {
+            let field = format!("{field}.{vk}");
+            let vk_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, vk)?;
+            let vk = VerificationKey::try_from(*vk_bytes)
+                .map_err(|_| bad(&field, "not a valid ed25519 verification key"))?;
+            let share_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, share)?;
+            let share =
+                VerifyingShare::deserialize(share_bytes.as_ref()).map_err(|e| bad(&field, e))?;
+            Ok((vk, share))
+        })
+        .collect()
 }
 
 /// Everything in a key file besides its threshold table (which is read on its own).
@@ -196,7 +282,13 @@ struct KeyFileHeader {
     #[serde(default)]
     participant: Option<String>,
     #[serde(default)]
+    generation: u32,
+    #[serde(default)]
+    refreshed: Option<String>,
+    #[serde(default)]
     encrypted: Option<EncryptedTable>,
+    #[serde(default)]
+    retired: Vec<RetiredTable>,
 }
 
 /// A sealed share: Argon2id parameters, salt, nonce and ciphertext (version 2).
@@ -289,39 +381,18 @@ impl ThresholdTable {
             spend_key_share: share
                 .map(|s| secret_hex(&Zeroizing::new(s.signing_share().serialize()))),
             signing_key: share.map(|s| secret_hex(s.signing_key().as_bytes())),
-            verifying_shares: group
-                .participants()
-                .map(|p| {
-                    (
-                        upper_hex(p.vk.as_bytes()),
-                        upper_hex(
-                            &p.verifying_share
-                                .serialize()
-                                .expect("verifying shares are never the identity"),
-                        ),
-                    )
-                })
-                .collect(),
+            verifying_shares: encode_verifying_shares(
+                group
+                    .participants()
+                    .map(|p| (p.vk.as_bytes(), &p.verifying_share)),
+            ),
         }
     }
 
-    fn into_material(self) -> Result<KeyMaterial, KeyFileError> {
+    fn into_material(self, generation: Generation) -> Result<KeyMaterial, KeyFileError> {
         let fvk = FullViewingKey::from_str(&self.fvk).map_err(|e| bad("fvk", e))?;
-        let shares = self
-            .verifying_shares
-            .iter()
-            .map(|(vk, share)| {
-                let field = format!("verifying_shares.{vk}");
-                let vk_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, vk)?;
-                let vk = VerificationKey::try_from(*vk_bytes)
-                    .map_err(|_| bad(&field, "not a valid ed25519 verification key"))?;
-                let share_bytes: Zeroizing<[u8; 32]> = decode_hex(&field, share)?;
-                let share = VerifyingShare::deserialize(share_bytes.as_ref())
-                    .map_err(|e| bad(&field, e))?;
-                Ok((vk, share))
-            })
-            .collect::<Result<Vec<_>, KeyFileError>>()?;
-        let group = GroupKey::new(self.threshold, fvk, shares)?;
+        let shares = decode_verifying_shares("verifying_shares", &self.verifying_shares)?;
+        let group = GroupKey::new(self.threshold, fvk, shares)?.with_generation(generation)?;
         match (self.spend_key_share, self.signing_key) {
             (None, None) => Ok(KeyMaterial::Public(group)),
             (Some(share), Some(key)) => {
@@ -351,14 +422,22 @@ pub fn encode(key: &StoredKey) -> Zeroizing<String> {
         ),
         _ => (None, None),
     };
+    let generation = key.material.group().generation();
     let file = KeyFile {
         format: FORMAT.into(),
         version: VERSION,
         name: key.name.clone(),
         transcript_fingerprint: key.transcript_fingerprint.clone(),
         participant,
+        generation: generation.number,
+        refreshed: generation.refreshed.map(format_date),
         table: ThresholdTable::from_material(&key.material),
         encrypted,
+        retired: generation
+            .retired
+            .iter()
+            .map(RetiredTable::from_retired)
+            .collect(),
     };
     Zeroizing::new(toml::to_string(&file).expect("key files always serialize"))
 }
@@ -374,8 +453,23 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
         return Err(KeyFileError::Version(file.version));
     }
     let table: ThresholdTable = toml::from_str(text).map_err(toml_error)?;
+    let generation = Generation {
+        number: file.generation,
+        refreshed: file
+            .refreshed
+            .as_deref()
+            .map(parse_date)
+            .transpose()
+            .map_err(|e| bad("refreshed", e))?,
+        retired: file
+            .retired
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.into_retired(i))
+            .collect::<Result<_, _>>()?,
+    };
     let material = match (file.encrypted, file.participant) {
-        (None, _) => table.into_material()?,
+        (None, _) => table.into_material(generation)?,
         (Some(_), None) => return Err(bad("participant", "missing (the share is encrypted)")),
         (Some(encrypted), Some(participant)) => {
             if table.spend_key_share.is_some() || table.signing_key.is_some() {
@@ -387,7 +481,7 @@ pub fn decode(text: &str) -> Result<StoredKey, KeyFileError> {
             let vk_bytes: Zeroizing<[u8; 32]> = decode_hex("participant", &participant)?;
             let participant = VerificationKey::try_from(*vk_bytes)
                 .map_err(|_| bad("participant", "not a valid ed25519 verification key"))?;
-            let group = match table.into_material()? {
+            let group = match table.into_material(generation)? {
                 KeyMaterial::Public(g) => g,
                 _ => unreachable!("no plain secrets were present"),
             };

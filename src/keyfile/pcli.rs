@@ -17,7 +17,7 @@ pub enum PcliSection {
 }
 
 impl PcliSection {
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             PcliSection::Custody => "custody",
             PcliSection::GovernanceCustody => "governance_custody",
@@ -159,7 +159,7 @@ pub fn import_pcli(text: &str, section: PcliSection) -> Result<KeyShare, KeyFile
             }
         }
     };
-    match table.into_material()? {
+    match table.into_material(crate::keys::Generation::default())? {
         KeyMaterial::Share(share) => Ok(share),
         _ => Err(KeyFileError::Pcli("the config holds no share".into())),
     }

@@ -15,7 +15,7 @@ use rand_core::CryptoRngCore;
 use zeroize::ZeroizeOnDrop;
 
 use super::package::{build_package, choose_signers, Commitments, Package};
-use super::{aggregate_one, name_of, verify_share, SignTarget, SigningResult};
+use super::{aggregate_one, name_of, stale_share_date, verify_share, SignTarget, SigningResult};
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{
     Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
@@ -459,11 +459,30 @@ impl Coordinator {
             .copied()
             .find(|i| invalid_at(&sent[*i]).is_none())
         else {
-            return Err(Refusal::InvalidShare {
-                kind,
-                participant: sender,
-                index: invalid_at(&sent[open[0]]).unwrap_or(0),
-            });
+            let newest = &sent[open[0]];
+            let index = invalid_at(newest).unwrap_or(0);
+            // A share made with a key file from before a refresh verifies under the retired
+            // verifying share: say so, rather than only "invalid".
+            return Err(
+                match stale_share_date(
+                    &self.group,
+                    id,
+                    &reply.shares[index],
+                    &newest.packages[index],
+                    self.target.randomizers[index],
+                ) {
+                    Some(date) => Refusal::StaleShare {
+                        kind,
+                        participant: sender,
+                        date,
+                    },
+                    None => Refusal::InvalidShare {
+                        kind,
+                        participant: sender,
+                        index,
+                    },
+                },
+            );
         };
         if let Phase::Shares { sent, .. } = &mut self.phase {
             sent[at].shares.insert(id, reply.shares);

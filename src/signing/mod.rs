@@ -128,6 +128,27 @@ pub(crate) fn verify_share(
     result.is_ok()
 }
 
+/// When a signer's share does not verify: the date of the refresh that retired the generation
+/// under whose verifying share it does verify, if any (the signer used an old key file).
+pub(crate) fn stale_share_date(
+    group: &crate::keys::GroupKey,
+    identifier: Identifier,
+    share: &SignatureShare,
+    package: &SigningPackage,
+    randomizer: Option<Fr>,
+) -> Option<String> {
+    group
+        .generation()
+        .retired
+        .iter()
+        .rev()
+        .find(|retired| {
+            let public = group.retired_public_key_package(retired);
+            verify_share(identifier, share, package, &public, randomizer)
+        })
+        .map(|retired| crate::keys::format_date(retired.retired_at))
+}
+
 /// Aggregates one signature, naming every participant whose share is invalid.
 pub(crate) fn aggregate_one(
     package: &SigningPackage,

@@ -4,11 +4,13 @@
 pub mod plans;
 pub mod process;
 
+use hoarfrost::custody::CustodyMessage;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
 use hoarfrost::messages::{
     Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
 };
+use hoarfrost::refresh::Refresh;
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_governance::Vote;
@@ -24,6 +26,43 @@ pub fn rng(seed: u64) -> ChaCha20Rng {
 
 pub fn dealt(t: u16, n: u16, seed: u64) -> Vec<KeyShare> {
     deal(&mut rng(seed), t, n).expect("deal")
+}
+
+/// The shares after a refresh by the members at `members` (the others are removed), every
+/// message carried as JSON to every member, as one bundle would.
+pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeyShare> {
+    let mut r = rng(seed);
+    let vks: Vec<_> = members
+        .iter()
+        .map(|i| shares[*i].verification_key())
+        .collect();
+    let (first, invitation) =
+        Refresh::start(shares[members[0]].clone(), &vks, 1_800_000_000, &mut r).unwrap();
+    let mut engines = vec![first];
+    let mut round1 = vec![CustodyMessage::RefreshRound1(invitation.clone())];
+    for i in &members[1..] {
+        let (engine, msg) = Refresh::join(shares[*i].clone(), invitation.clone(), &mut r).unwrap();
+        engines.push(engine);
+        round1.push(CustodyMessage::RefreshRound1(msg));
+    }
+    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[CustodyMessage]| {
+        for engine in engines.iter_mut() {
+            for m in messages {
+                let m = CustodyMessage::from_json(&m.to_json()).unwrap();
+                if let Err(e) = engine.accept(m, &mut r) {
+                    assert!(e.skippable(), "{e}");
+                }
+            }
+        }
+    };
+    deliver(&mut engines, &round1);
+    let mut r2 = rng(seed + 1);
+    let round2: Vec<_> = engines
+        .iter_mut()
+        .map(|e| CustodyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
+        .collect();
+    deliver(&mut engines, &round2);
+    engines.iter_mut().map(|e| e.finish().unwrap()).collect()
 }
 
 /// A definition for the dealt key, made from the template as a person would edit it.
