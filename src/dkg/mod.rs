@@ -49,7 +49,7 @@ pub(crate) enum Phase {
     },
     /// Finished: the share was handed over; only public data stays.
     Done {
-        group: GroupKey,
+        group: Box<GroupKey>,
         transcript_fingerprint: String,
     },
 }
@@ -460,7 +460,7 @@ impl Dkg {
         self.decryption_key.zeroize();
         self.nullifier_share.zeroize();
         self.phase = Phase::Done {
-            group,
+            group: Box::new(group),
             transcript_fingerprint: transcript_fingerprint.clone(),
         };
         Ok(DkgOutput {
