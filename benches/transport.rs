@@ -10,12 +10,13 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use hoarfrost::dkg::Dkg;
 use hoarfrost::keys::deal;
+use hoarfrost::messages::AnyMessage;
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower};
 use hoarfrost::transport::qr::{modules, plan_bundle, plan_payload, version_for};
 use hoarfrost::transport::ur::{Received, UrParts};
-use hoarfrost::transport::{ur_collector, AnyMessage};
-use hoarfrost::tui::app::QR_PANEL;
+use hoarfrost::transport::ur_collector;
+use hoarfrost::tui::QR_PANEL;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::{ChaCha20Rng, ChaCha8Rng};
 
@@ -29,7 +30,7 @@ fn messages(t: u16, n: u16) -> (Vec<AnyMessage>, Vec<AnyMessage>) {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         SigningRequest::Transaction(plan),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut followers: Vec<Follower> = shares[1..usize::from(t)]
@@ -42,7 +43,7 @@ fn messages(t: u16, n: u16) -> (Vec<AnyMessage>, Vec<AnyMessage>) {
         c.accept_round1(reply.clone()).unwrap();
         f1.get_or_insert(reply);
     }
-    let c2 = c.start_round2().unwrap();
+    let c2 = c.start_round2(&mut r).unwrap();
     let f2 = followers[0].sign(c2.clone()).unwrap();
     let mut dkgs: Vec<(Dkg, hoarfrost::dkg::DkgRound1)> =
         (0..n).map(|_| Dkg::new(t, n, &mut r).unwrap()).collect();
@@ -126,7 +127,7 @@ fn sizes() {
                 "| {t}-of-{n} | {} | {} | {} | {ur} | {} (v{v80}) | {} (v{v120}) |",
                 m.kind(),
                 m.to_json().len(),
-                m.to_proto_bytes().len(),
+                m.to_bytes().len(),
                 p80.fragment_count(),
                 p120.fragment_count(),
             );

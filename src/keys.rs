@@ -4,14 +4,20 @@
 //! share, the participant's ed25519 signing key and every participant's verifying share), so keys
 //! move between the two tools without loss.
 
+mod dealer;
+mod generation;
+
+pub use dealer::{deal, split};
+pub use generation::{format_date, parse_date, Generation, RetiredGeneration};
+
 use std::collections::BTreeMap;
 use std::fmt;
 
-use decaf377::{Element, Fq, Fr};
+use decaf377::{Element, Fr};
 use ed25519_consensus::{SigningKey, VerificationKey};
-use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
+use penumbra_sdk_keys::FullViewingKey;
 use penumbra_sdk_stake::{GovernanceKey, IdentityKey};
-use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
 use crate::suite::{
     from_rdsa_vk, identifier_for, Identifier, KeyPackage, PublicKeyPackage, SigningShare,
@@ -29,6 +35,10 @@ pub enum KeyError {
     ShareMismatch,
     #[error("this participant's ed25519 key is not among the group's participants")]
     NotAParticipant,
+    #[error("participant {0} is already a member of the group")]
+    AlreadyAParticipant(String),
+    #[error("generation: {0}")]
+    Generation(String),
     #[error("{field}: {problem}")]
     Field {
         field: &'static str,
@@ -68,6 +78,7 @@ pub struct GroupKey {
     threshold: u16,
     fvk: FullViewingKey,
     participants: BTreeMap<[u8; 32], Participant>,
+    generation: Generation,
 }
 
 impl fmt::Debug for GroupKey {
@@ -75,6 +86,7 @@ impl fmt::Debug for GroupKey {
         f.debug_struct("GroupKey")
             .field("threshold", &self.threshold)
             .field("participants", &self.participants.len())
+            .field("generation", &self.generation.number)
             .field("fvk", &self.fvk.to_string())
             .finish()
     }
@@ -111,17 +123,31 @@ impl GroupKey {
             threshold,
             fvk,
             participants,
+            generation: Generation::default(),
         };
-        group.check_consistency()?;
+        group.check_consistency(
+            group
+                .participants
+                .values()
+                .map(|p| (p.identifier, p.verifying_share)),
+        )?;
         Ok(group)
     }
 
-    fn check_consistency(&self) -> Result<(), KeyError> {
-        let points: Vec<(Fr, Element)> = self
-            .participants
-            .values()
-            .map(|p| (p.identifier.to_scalar(), p.verifying_share.to_element()))
+    /// Checks that verifying shares lie on one polynomial of degree t-1 through ak.
+    fn check_consistency(
+        &self,
+        shares: impl Iterator<Item = (Identifier, VerifyingShare)>,
+    ) -> Result<(), KeyError> {
+        let points: Vec<(Fr, Element)> = shares
+            .map(|(id, share)| (id.to_scalar(), share.to_element()))
             .collect();
+        if points.len() < usize::from(self.threshold) {
+            return Err(KeyError::InvalidThreshold {
+                threshold: self.threshold,
+                participants: points.len(),
+            });
+        }
         let (basis, rest) = points.split_at(usize::from(self.threshold));
         let group_element = self.ak_element()?;
         if interpolate(basis, Fr::ZERO) != group_element {
@@ -133,6 +159,126 @@ impl GroupKey {
             }
         }
         Ok(())
+    }
+
+    /// The same group with a generation record (see [`Generation`]), checked: coherent, and
+    /// every retired generation's verifying shares consistent with this key.
+    pub fn with_generation(mut self, generation: Generation) -> Result<Self, KeyError> {
+        generation.check().map_err(KeyError::Generation)?;
+        for retired in &generation.retired {
+            let shares = retired
+                .verifying_shares
+                .iter()
+                .map(|(vk, share)| {
+                    let vk = VerificationKey::try_from(*vk).map_err(|_| {
+                        KeyError::Generation(format!(
+                            "retired generation {}: not an ed25519 key",
+                            retired.number
+                        ))
+                    })?;
+                    Ok((identifier_for(&vk), *share))
+                })
+                .collect::<Result<Vec<_>, KeyError>>()?;
+            self.check_consistency(shares.into_iter()).map_err(|e| {
+                KeyError::Generation(format!("retired generation {}: {e}", retired.number))
+            })?;
+        }
+        self.generation = generation;
+        Ok(self)
+    }
+
+    /// Which refresh of the key this description belongs to.
+    pub fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    /// A digest of the key's state (threshold, FVK, every member and verifying share): two
+    /// members hold shares of the same state exactly when their digests agree. The generation
+    /// record is left out: it labels the state, and a share imported from a pcli config, which
+    /// has no generation, reads as generation 0 whatever its state.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut state = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"hoarfrost-group1")
+            .to_state();
+        state.update(&self.threshold.to_le_bytes());
+        state.update(self.fvk.to_string().as_bytes());
+        for p in self.participants.values() {
+            state.update(p.vk.as_bytes());
+            state.update(&p.verifying_share.serialize().unwrap_or_default());
+        }
+        state
+            .finalize()
+            .as_bytes()
+            .try_into()
+            .expect("32-byte hash")
+    }
+
+    /// The verifying share any participant with `identifier` must have: the public verifying
+    /// shares interpolated there. Anyone can check a newcomer's share with it.
+    pub fn verifying_share_at(&self, identifier: &Identifier) -> VerifyingShare {
+        let basis: Vec<(Fr, Element)> = self
+            .participants
+            .values()
+            .take(usize::from(self.threshold))
+            .map(|p| (p.identifier.to_scalar(), p.verifying_share.to_element()))
+            .collect();
+        VerifyingShare::new(interpolate(&basis, identifier.to_scalar()))
+    }
+
+    /// The group with one more participant, whose verifying share is the interpolated one.
+    pub fn enrol(&self, vk: VerificationKey) -> Result<Self, KeyError> {
+        if self.participants.contains_key(vk.as_bytes()) {
+            return Err(KeyError::AlreadyAParticipant(participant_fingerprint(&vk)));
+        }
+        let identifier = identifier_for(&vk);
+        let mut group = self.clone();
+        group.participants.insert(
+            vk.to_bytes(),
+            Participant {
+                vk,
+                identifier,
+                verifying_share: self.verifying_share_at(&identifier),
+            },
+        );
+        Ok(group)
+    }
+
+    /// The group after a refresh at `date` (unix seconds) that gave its members `shares`: the
+    /// same key, threshold and FVK, the next generation, this one retired.
+    pub fn refreshed(
+        &self,
+        shares: impl IntoIterator<Item = (VerificationKey, VerifyingShare)>,
+        date: u64,
+    ) -> Result<Self, KeyError> {
+        let current = self
+            .participants
+            .iter()
+            .map(|(vk, p)| (*vk, p.verifying_share))
+            .collect();
+        let generation = self
+            .generation
+            .next(current, date)
+            .map_err(KeyError::Generation)?;
+        Self::new(self.threshold, self.fvk.clone(), shares)?.with_generation(generation)
+    }
+
+    /// The public key package of a retired generation, to recognise a share from before a
+    /// refresh.
+    pub fn retired_public_key_package(&self, retired: &RetiredGeneration) -> PublicKeyPackage {
+        let shares = retired
+            .verifying_shares
+            .iter()
+            .filter_map(|(vk, share)| {
+                let vk = VerificationKey::try_from(*vk).ok()?;
+                Some((identifier_for(&vk), *share))
+            })
+            .collect();
+        PublicKeyPackage::new(
+            shares,
+            *self.public_key_package().verifying_key(),
+            Some(self.threshold),
+        )
     }
 
     fn ak_element(&self) -> Result<Element, KeyError> {
@@ -188,7 +334,7 @@ impl GroupKey {
 }
 
 /// Lagrange interpolation in the exponent: the value at `x` of the polynomial through `points`.
-fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
+pub(crate) fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
     let mut acc = Element::IDENTITY;
     for (i, (xi, yi)) in points.iter().enumerate() {
         let mut num = Fr::ONE;
@@ -205,9 +351,12 @@ fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
     acc
 }
 
-/// One participant's share of a threshold key, with its ed25519 identity. Secret.
-#[derive(Clone)]
+/// One participant's share of a threshold key, with its ed25519 identity. Secret: both secrets
+/// are wiped when it is dropped. Neither foreign type wipes itself (frost's `SigningShare` is
+/// `Copy` and ed25519-consensus's `SigningKey` only implements `Zeroize`), so this does.
+#[derive(Clone, ZeroizeOnDrop)]
 pub struct KeyShare {
+    #[zeroize(skip)]
     group: GroupKey,
     signing_share: SigningShare,
     signing_key: SigningKey,
@@ -248,6 +397,12 @@ impl KeyShare {
         &self.group
     }
 
+    /// The same share under an updated description of its group (a newcomer enrolled), checked
+    /// as [`KeyShare::new`] checks.
+    pub fn with_group(&self, group: GroupKey) -> Result<Self, KeyError> {
+        Self::new(group, self.signing_share, self.signing_key.clone())
+    }
+
     pub fn signing_key(&self) -> &SigningKey {
         &self.signing_key
     }
@@ -277,55 +432,6 @@ impl KeyShare {
             self.group.threshold,
         )
     }
-}
-
-/// Splits a fresh random key among `n` participants with a trusted dealer, as `pcli` does.
-///
-/// The dealer briefly knows the whole key; a distributed key generation avoids that.
-pub fn deal(
-    rng: &mut impl CryptoRngCore,
-    threshold: u16,
-    n: u16,
-) -> Result<Vec<KeyShare>, KeyError> {
-    if threshold < 2 || threshold > n {
-        return Err(KeyError::InvalidThreshold {
-            threshold,
-            participants: usize::from(n),
-        });
-    }
-    let signing_keys: Vec<SigningKey> = (0..n).map(|_| SigningKey::new(&mut *rng)).collect();
-    let identifiers: Vec<Identifier> = signing_keys
-        .iter()
-        .map(|sk| identifier_for(&sk.verification_key()))
-        .collect();
-    let (shares, public) = frost_core::keys::generate_with_dealer(
-        n,
-        threshold,
-        frost_core::keys::IdentifierList::Custom(&identifiers),
-        rng,
-    )
-    .map_err(|e| field("dealer", e))?;
-    let ak_bytes: [u8; 32] = public
-        .verifying_key()
-        .serialize()
-        .map_err(|e| field("dealer", e))?
-        .try_into()
-        .map_err(|_| field("dealer", "group key has the wrong length"))?;
-    let ak = decaf377_rdsa::VerificationKey::try_from(ak_bytes).map_err(|e| field("dealer", e))?;
-    let fvk = FullViewingKey::from_components(ak, NullifierKey(Fq::rand(rng)));
-    let group = GroupKey::new(
-        threshold,
-        fvk,
-        signing_keys
-            .iter()
-            .zip(&identifiers)
-            .map(|(sk, id)| (sk.verification_key(), public.verifying_shares()[id])),
-    )?;
-    signing_keys
-        .into_iter()
-        .zip(identifiers)
-        .map(|(sk, id)| KeyShare::new(group.clone(), *shares[&id].signing_share(), sk))
-        .collect()
 }
 
 #[cfg(test)]
@@ -385,6 +491,53 @@ mod tests {
     }
 
     #[test]
+    fn enrolment_interpolates_the_newcomers_verifying_share() {
+        let shares = deal(&mut OsRng, 2, 3).unwrap();
+        let group = shares[0].group();
+        let newcomer = SigningKey::new(OsRng).verification_key();
+        let bigger = group.enrol(newcomer).unwrap();
+        assert_eq!(bigger.participant_count(), 4);
+        assert_ne!(bigger.digest(), group.digest());
+        // Interpolating from other members gives every member's own verifying share.
+        for p in group.participants() {
+            assert_eq!(bigger.verifying_share_at(&p.identifier), p.verifying_share);
+        }
+        assert_eq!(
+            group.enrol(shares[1].verification_key()).unwrap_err(),
+            KeyError::AlreadyAParticipant(shares[1].fingerprint())
+        );
+    }
+
+    #[test]
+    fn a_refreshed_group_is_the_next_generation_with_this_one_retired() {
+        let old = deal(&mut OsRng, 2, 3).unwrap();
+        let other = deal(&mut OsRng, 2, 3).unwrap();
+        let group = old[0].group();
+        let same: Vec<_> = group
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        let next = group.refreshed(same, 1_000).unwrap();
+        assert_eq!(next.generation().number, 1);
+        assert_eq!(next.generation().retired[0].retired_at, 1_000);
+        assert_eq!(
+            next.digest(),
+            group.digest(),
+            "the digest covers the shares, not the generation's label"
+        );
+        // Verifying shares of another key are not a refresh of this one.
+        let foreign: Vec<_> = other[0]
+            .group()
+            .participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect();
+        assert_eq!(
+            group.refreshed(foreign, 1_000).unwrap_err(),
+            KeyError::InconsistentShares
+        );
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
         let share = &deal(&mut OsRng, 2, 2).unwrap()[0];
         let debug = format!("{share:?}");
@@ -392,5 +545,24 @@ mod tests {
         assert!(!debug.contains(&secret_hex));
         assert!(!debug.contains(&hex::encode(share.signing_key().as_bytes())));
         assert!(debug.contains("redacted"));
+    }
+
+    #[test]
+    fn a_dropped_share_leaves_no_secret_behind() {
+        let share = deal(&mut OsRng, 2, 2).unwrap().remove(0);
+        assert_ne!(*share.signing_share(), SigningShare::default());
+        let mut slot = std::mem::MaybeUninit::new(share);
+        let place = slot.as_mut_ptr();
+        // SAFETY: `slot` holds an initialised share, dropped exactly once here. Afterwards only
+        // its inline secret fields are read, as plain bytes, from memory `slot` still owns.
+        let (signing_share, seed) = unsafe {
+            std::ptr::drop_in_place(place);
+            (
+                std::ptr::addr_of!((*place).signing_share).read(),
+                *(*place).signing_key.as_bytes(),
+            )
+        };
+        assert_eq!(signing_share, SigningShare::default());
+        assert_eq!(seed, [0u8; 32]);
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use common::*;
 use hoarfrost::keyfile::{export_pcli, import_pcli, PcliSection};
 use hoarfrost::keys::KeyShare;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_custody::threshold::{self, Config, Terminal};
@@ -85,7 +87,16 @@ fn plan_request() -> SigningRequest {
 
 /// Penumbra coordinates; hoarfrost follows.
 async fn pcli_coordinator(t: u16, n: u16, make: fn(&KeyShare) -> SigningRequest, seed: u64) {
-    let shares = dealt(t, n, seed);
+    pcli_coordinates(dealt(t, n, seed), t, make, seed).await
+}
+
+/// Penumbra coordinates with `shares[0]`; hoarfrost follows with the next t-1 shares.
+async fn pcli_coordinates(
+    shares: Vec<KeyShare>,
+    t: u16,
+    make: fn(&KeyShare) -> SigningRequest,
+    seed: u64,
+) {
     let request = make(&shares[0]);
     let (term, to_coordinator, mut from_coordinator) = terminal();
     let pcli = Arc::new(threshold::Threshold::new(to_pcli(&shares[0]), term));
@@ -167,14 +178,25 @@ async fn hoarfrost_coordinator(
     make: fn(&KeyShare) -> SigningRequest,
     seed: u64,
 ) {
-    let shares = dealt(t, n, seed);
+    coordinates_pcli_followers(dealt(t, n, seed), t, pcli_followers, make, seed).await
+}
+
+/// Hoarfrost coordinates with `shares[0]`; of the next t-1 shares, `pcli_followers` follow in
+/// Penumbra's code, the rest in hoarfrost.
+async fn coordinates_pcli_followers(
+    shares: Vec<KeyShare>,
+    t: u16,
+    pcli_followers: usize,
+    make: fn(&KeyShare) -> SigningRequest,
+    seed: u64,
+) {
     let request = make(&shares[0]);
     let mut r = rng(seed + 3);
     let (mut coordinator, round1) = Coordinator::new(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request.clone(),
-        &mut r,
+        None,
     )
     .unwrap();
     let round1_json = round1.to_json();
@@ -201,7 +223,7 @@ async fn hoarfrost_coordinator(
             .accept_round1(f.approve(&mut r).unwrap())
             .unwrap();
     }
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
     let round2_json = round2.to_json();
     for (to, from) in &mut pcli_channels {
         to.send(round2_json.clone()).unwrap();
@@ -256,6 +278,19 @@ async fn hoarfrost_coordinates_pcli_followers() {
 async fn mixed_followers_under_a_hoarfrost_coordinator() {
     hoarfrost_coordinator(3, 5, 1, definition, 30).await;
     hoarfrost_coordinator(4, 7, 2, transaction, 31).await;
+}
+
+#[tokio::test]
+async fn pcli_signs_with_refreshed_shares_exported_for_it() {
+    // 2-of-3 refreshed with everyone; 3-of-5 refreshed without participant 4.
+    let shares = refreshed(&dealt(2, 3, 40), &[0, 1, 2], 41);
+    assert_eq!(shares[0].group().generation().number, 1);
+    coordinates_pcli_followers(shares.clone(), 2, 1, definition, 42).await;
+    pcli_coordinates(shares, 2, vote, 43).await;
+    let shares = refreshed(&dealt(3, 5, 44), &[0, 1, 2, 3], 45);
+    assert_eq!(shares[0].group().participant_count(), 4);
+    coordinates_pcli_followers(shares.clone(), 3, 2, transaction, 46).await;
+    pcli_coordinates(shares, 3, definition, 47).await;
 }
 
 #[test]

@@ -6,10 +6,11 @@ mod common;
 use common::*;
 use hoarfrost::dkg::{DkgRound1, DkgRound2};
 use hoarfrost::keyfile;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    AnyMessage, Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::signing::{Coordinator, Follower};
 use hoarfrost::transport::ur::UrParts;
-use hoarfrost::transport::AnyMessage;
 use proptest::prelude::*;
 
 /// Every decoder, fed the same text: each must answer Ok or a clear error, never panic.
@@ -50,13 +51,13 @@ fn samples() -> Vec<String> {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 1),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
     let reply1 = f.approve(&mut r).unwrap();
     c.accept_round1(reply1.clone()).unwrap();
-    let round2 = c.start_round2().unwrap();
+    let round2 = c.start_round2(&mut r).unwrap();
     let reply2 = f.sign(round2.clone()).unwrap();
     let (mut dkg, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
     for _ in 0..2 {
@@ -136,7 +137,7 @@ proptest! {
         let signers = usize::from(t) + extra;
         let request = vote_request(&shares[me], seed % 100);
         let (mut c, round1) =
-            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, &mut r).unwrap();
+            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, None).unwrap();
         let mut followers: Vec<Follower> = shares
             .iter()
             .enumerate()
@@ -147,7 +148,7 @@ proptest! {
         for f in &mut followers {
             c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
         }
-        let round2 = c.start_round2().unwrap();
+        let round2 = c.start_round2(&mut r).unwrap();
         for f in &mut followers {
             c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
         }

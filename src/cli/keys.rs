@@ -1,32 +1,35 @@
-//! Key commands: deal, list, show, definition template, pcli import and export; and how a
+//! Key commands: deal, split, list, show, definition template, pcli import and export; and how a
 //! command finds its key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rand_core::OsRng;
+use zeroize::Zeroizing;
 
-use super::secrets::Secrets;
-use super::KeyArgs;
-use crate::fsutil::{write_atomic, Overwrite};
+use super::args::ShareDestinations;
+use super::secrets::{Sealer, Unlocker};
+use crate::fsutil::{read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
-use crate::keys::GroupKey;
+use crate::keys::{format_date, GroupKey, KeyShare};
+use crate::spec::KeyChoice;
+use crate::split::{spend_key_from_pcli, spend_key_from_phrase, split_spend_key, WipedSpendKey};
 use crate::store::{check_name, write_dealt, write_key_file, Store};
 
 /// Loads a key file: hoarfrost's own format, or a pcli config holding a threshold backend.
 pub fn load_file(path: &Path) -> anyhow::Result<StoredKey> {
-    let text = std::fs::read_to_string(path)
+    let text = read_secret_text(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     keyfile::decode_any(&text).with_context(|| format!("{}", path.display()))
 }
 
 /// The key a command names with `--key FILE` or `--name NAME`; with neither, the store's only
 /// key. Returns a label for messages and the key.
-pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredKey)> {
-    match (&args.key, &args.name) {
-        (Some(path), _) => Ok((path.display().to_string(), load_file(path)?)),
-        (None, Some(name)) => Ok((name.clone(), store.load(name)?)),
-        (None, None) => {
+pub fn resolve(store: &Store, choice: &KeyChoice) -> anyhow::Result<(String, StoredKey)> {
+    match choice {
+        KeyChoice::File(path) => Ok((path.display().to_string(), load_file(path)?)),
+        KeyChoice::Name(name) => Ok((name.clone(), store.load(name)?)),
+        KeyChoice::Auto => {
             let names = store.names()?;
             match names.as_slice() {
                 [only] => Ok((only.clone(), store.load(only)?)),
@@ -44,94 +47,174 @@ pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredK
     }
 }
 
+/// Where new shares go, checked (arguments and every destination) before any key exists.
+struct ShareTargets<'a> {
+    out: Option<&'a Path>,
+    name: Option<&'a str>,
+    stores: Vec<Store>,
+}
+
+impl<'a> ShareTargets<'a> {
+    fn check(store: &Store, participants: u16, to: &'a ShareDestinations) -> anyhow::Result<Self> {
+        let (out, name, homes) = (to.out.as_deref(), to.name.as_deref(), &to.homes);
+        anyhow::ensure!(
+            out.is_some() || !homes.is_empty() || name.is_some(),
+            "say where the shares go: --out DIR, and/or --name NAME (with --homes, one per participant)"
+        );
+        if !homes.is_empty() {
+            anyhow::ensure!(
+                homes.len() == usize::from(participants),
+                "--homes names {} folders for {participants} participants",
+                homes.len()
+            );
+            anyhow::ensure!(
+                name.is_some(),
+                "--homes needs --name: the name to store the shares under"
+            );
+        }
+        if name.is_some() && homes.is_empty() {
+            anyhow::ensure!(
+                out.is_some(),
+                "without --homes only share 1 goes into this store: pass --out DIR for the others"
+            );
+        }
+        let stores: Vec<Store> = match (name, homes.is_empty()) {
+            (Some(_), false) => homes
+                .iter()
+                .map(|h| Store::open(Some(h)))
+                .collect::<anyhow::Result<_>>()?,
+            (Some(_), true) => vec![Store::open(Some(store.home()))?],
+            (None, _) => vec![],
+        };
+        if let Some(name) = name {
+            check_name(name)?;
+            for s in &stores {
+                let path = s.path_of(name)?;
+                anyhow::ensure!(
+                    !path.exists(),
+                    "{} already exists: refusing to overwrite a key",
+                    path.display()
+                );
+            }
+        }
+        Ok(Self { out, name, stores })
+    }
+
+    /// Writes each share (sealed under `passphrase` unless it is None) to every destination.
+    fn write(
+        &self,
+        shares: &[KeyShare],
+        secrets: &Sealer,
+        passphrase: Option<&Zeroizing<String>>,
+    ) -> anyhow::Result<()> {
+        let protect = |material: KeyMaterial| secrets.seal_with(material, passphrase);
+        if let Some(out) = self.out {
+            for line in write_dealt(shares, out, &protect)? {
+                eprintln!("  {line}");
+            }
+        }
+        if let Some(name) = self.name {
+            for (share, target) in shares.iter().zip(&self.stores) {
+                let stored = StoredKey {
+                    name: Some(name.to_string()),
+                    material: protect(KeyMaterial::Share(share.clone()))?,
+                    transcript_fingerprint: None,
+                };
+                let path = target.save(name, &stored)?;
+                eprintln!(
+                    "  stored {} (participant {})",
+                    path.display(),
+                    share.fingerprint()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn deal(
     store: &Store,
-    secrets: &Secrets,
+    secrets: &Sealer,
     threshold: u16,
     participants: u16,
-    out: Option<&Path>,
-    name: Option<&str>,
-    homes: &[std::path::PathBuf],
+    to: &ShareDestinations,
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        out.is_some() || !homes.is_empty() || name.is_some(),
-        "say where the shares go: --out DIR, and/or --name NAME (with --homes, one per participant)"
-    );
-    if !homes.is_empty() {
-        anyhow::ensure!(
-            homes.len() == usize::from(participants),
-            "--homes names {} folders for {participants} participants",
-            homes.len()
-        );
-        anyhow::ensure!(
-            name.is_some(),
-            "--homes needs --name: the name to store the shares under"
-        );
-    }
-    if name.is_some() && homes.is_empty() {
-        anyhow::ensure!(
-            out.is_some(),
-            "without --homes only share 1 goes into this store: pass --out DIR for the others"
-        );
-    }
-    if let Some(name) = name {
-        check_name(name)?;
-    }
+    let targets = ShareTargets::check(store, participants, to)?;
     // Ask for the passphrase before anything is dealt: one passphrase seals every share here;
     // each participant can import its own file into its store under a passphrase of its own.
     let passphrase = secrets.for_new_key("the dealt shares")?;
     let shares = crate::keys::deal(&mut OsRng, threshold, participants)?;
-    let protect = |material: KeyMaterial| -> anyhow::Result<KeyMaterial> {
-        Ok(match &passphrase {
-            Some(p) => material.seal(p.as_bytes(), secrets.kdf, &mut OsRng)?,
-            None => material,
-        })
-    };
-    let group = shares[0].group().clone();
-    let stored = |material: KeyMaterial| StoredKey {
-        name: name.map(str::to_string),
-        material,
-        transcript_fingerprint: None,
-    };
-    // Check every destination before writing anything.
-    let store_targets: Vec<Store> = match (name, homes.is_empty()) {
-        (Some(_), false) => homes
-            .iter()
-            .map(|h| Store::open(Some(h)))
-            .collect::<anyhow::Result<_>>()?,
-        (Some(_), true) => vec![Store::open(Some(store.home()))?],
-        (None, _) => vec![],
-    };
-    if let Some(name) = name {
-        for s in &store_targets {
-            let path = s.path_of(name)?;
-            anyhow::ensure!(
-                !path.exists(),
-                "{} already exists: refusing to overwrite a key",
-                path.display()
-            );
-        }
-    }
     eprintln!(
         "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \
          give each participant only its own share, then delete the others here."
     );
-    if let Some(out) = out {
-        for line in write_dealt(&shares, out, &protect)? {
-            eprintln!("  {line}");
+    targets.write(&shares, secrets, passphrase.as_ref())?;
+    print_group(shares[0].group(), None);
+    Ok(())
+}
+
+/// Where the key to split comes from.
+pub enum SplitSource {
+    /// Typed on the terminal, without echo.
+    AskPhrase,
+    PhraseFile(PathBuf),
+    Pcli(PathBuf, PcliSection),
+}
+
+fn read_spend_key(source: &SplitSource) -> anyhow::Result<WipedSpendKey> {
+    Ok(match source {
+        SplitSource::AskPhrase => {
+            let phrase = rpassword::prompt_password("Seed phrase (the words are not shown): ")
+                .map(Zeroizing::new)
+                .context(
+                    "cannot read the seed phrase from the terminal: pass --phrase-file FILE",
+                )?;
+            spend_key_from_phrase(&phrase)?
         }
-    }
-    if let Some(name) = name {
-        for (share, target) in shares.iter().zip(&store_targets) {
-            let path = target.save(name, &stored(protect(KeyMaterial::Share(share.clone()))?))?;
-            eprintln!(
-                "  stored {} (participant {})",
-                path.display(),
-                share.fingerprint()
-            );
+        SplitSource::PhraseFile(path) => {
+            let phrase = read_secret_text(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            spend_key_from_phrase(&phrase).with_context(|| path.display().to_string())?
         }
-    }
-    print_group(&group, None);
+        SplitSource::Pcli(path, section) => {
+            let text = read_secret_text(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            spend_key_from_pcli(&text, *section).with_context(|| path.display().to_string())?
+        }
+    })
+}
+
+/// Splits an existing spend key into t-of-n shares, written as `deal` writes them.
+pub fn split(
+    store: &Store,
+    secrets: &Sealer,
+    threshold: u16,
+    participants: u16,
+    source: &SplitSource,
+    to: &ShareDestinations,
+) -> anyhow::Result<()> {
+    let targets = ShareTargets::check(store, participants, to)?;
+    eprintln!(
+        "Splitting an existing key is a trusted-dealer step: this machine holds the whole spend \
+         key while it runs. Run it on an offline (airgapped) machine."
+    );
+    let passphrase = secrets.for_new_key("the split shares")?;
+    let spend_key = read_spend_key(source)?;
+    let shares = split_spend_key(&mut OsRng, &spend_key, threshold, participants)?;
+    // The whole key leaves memory before anything is written.
+    drop(spend_key);
+    eprintln!(
+        "Split the key {threshold}-of-{participants}: give each participant only its own share, \
+         then delete the others here."
+    );
+    targets.write(&shares, secrets, passphrase.as_ref())?;
+    print_group(shares[0].group(), None);
+    eprintln!(
+        "Compare the identity key above with the validator's on chain (pcli query validator \
+         list): it must be the same. The seed phrase or pcli config still holds the whole key: \
+         once every participant holds its share, destroy it, or keep it offline knowing it \
+         bypasses the threshold."
+    );
     Ok(())
 }
 
@@ -187,8 +270,8 @@ pub fn list(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
-    let (label, stored) = resolve(store, args)?;
+pub fn show(store: &Store, choice: &KeyChoice) -> anyhow::Result<()> {
+    let (label, stored) = resolve(store, choice)?;
     let group = stored.material.group();
     println!("key:              {label}");
     println!(
@@ -216,6 +299,15 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
     println!("identity key:     {}", group.identity_key());
     println!("governance key:   {}", group.governance_key());
     println!("full viewing key: {}", group.fvk());
+    let generation = group.generation();
+    match generation.refreshed {
+        Some(date) => println!(
+            "generation:       {} (refreshed {})",
+            generation.number,
+            format_date(date)
+        ),
+        None => println!("generation:       0 (never refreshed)"),
+    }
     println!(
         "fingerprint:      {}",
         stored
@@ -232,14 +324,15 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
 
 pub fn template(
     store: &Store,
-    key: &KeyArgs,
-    governance: Option<&KeyArgs>,
+    key: &KeyChoice,
+    governance: &KeyChoice,
     file: Option<&Path>,
 ) -> anyhow::Result<()> {
     let (_, identity) = resolve(store, key)?;
-    let governance_key = governance
-        .map(|g| resolve(store, g).map(|(_, k)| k.material.group().governance_key()))
-        .transpose()?;
+    let governance_key = match governance {
+        KeyChoice::Auto => None,
+        choice => Some(resolve(store, choice)?.1.material.group().governance_key()),
+    };
     let text = crate::definition::definition_template(
         &mut OsRng,
         identity.material.group(),
@@ -258,44 +351,37 @@ pub fn template(
 
 pub fn import_pcli(
     store: &Store,
-    secrets: &Secrets,
+    secrets: &Sealer,
     config: &Path,
     section: PcliSection,
     name: Option<&str>,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(config)
-        .with_context(|| format!("cannot read {}", config.display()))?;
+    let text =
+        read_secret_text(config).with_context(|| format!("cannot read {}", config.display()))?;
     let share = keyfile::import_pcli(&text, section)?;
+    let (fingerprint, group) = (share.fingerprint(), share.group().clone());
     let stored = StoredKey {
         name: name.map(str::to_string),
-        material: secrets.protect(KeyMaterial::Share(share.clone()), "the imported key")?,
+        material: secrets.protect(KeyMaterial::Share(share), "the imported key")?,
         transcript_fingerprint: None,
     };
     if let Some(name) = name {
         let path = store.save(name, &stored)?;
-        eprintln!(
-            "stored {} (participant {})",
-            path.display(),
-            share.fingerprint()
-        );
+        eprintln!("stored {} (participant {fingerprint})", path.display());
     }
     if let Some(out) = out {
         write_key_file(out, &stored)?;
-        eprintln!(
-            "wrote {} (participant {})",
-            out.display(),
-            share.fingerprint()
-        );
+        eprintln!("wrote {} (participant {fingerprint})", out.display());
     }
-    print_group(share.group(), None);
+    print_group(&group, None);
     Ok(())
 }
 
 pub fn export_pcli(
     store: &Store,
-    secrets: &Secrets,
-    key: &KeyArgs,
+    secrets: &Unlocker,
+    key: &KeyChoice,
     section: PcliSection,
     grpc_url: &str,
     out: &Path,

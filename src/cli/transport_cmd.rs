@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 
 use anyhow::Context;
 
+use crate::messages::AnyMessage;
 use crate::transport::qr::{self, modules, plan_bundle, plan_payload, to_ansi, to_png};
 use crate::transport::ur::{Received, UrCollector, UrParts};
-use crate::transport::{ur_collector, ur_type, AnyMessage};
+use crate::transport::ur_collector;
 
 /// How line mode shows outgoing messages besides the JSON line.
 #[derive(Default)]
@@ -21,8 +22,11 @@ pub struct QrOutput {
 
 static OUTPUT: OnceLock<QrOutput> = OnceLock::new();
 
-pub fn configure(output: QrOutput) {
-    let _ = OUTPUT.set(output);
+pub fn configure(line: &super::args::LineArgs) {
+    let _ = OUTPUT.set(QrOutput {
+        ansi: line.qr,
+        dir: line.qr_out.clone(),
+    });
 }
 
 /// The frames of a payload: every fragment, then twice as many fountain parts, so frames can
@@ -77,8 +81,8 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let (version, mut parts) = plan_payload(
-        &message.to_proto_bytes(),
-        ur_type(message.kind()),
+        &message.to_bytes(),
+        message.kind().ur_type(),
         qr::MAX_VERSION,
     )
     .map_err(anyhow::Error::msg)?;
@@ -134,7 +138,7 @@ pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
                     Ok(Received::Complete(payloads)) => {
                         report(&ur_type, collector);
                         for payload in &payloads {
-                            match AnyMessage::from_payload(payload) {
+                            match AnyMessage::from_ur(&payload.ur_type, &payload.bytes) {
                                 Ok(m) => {
                                     println!("{}", m.to_json());
                                     printed += 1;

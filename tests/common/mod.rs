@@ -1,11 +1,16 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
+pub mod plans;
 pub mod process;
 
+use hoarfrost::custody::CustodyMessage;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
+use hoarfrost::refresh::Refresh;
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_governance::Vote;
@@ -21,6 +26,43 @@ pub fn rng(seed: u64) -> ChaCha20Rng {
 
 pub fn dealt(t: u16, n: u16, seed: u64) -> Vec<KeyShare> {
     deal(&mut rng(seed), t, n).expect("deal")
+}
+
+/// The shares after a refresh by the members at `members` (the others are removed), every
+/// message carried as JSON to every member, as one bundle would.
+pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeyShare> {
+    let mut r = rng(seed);
+    let vks: Vec<_> = members
+        .iter()
+        .map(|i| shares[*i].verification_key())
+        .collect();
+    let (first, invitation) =
+        Refresh::start(shares[members[0]].clone(), &vks, 1_800_000_000, &mut r).unwrap();
+    let mut engines = vec![first];
+    let mut round1 = vec![CustodyMessage::RefreshRound1(invitation.clone())];
+    for i in &members[1..] {
+        let (engine, msg) = Refresh::join(shares[*i].clone(), invitation.clone(), &mut r).unwrap();
+        engines.push(engine);
+        round1.push(CustodyMessage::RefreshRound1(msg));
+    }
+    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[CustodyMessage]| {
+        for engine in engines.iter_mut() {
+            for m in messages {
+                let m = CustodyMessage::from_json(&m.to_json()).unwrap();
+                if let Err(e) = engine.accept(m, &mut r) {
+                    assert!(e.skippable(), "{e}");
+                }
+            }
+        }
+    };
+    deliver(&mut engines, &round1);
+    let mut r2 = rng(seed + 1);
+    let round2: Vec<_> = engines
+        .iter_mut()
+        .map(|e| CustodyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
+        .collect();
+    deliver(&mut engines, &round2);
+    engines.iter_mut().map(|e| e.finish().unwrap()).collect()
 }
 
 /// A definition for the dealt key, made from the template as a person would edit it.
@@ -85,7 +127,7 @@ pub fn ceremony(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request,
-        &mut r,
+        None,
     )
     .unwrap();
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
@@ -100,7 +142,7 @@ pub fn ceremony(
             .unwrap();
     }
     let round2 =
-        CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
+        CoordinatorRound2::from_json(&coordinator.start_round2(&mut r).unwrap().to_json()).unwrap();
     for f in &mut followers {
         let reply = f.sign(round2.clone()).unwrap();
         coordinator
@@ -109,4 +151,50 @@ pub fn ceremony(
     }
     assert!(coordinator.ready_to_aggregate());
     coordinator.aggregate().unwrap()
+}
+
+/// Journals kept in memory (one per group key), so session tests write no files.
+pub struct MemoryGuard(std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>);
+
+impl hoarfrost::session::SignGuard for MemoryGuard {
+    fn check(
+        &self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<hoarfrost::journal::Verdict, hoarfrost::refusal::Refusal> {
+        self.0.lock().unwrap().check(request, bytes)
+    }
+    fn record(
+        &mut self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<(), hoarfrost::refusal::Refusal> {
+        let mut j = self.0.lock().unwrap();
+        j.check(request, bytes)?;
+        j.record(request, bytes, "2026-11-21T08:00:00Z");
+        Ok(())
+    }
+}
+
+/// An opener of in-memory journals shared by every session it opens for the same key.
+pub fn memory_guards() -> hoarfrost::session::GuardOpener {
+    type Journals = std::collections::HashMap<
+        String,
+        std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>,
+    >;
+    let journals: std::sync::Arc<std::sync::Mutex<Journals>> = Default::default();
+    std::sync::Arc::new(move |_label: &str, share: &KeyShare| {
+        let group = share.group();
+        let shared = journals
+            .lock()
+            .unwrap()
+            .entry(format!("{}/{}", group.identity_key(), share.fingerprint()))
+            .or_insert_with(|| {
+                std::sync::Arc::new(std::sync::Mutex::new(hoarfrost::journal::Journal::new(
+                    group,
+                )))
+            })
+            .clone();
+        Ok(Box::new(MemoryGuard(shared)) as Box<dyn hoarfrost::session::SignGuard>)
+    })
 }

@@ -1,0 +1,389 @@
+//! What refresh and repair share: their messages' codec, the reference to a group every
+//! message carries, sessions, transcripts, the encryption of secret scalars, and the one refusal
+//! type both engines return.
+//!
+//! Every message is broadcast-safe: secrets inside are encrypted to their recipient (as pcli's
+//! DKG round 2 encrypts shares, to decaf377-ka keys published in round 1), and every message is
+//! signed by its sender's participant key, so one relay, bundle or QR stream can carry
+//! everything to everyone; a recipient refuses messages from strangers and skips those that are
+//! not for it ([`CeremonyError::skippable`]).
+
+mod codec;
+pub mod proto;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use codec::{
+    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
+    encode_key_list, encode_targeted, envelope_glue, field_error, fixed,
+};
+pub use codec::{Body, CustodyDecodeError, CustodyKind, CustodyMessage, Signed, SignedProto};
+
+use std::fmt;
+
+use decaf377::Fr;
+use ed25519_consensus::VerificationKey;
+use rand_core::CryptoRngCore;
+use zeroize::Zeroizing;
+
+use crate::dkg::encryption;
+use crate::keys::{format_date, participant_fingerprint, GroupKey};
+
+/// The length of an encrypted scalar: ephemeral key (32), tag (16), scalar (32).
+pub const CIPHERTEXT_LEN: usize = 80;
+
+/// Why a refresh or repair engine refused a message or a step. Each names the message and the
+/// participant involved. A refusal leaves the engine as it was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CeremonyError {
+    #[error(transparent)]
+    Decode(#[from] CustodyDecodeError),
+    #[error("{0}")]
+    Parameters(String),
+    #[error("{kind} from participant {participant}: that is this participant's own message")]
+    OwnMessage {
+        kind: CustodyKind,
+        participant: String,
+    },
+    #[error("{kind} from participant {participant}: already received (the same message again)")]
+    AlreadyReceived {
+        kind: CustodyKind,
+        participant: String,
+    },
+    #[error("{kind} from participant {participant}: a different {kind} than the one already received from this participant: it sent two")]
+    Duplicate {
+        kind: CustodyKind,
+        participant: String,
+    },
+    #[error("{kind} from participant {participant}: this key is not a participant of this {}", kind.ceremony())]
+    Stranger {
+        kind: CustodyKind,
+        participant: String,
+    },
+    #[error("{kind} from participant {participant}: belongs to another {} (session {theirs}), not this one (session {ours})", kind.ceremony())]
+    OtherSession {
+        kind: CustodyKind,
+        participant: String,
+        theirs: SessionId,
+        ours: SessionId,
+    },
+    #[error("participant {participant} holds a share from before the refresh of {date}")]
+    StaleShare { participant: String, date: String },
+    #[error("this participant holds a share from before the refresh of {date} (participant {participant} has generation {theirs}, this share is generation {ours}): use the newest key file")]
+    OwnShareStale {
+        participant: String,
+        date: String,
+        theirs: u32,
+        ours: u32,
+    },
+    #[error("{kind} from participant {participant}: not addressed to this participant")]
+    NotForThisParticipant {
+        kind: CustodyKind,
+        participant: String,
+    },
+    #[error("{kind} from participant {participant}: {problem}")]
+    Invalid {
+        kind: CustodyKind,
+        participant: String,
+        problem: String,
+    },
+    #[error("{kind} is not expected now: {now}")]
+    OutOfOrder {
+        kind: CustodyKind,
+        now: &'static str,
+    },
+    #[error("waiting for {missing} more {kind} message(s)")]
+    Incomplete { kind: CustodyKind, missing: usize },
+    #[error("the {ceremony} failed: {problem}")]
+    Failed {
+        ceremony: &'static str,
+        problem: String,
+    },
+}
+
+impl CeremonyError {
+    /// Whether a front end may pass over this refusal quietly: a message every participant
+    /// sees in a bundle or relay but that changes nothing here (one's own, one seen before, one
+    /// for someone else).
+    pub fn skippable(&self) -> bool {
+        matches!(
+            self,
+            CeremonyError::OwnMessage { .. }
+                | CeremonyError::AlreadyReceived { .. }
+                | CeremonyError::NotForThisParticipant { .. }
+        )
+    }
+}
+
+/// A ceremony's random identity, chosen by whoever starts it; every message carries it, so a
+/// message from another ceremony (an earlier attempt, another key) is refused.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SessionId(pub [u8; 32]);
+
+impl SessionId {
+    pub fn random(rng: &mut impl CryptoRngCore) -> Self {
+        let mut id = [0u8; 32];
+        rng.fill_bytes(&mut id);
+        Self(id)
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(&self.0[..4]))
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+/// Which key, and which state of it, a message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupRef {
+    /// [`GroupKey::digest`].
+    pub digest: [u8; 32],
+    pub generation: u32,
+    /// When the refresh that made this generation happened (unix seconds); None for 0.
+    pub refreshed: Option<u64>,
+}
+
+impl GroupRef {
+    pub fn of(group: &GroupKey) -> Self {
+        Self {
+            digest: group.digest(),
+            generation: group.generation().number,
+            refreshed: group.generation().refreshed,
+        }
+    }
+
+    pub(crate) fn to_proto(self) -> proto::GroupRef {
+        proto::GroupRef {
+            digest: self.digest.to_vec(),
+            generation: self.generation,
+            refreshed: self.refreshed.unwrap_or(0),
+        }
+    }
+
+    pub(crate) fn from_proto(
+        kind: CustodyKind,
+        field: &str,
+        proto: Option<proto::GroupRef>,
+    ) -> Result<Self, CustodyDecodeError> {
+        let proto = proto.ok_or_else(|| field_error(kind, field, "missing"))?;
+        let digest = fixed(kind, &format!("{field}.digest"), &proto.digest)?;
+        let refreshed = match (proto.generation, proto.refreshed) {
+            (0, 0) => None,
+            (g, 0) => {
+                return Err(field_error(
+                    kind,
+                    format!("{field}.refreshed"),
+                    format!("generation {g} needs the date of its refresh"),
+                ))
+            }
+            (0, _) => {
+                return Err(field_error(
+                    kind,
+                    format!("{field}.refreshed"),
+                    "generation 0 has no refresh date",
+                ))
+            }
+            (_, date) => Some(date),
+        };
+        Ok(Self {
+            digest,
+            generation: proto.generation,
+            refreshed,
+        })
+    }
+
+    /// Checks that `participant`'s message (of `kind`) is about the same key in the same state
+    /// as `ours` (the same digest), naming a stale share on either side when it is not.
+    pub(crate) fn check_against(
+        &self,
+        ours: &GroupKey,
+        kind: CustodyKind,
+        participant: &str,
+    ) -> Result<(), CeremonyError> {
+        if self.digest == ours.digest() {
+            return Ok(());
+        }
+        let own = ours.generation();
+        if self.generation < own.number {
+            let date = own
+                .retired_at(self.generation)
+                .or(own.refreshed)
+                .map(format_date)
+                .unwrap_or_default();
+            return Err(CeremonyError::StaleShare {
+                participant: participant.to_string(),
+                date,
+            });
+        }
+        if self.generation > own.number {
+            return Err(CeremonyError::OwnShareStale {
+                participant: participant.to_string(),
+                date: self.refreshed.map(format_date).unwrap_or_default(),
+                theirs: self.generation,
+                ours: own.number,
+            });
+        }
+        Err(CeremonyError::Invalid {
+            kind,
+            participant: participant.to_string(),
+            problem: format!(
+                "describes generation {} of the key differently from this participant (other members or verifying shares; a repair may have enrolled someone one description lacks): compare the group descriptions",
+                self.generation
+            ),
+        })
+    }
+}
+
+/// A digest of one round's messages: everyone who saw the same messages gets the same bytes,
+/// so a sender that told different members different things is caught in the next round.
+pub(crate) fn transcript<'a>(
+    personal: &[u8; 16],
+    session: &SessionId,
+    messages: impl IntoIterator<Item = (&'a [u8; 32], Vec<u8>)>,
+) -> [u8; 32] {
+    let mut sorted: Vec<(&[u8; 32], Vec<u8>)> = messages.into_iter().collect();
+    sorted.sort_by_key(|(vk, _)| **vk);
+    let mut state = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(personal)
+        .to_state();
+    state.update(&session.0);
+    for (vk, bytes) in sorted {
+        state.update(vk);
+        state.update(&(bytes.len() as u64).to_le_bytes());
+        state.update(&bytes);
+    }
+    state
+        .finalize()
+        .as_bytes()
+        .try_into()
+        .expect("32-byte hash")
+}
+
+/// Encrypts a secret scalar to `recipient` (see [`crate::dkg`]'s round-2 encryption).
+pub(crate) fn encrypt_scalar(
+    rng: &mut impl CryptoRngCore,
+    recipient: &decaf377_ka::Public,
+    scalar: &Fr,
+) -> Vec<u8> {
+    let plaintext = Zeroizing::new(scalar.to_bytes());
+    encryption::encrypt(rng, recipient, plaintext.as_ref())
+}
+
+/// Decrypts a scalar sent to the holder of `secret`; says what is wrong otherwise.
+pub(crate) fn decrypt_scalar(
+    rng: &mut impl CryptoRngCore,
+    secret: &decaf377_ka::Secret,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Fr>, &'static str> {
+    let plaintext = encryption::decrypt(rng, secret, ciphertext)
+        .ok_or("does not decrypt with this participant's key")?;
+    if plaintext.len() != 32 {
+        return Err("does not hold a 32-byte scalar");
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    bytes.copy_from_slice(&plaintext);
+    Fr::from_bytes_checked(&bytes)
+        .map(Zeroizing::new)
+        .map_err(|_| "does not hold a canonical scalar")
+}
+
+/// Who may send a ceremony's messages: the participants of one session of one group.
+pub(crate) struct Roster<'a> {
+    /// This participant's own key, if it sends messages of this kind.
+    pub own: Option<&'a VerificationKey>,
+    pub session: &'a SessionId,
+    pub participants: &'a [VerificationKey],
+    pub group: &'a GroupKey,
+    /// What a member of the group who is not a participant is not, in words.
+    pub outsider: &'static str,
+}
+
+impl Roster<'_> {
+    /// Checks a message's sender and session, in this order: not this participant's own, of
+    /// this session, from a participant (a member of the key who is not one is named as such;
+    /// anyone else is a stranger). Returns the sender's fingerprint.
+    pub fn check(
+        &self,
+        kind: CustodyKind,
+        vk: &VerificationKey,
+        session: &SessionId,
+    ) -> Result<String, CeremonyError> {
+        let participant = participant_fingerprint(vk);
+        if self.own == Some(vk) {
+            return Err(CeremonyError::OwnMessage { kind, participant });
+        }
+        if session != self.session {
+            return Err(CeremonyError::OtherSession {
+                kind,
+                participant,
+                theirs: *session,
+                ours: *self.session,
+            });
+        }
+        if !self.participants.contains(vk) {
+            return Err(if self.group.participant(vk).is_some() {
+                CeremonyError::Invalid {
+                    kind,
+                    participant,
+                    problem: self.outsider.into(),
+                }
+            } else {
+                CeremonyError::Stranger { kind, participant }
+            });
+        }
+        Ok(participant)
+    }
+}
+
+impl Roster<'_> {
+    /// The fingerprints of the participants, other than this one, not among `heard`.
+    pub fn waiting_for(&self, heard: &[&[u8; 32]]) -> Vec<String> {
+        self.participants
+            .iter()
+            .filter(|vk| self.own != Some(*vk) && !heard.contains(&vk.as_bytes()))
+            .map(participant_fingerprint)
+            .collect()
+    }
+}
+
+/// The fingerprints of the senders whose key bytes are `heard`.
+pub(crate) fn fingerprints(heard: Vec<&[u8; 32]>) -> Vec<String> {
+    heard
+        .into_iter()
+        .filter_map(|k| VerificationKey::try_from(*k).ok())
+        .map(|vk| participant_fingerprint(&vk))
+        .collect()
+}
+
+/// Refuses a second message from a sender already heard from in this round: the same message
+/// again (harmless, as in a bundle seen twice) or a different one (the sender sent two).
+pub(crate) fn check_first<M: PartialEq>(
+    earlier: Option<&M>,
+    msg: &M,
+    kind: CustodyKind,
+    participant: &str,
+) -> Result<(), CeremonyError> {
+    let participant = participant.to_string();
+    match earlier {
+        None => Ok(()),
+        Some(e) if e == msg => Err(CeremonyError::AlreadyReceived { kind, participant }),
+        Some(_) => Err(CeremonyError::Duplicate { kind, participant }),
+    }
+}
+
+/// Overwrites a secret that frost-core gives without a `Zeroize` implementation (its repair
+/// `Delta` and `Sigma`), with a write the compiler may not remove.
+pub(crate) fn wipe<T: Copy>(slot: &mut T, zero: T) {
+    // SAFETY: `slot` is a valid, aligned, exclusive reference, and `T: Copy` has no destructor
+    // that the overwrite could skip.
+    unsafe { std::ptr::write_volatile(slot, zero) };
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}

@@ -1,0 +1,404 @@
+//! The wire messages of refresh and repair: hoarfrost's own protobuf package
+//! `hoarfrost.custody.v1`, as prost structs, with proto3 JSON in pcli's style (compact, camelCase
+//! field names, bytes as standard padded base64, 64-bit integers as strings, default values
+//! left out).
+//!
+//! ```proto
+//! syntax = "proto3";
+//! package hoarfrost.custody.v1;
+//!
+//! // Which key, and which state of it, a message is about.
+//! message GroupRef {
+//!   bytes digest = 1;       // 32 bytes: BLAKE2b-256 ("hoarfrost-group1") of the group description
+//!   uint32 generation = 2;  // 0 for a fresh key; each refresh adds one
+//!   uint64 refreshed = 3;   // unix seconds of the refresh that made this generation; 0 for 0
+//! }
+//!
+//! // A secret for one recipient, encrypted to its round-1 decaf377-ka key as pcli's DKG round 2
+//! // encrypts shares: epk (32) || tag (16) || ciphertext of a 32-byte scalar.
+//! message TargetedCiphertext {
+//!   bytes vk = 1;           // the recipient's ed25519 key
+//!   bytes ciphertext = 2;   // 80 bytes
+//! }
+//!
+//! // Every signed message: `sig` is the sender's ed25519 signature over
+//! // "hoarfrost.custody.v1.<MessageName>" || 0x00 || the proto encoding of `inner`.
+//!
+//! message RefreshSession {
+//!   bytes id = 1;                // 32 random bytes chosen by the member who starts the refresh
+//!   GroupRef group = 2;          // the key as it is before the refresh
+//!   repeated bytes members = 3;  // ed25519 keys (ascending) of the members who take part and stay
+//!   uint64 started = 4;          // unix seconds: the refresh's date, recorded in the new key files
+//! }
+//!
+//! message RefreshRound1 {
+//!   message Inner {
+//!     RefreshSession session = 1;
+//!     repeated bytes commitment = 2;  // t-1 decaf377 elements: commitments to the coefficients
+//!                                     // 1..t-1 of the sender's polynomial (its constant is zero)
+//!     bytes epk = 3;                  // a fresh decaf377-ka key; round 2 encrypts to it
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;                     // the sender's participant key (ed25519)
+//!   bytes sig = 3;
+//! }
+//!
+//! message RefreshRound2 {
+//!   message Inner {
+//!     bytes session = 1;                       // the session id
+//!     bytes transcript = 2;                    // 32 bytes: digest of all round-1 messages seen
+//!     repeated TargetedCiphertext shares = 3;  // each other member's refresh share
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;
+//!   bytes sig = 3;
+//! }
+//!
+//! // A newcomer asks to join: its new ed25519 key (vk) and where to send its share's pieces.
+//! message RepairRequest {
+//!   message Inner {
+//!     GroupRef group = 1;  // the key it is to join
+//!     bytes epk = 2;       // a fresh decaf377-ka key; round 3 encrypts to it
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;          // the newcomer's new participant key
+//!   bytes sig = 3;
+//! }
+//!
+//! message RepairSession {
+//!   bytes id = 1;                // 32 random bytes chosen by the helper who starts the repair
+//!   RepairRequest newcomer = 2;  // the newcomer's request, as it signed it
+//!   repeated bytes helpers = 3;  // ed25519 keys (ascending) of the helpers: at least t members
+//! }
+//!
+//! message RepairRound1 {
+//!   message Inner {
+//!     RepairSession session = 1;
+//!     bytes epk = 2;             // a fresh decaf377-ka key; round 2 encrypts deltas to it
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;
+//!   bytes sig = 3;
+//! }
+//!
+//! message RepairRound2 {
+//!   message Inner {
+//!     bytes session = 1;
+//!     bytes transcript = 2;                    // digest of all round-1 messages seen
+//!     repeated bytes commitments = 3;          // delta_j * G for every helper j, in session order
+//!     repeated TargetedCiphertext deltas = 4;  // each other helper's delta
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;
+//!   bytes sig = 3;
+//! }
+//!
+//! message RepairRound3 {
+//!   message Inner {
+//!     bytes session = 1;
+//!     bytes transcript = 2;  // digest of all round-2 messages seen
+//!     bytes sigma = 3;       // the sender's sigma, encrypted to the newcomer: 80 bytes
+//!   }
+//!   Inner inner = 1;
+//!   bytes vk = 2;
+//!   bytes sig = 3;
+//! }
+//!
+//! // One message of either ceremony, as pasted: exactly one field is set, so the JSON names
+//! // its kind ({"refreshRound1": {...}}).
+//! message CustodyMessage {
+//!   oneof message {
+//!     RefreshRound1 refresh_round1 = 1;
+//!     RefreshRound2 refresh_round2 = 2;
+//!     RepairRequest repair_request = 3;
+//!     RepairRound1 repair_round1 = 4;
+//!     RepairRound2 repair_round2 = 5;
+//!     RepairRound3 repair_round3 = 6;
+//!   }
+//! }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// Serde for proto3 JSON bytes: standard padded base64 out; standard or URL-safe, padded or
+/// not, in (as pbjson reads them).
+mod base64_bytes {
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+    use base64::engine::DecodePaddingMode;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const LENIENT: GeneralPurposeConfig =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STANDARD_IN: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+    const URL_SAFE_IN: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+    pub fn encode(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+
+    pub fn decode<E: serde::de::Error>(text: &str) -> Result<Vec<u8>, E> {
+        STANDARD_IN
+            .decode(text)
+            .or_else(|_| URL_SAFE_IN.decode(text))
+            .map_err(|e| E::custom(format!("not base64: {e}")))
+    }
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        decode(&String::deserialize(d)?)
+    }
+
+    pub mod repeated {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(items: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(items.iter().map(|b| super::encode(b)))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+            Vec::<String>::deserialize(d)?
+                .iter()
+                .map(|t| super::decode(t))
+                .collect()
+        }
+    }
+}
+
+/// Serde for proto3 JSON 64-bit integers: a decimal string out; a string or a number in.
+mod u64_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&value.to_string())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(u64),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        match Either::deserialize(d)? {
+            Either::Number(n) => Ok(n),
+            Either::Text(t) => t
+                .parse()
+                .map_err(|_| serde::de::Error::custom("not an unsigned 64-bit integer")),
+        }
+    }
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
+}
+
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct GroupRef {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub digest: Vec<u8>,
+    #[prost(uint32, tag = "2")]
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub generation: u32,
+    #[prost(uint64, tag = "3")]
+    #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
+    pub refreshed: u64,
+}
+
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct TargetedCiphertext {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub vk: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub ciphertext: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RefreshSession {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub id: Vec<u8>,
+    #[prost(message, optional, tag = "2")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRef>,
+    #[prost(bytes = "vec", repeated, tag = "3")]
+    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Vec<u8>>,
+    #[prost(uint64, tag = "4")]
+    #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
+    pub started: u64,
+}
+
+#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RepairSession {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub id: Vec<u8>,
+    #[prost(message, optional, tag = "2")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newcomer: Option<RepairRequest>,
+    #[prost(bytes = "vec", repeated, tag = "3")]
+    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
+    pub helpers: Vec<Vec<u8>>,
+}
+
+/// Defines a signed message `{ Inner inner = 1; bytes vk = 2; bytes sig = 3; }` with its
+/// nested `Inner` in a module of its own, as prost lays nested messages out.
+macro_rules! signed_message {
+    ($name:ident, $module:ident, { $($inner:tt)* }) => {
+        pub mod $module {
+            use super::*;
+
+            #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+            pub struct Inner {
+                $($inner)*
+            }
+        }
+
+        #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        pub struct $name {
+            #[prost(message, optional, tag = "1")]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub inner: Option<$module::Inner>,
+            #[prost(bytes = "vec", tag = "2")]
+            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+            pub vk: Vec<u8>,
+            #[prost(bytes = "vec", tag = "3")]
+            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+            pub sig: Vec<u8>,
+        }
+
+        impl super::codec::SignedProto for $name {
+            type Inner = $module::Inner;
+
+            fn into_parts(self) -> (Option<Self::Inner>, Vec<u8>, Vec<u8>) {
+                (self.inner, self.vk, self.sig)
+            }
+
+            fn from_parts(inner: Self::Inner, vk: Vec<u8>, sig: Vec<u8>) -> Self {
+                Self { inner: Some(inner), vk, sig }
+            }
+        }
+    };
+}
+
+signed_message!(RefreshRound1, refresh_round1, {
+    #[prost(message, optional, tag = "1")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<RefreshSession>,
+    #[prost(bytes = "vec", repeated, tag = "2")]
+    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
+    pub commitment: Vec<Vec<u8>>,
+    #[prost(bytes = "vec", tag = "3")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub epk: Vec<u8>,
+});
+
+signed_message!(RefreshRound2, refresh_round2, {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub session: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<u8>,
+    #[prost(message, repeated, tag = "3")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<TargetedCiphertext>,
+});
+
+signed_message!(RepairRequest, repair_request, {
+    #[prost(message, optional, tag = "1")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRef>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub epk: Vec<u8>,
+});
+
+signed_message!(RepairRound1, repair_round1, {
+    #[prost(message, optional, tag = "1")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<RepairSession>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub epk: Vec<u8>,
+});
+
+signed_message!(RepairRound2, repair_round2, {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub session: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<u8>,
+    #[prost(bytes = "vec", repeated, tag = "3")]
+    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<Vec<u8>>,
+    #[prost(message, repeated, tag = "4")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deltas: Vec<TargetedCiphertext>,
+});
+
+signed_message!(RepairRound3, repair_round3, {
+    #[prost(bytes = "vec", tag = "1")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub session: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<u8>,
+    #[prost(bytes = "vec", tag = "3")]
+    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+    pub sigma: Vec<u8>,
+});
+
+/// The envelope: one message of either ceremony.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CustodyMessage {
+    #[prost(oneof = "custody_message::Message", tags = "1, 2, 3, 4, 5, 6")]
+    pub message: Option<custody_message::Message>,
+}
+
+pub mod custody_message {
+    use super::*;
+
+    /// In JSON the one set field is the object's only key, as proto3 JSON writes a oneof.
+    #[derive(Clone, PartialEq, prost::Oneof, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub enum Message {
+        #[prost(message, tag = "1")]
+        #[serde(alias = "refresh_round1")]
+        RefreshRound1(super::RefreshRound1),
+        #[prost(message, tag = "2")]
+        #[serde(alias = "refresh_round2")]
+        RefreshRound2(super::RefreshRound2),
+        #[prost(message, tag = "3")]
+        #[serde(alias = "repair_request")]
+        RepairRequest(super::RepairRequest),
+        #[prost(message, tag = "4")]
+        #[serde(alias = "repair_round1")]
+        RepairRound1(super::RepairRound1),
+        #[prost(message, tag = "5")]
+        #[serde(alias = "repair_round2")]
+        RepairRound2(super::RepairRound2),
+        #[prost(message, tag = "6")]
+        #[serde(alias = "repair_round3")]
+        RepairRound3(super::RepairRound3),
+    }
+}

@@ -1,0 +1,358 @@
+//! The codec of refresh and repair messages: the JSON's shape, round trips of every kind, every
+//! malformed field refused by name, and decoders that never panic.
+
+use super::proto as pb;
+use super::*;
+use crate::keys::deal;
+use crate::refresh::{Refresh, RefreshRound1, RefreshRound2};
+use crate::repair::{Newcomer, RepairHelper, RepairRequest};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use proptest::prelude::*;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+/// One message of every kind, from a 2-of-2 refresh and a repair by both members.
+fn samples() -> Vec<CustodyMessage> {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let shares = deal(&mut rng, 2, 2).unwrap();
+    let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
+    let (mut a, a1) = Refresh::start(shares[0].clone(), &vks, 1_800_000_000, &mut rng).unwrap();
+    let (mut b, b1) = Refresh::join(shares[1].clone(), a1.clone(), &mut rng).unwrap();
+    a.accept_round1(b1).unwrap();
+    let a2 = a.start_round2(&mut rng).unwrap();
+    b.start_round2(&mut rng).unwrap();
+    let (_, request) = Newcomer::new(shares[0].group().clone(), &mut rng).unwrap();
+    let (mut h, h1) =
+        RepairHelper::start(shares[0].clone(), request.clone(), &vks, &mut rng).unwrap();
+    let (mut g, g1) = RepairHelper::join(shares[1].clone(), h1.clone(), &mut rng).unwrap();
+    h.accept_round1(g1).unwrap();
+    let h2 = h.start_round2(&mut rng).unwrap();
+    let g2 = g.start_round2(&mut rng).unwrap();
+    h.accept_round2(g2, &mut rng).unwrap();
+    let h3 = h.start_round3(&mut rng).unwrap();
+    vec![
+        CustodyMessage::RefreshRound1(a1),
+        CustodyMessage::RefreshRound2(a2),
+        CustodyMessage::RepairRequest(request),
+        CustodyMessage::RepairRound1(h1),
+        CustodyMessage::RepairRound2(h2),
+        CustodyMessage::RepairRound3(h3),
+    ]
+}
+
+#[test]
+fn every_kind_round_trips_through_json_and_proto_bytes() {
+    let samples = samples();
+    let kinds: Vec<_> = samples.iter().map(|m| m.kind()).collect();
+    assert_eq!(kinds, CustodyKind::ALL.to_vec());
+    for m in &samples {
+        assert_eq!(&CustodyMessage::from_json(&m.to_json()).unwrap(), m);
+        assert_eq!(
+            &CustodyMessage::from_proto_bytes(m.kind(), &m.to_proto_bytes()).unwrap(),
+            m
+        );
+        assert_eq!(CustodyKind::from_ur_type(m.ur_type()), Some(m.kind()));
+        assert!(m.to_proto_bytes().len() < m.to_json().len());
+    }
+    let CustodyMessage::RefreshRound1(r1) = &samples[0] else {
+        unreachable!()
+    };
+    assert_eq!(&RefreshRound1::from_json(&r1.to_json()).unwrap(), r1);
+    let e = RefreshRound2::from_json(&r1.to_json()).unwrap_err();
+    assert_eq!(e.to_string(), "expected RefreshRound2 (a refresh round-2 message (encrypted shares)), but this is RefreshRound1 (a refresh round-1 message)");
+    assert!(matches!(
+        RepairRequest::from_proto_bytes(&[0xff, 0xff]),
+        Err(CustodyDecodeError::Proto { .. })
+    ));
+}
+
+#[test]
+fn json_is_compact_camel_case_with_padded_base64_and_string_integers() {
+    let m = &samples()[0];
+    let text = m.to_json();
+    assert!(!text.contains('\n') && !text.contains(": "));
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let body = &value["refreshRound1"];
+    assert_eq!(body["inner"]["session"]["started"], "1800000000");
+    let sig = body["sig"].as_str().unwrap();
+    assert_eq!(STANDARD.decode(sig).unwrap().len(), 64);
+    assert!(
+        sig.ends_with("=="),
+        "64 bytes take two padding characters: {sig}"
+    );
+    fn no_snake(v: &serde_json::Value) {
+        if let Some(o) = v.as_object() {
+            for (k, v) in o {
+                assert!(!k.contains('_'), "{k}");
+                no_snake(v);
+            }
+        }
+    }
+    no_snake(&value);
+    // Generation 0 leaves out its zeros, as proto3 JSON does.
+    assert!(body["inner"]["session"]["group"]
+        .get("generation")
+        .is_none());
+    // snake_case names and URL-safe unpadded base64 are read too.
+    let lenient = text.replace("refreshRound1", "refresh_round1").replace(
+        sig,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(STANDARD.decode(sig).unwrap()),
+    );
+    assert_eq!(&CustodyMessage::from_json(&lenient).unwrap(), m);
+}
+
+/// The proto of a sample, changed by `tamper`, decoded again.
+fn decode_tampered<P: prost::Message + Default>(
+    m: &CustodyMessage,
+    tamper: impl FnOnce(&mut P),
+) -> CustodyDecodeError {
+    let mut proto = P::decode(m.to_proto_bytes().as_slice()).unwrap();
+    tamper(&mut proto);
+    CustodyMessage::from_proto_bytes(m.kind(), &proto.encode_to_vec()).unwrap_err()
+}
+
+fn assert_names(e: CustodyDecodeError, needles: &[&str]) {
+    let text = e.to_string();
+    for n in needles {
+        assert!(text.contains(n), "{n:?} not in {text:?}");
+    }
+}
+
+#[test]
+fn malformed_fields_are_refused_by_name() {
+    let s = samples();
+    let identity = vec![0u8; 32];
+    let not_a_point = vec![0xffu8; 32];
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.sig.pop().map(|_| ()).unwrap()
+        }),
+        &["RefreshRound1", "sig", "expected 64 bytes, got 63"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| p.vk = vec![1; 31]),
+        &["vk", "expected 32 bytes"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| p.inner = None),
+        &["inner", "missing"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.inner.as_mut().unwrap().commitment[0] = identity.clone()
+        }),
+        &["inner.commitment[0]", "identity is not allowed"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.inner.as_mut().unwrap().commitment.clear()
+        }),
+        &["inner.commitment", "empty"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.inner.as_mut().unwrap().epk = not_a_point.clone()
+        }),
+        &["inner.epk", "not a valid decaf377 element"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.inner
+                .as_mut()
+                .unwrap()
+                .session
+                .as_mut()
+                .unwrap()
+                .members
+                .reverse()
+        }),
+        &["inner.session.members[1]", "ascending order"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            let session = p.inner.as_mut().unwrap().session.as_mut().unwrap();
+            session.members.truncate(1);
+        }),
+        &["at least 2 members"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            let session = p.inner.as_mut().unwrap().session.as_mut().unwrap();
+            session.group.as_mut().unwrap().generation = 4;
+        }),
+        &[
+            "inner.session.group.refreshed",
+            "generation 4 needs the date",
+        ],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
+            p.inner.as_mut().unwrap().session.as_mut().unwrap().id = vec![0; 16]
+        }),
+        &["inner.session.id", "expected 32 bytes, got 16"],
+    );
+    assert_names(
+        decode_tampered(&s[0], |p: &mut pb::RefreshRound1| p.sig[0] ^= 1),
+        &["signature does not verify"],
+    );
+    assert_names(
+        decode_tampered(&s[1], |p: &mut pb::RefreshRound2| {
+            p.inner.as_mut().unwrap().shares[0].ciphertext.push(0)
+        }),
+        &["inner.shares[0].ciphertext", "expected 80 bytes"],
+    );
+    assert_names(
+        decode_tampered(&s[1], |p: &mut pb::RefreshRound2| {
+            let shares = &mut p.inner.as_mut().unwrap().shares;
+            shares.push(shares[0].clone());
+        }),
+        &[
+            "inner.shares[1]",
+            "second ciphertext for the same recipient",
+        ],
+    );
+    assert_names(
+        decode_tampered(&s[1], |p: &mut pb::RefreshRound2| {
+            p.inner.as_mut().unwrap().transcript.clear()
+        }),
+        &["inner.transcript", "expected 32 bytes, got 0"],
+    );
+    assert_names(
+        decode_tampered(&s[2], |p: &mut pb::RepairRequest| {
+            p.inner.as_mut().unwrap().group = None
+        }),
+        &["RepairRequest", "inner.group", "missing"],
+    );
+    assert_names(
+        decode_tampered(&s[3], |p: &mut pb::RepairRound1| {
+            let session = p.inner.as_mut().unwrap().session.as_mut().unwrap();
+            let newcomer = session.newcomer.as_ref().unwrap().vk.clone();
+            session.helpers.push(newcomer);
+            session.helpers.sort();
+        }),
+        &["the newcomer cannot help itself"],
+    );
+    assert_names(
+        decode_tampered(&s[3], |p: &mut pb::RepairRound1| {
+            let session = p.inner.as_mut().unwrap().session.as_mut().unwrap();
+            session.newcomer.as_mut().unwrap().sig[5] ^= 1;
+        }),
+        &[
+            "RepairRequest from participant",
+            "signature does not verify",
+        ],
+    );
+    assert_names(
+        decode_tampered(&s[4], |p: &mut pb::RepairRound2| {
+            p.inner.as_mut().unwrap().commitments[1] = not_a_point.clone()
+        }),
+        &["inner.commitments[1]", "not a valid decaf377 element"],
+    );
+    assert_names(
+        decode_tampered(&s[5], |p: &mut pb::RepairRound3| {
+            p.inner.as_mut().unwrap().sigma.truncate(79)
+        }),
+        &[
+            "inner.sigma",
+            "expected 80 bytes (an encrypted scalar), got 79",
+        ],
+    );
+}
+
+#[test]
+fn malformed_json_is_refused_by_name() {
+    let m = &samples()[2];
+    let text = m.to_json();
+    for (input, needle) in [
+        ("", "input is empty"),
+        ("{\"refreshRound1\":", "not valid JSON"),
+        ("[1,2]", "exactly one of the fields"),
+        ("{}", "exactly one of the fields"),
+        ("{\"signingPackages\":[]}", "exactly one of the fields"),
+        (
+            "{\"refreshRound1\":{},\"repairRound1\":{}}",
+            "exactly one of the fields",
+        ),
+    ] {
+        let e = CustodyMessage::from_json(input).unwrap_err().to_string();
+        assert!(e.contains(needle), "{input:?}: {e}");
+    }
+    let extra = text.replacen("{\"inner\"", "{\"extra\":1,\"inner\"", 1);
+    let e = CustodyMessage::from_json(&extra).unwrap_err().to_string();
+    assert!(
+        e.contains("RepairRequest: JSON") && e.contains("unknown field"),
+        "{e}"
+    );
+    let bad_base64 = text.replacen("\"vk\":\"", "\"vk\":\"!!", 1);
+    let e = CustodyMessage::from_json(&bad_base64)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not base64"), "{e}");
+    let e = CustodyMessage::from_json(&text.replacen("\"vk\":\"", "\"vk\":\"AAAA", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("vk"), "{e}");
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        for kind in CustodyKind::ALL {
+            let _ = CustodyMessage::from_proto_bytes(kind, &bytes);
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,300}") {
+        let _ = CustodyMessage::from_json(&text);
+    }
+
+    #[test]
+    fn altered_messages_never_panic_and_never_change_silently(
+        which in 0usize..6,
+        at in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        let m = &SAMPLES.with(|s| s.clone())[which];
+        let mut bytes = m.to_proto_bytes();
+        let i = at.index(bytes.len());
+        bytes[i] ^= 1 << bit;
+        if let Ok(decoded) = CustodyMessage::from_proto_bytes(m.kind(), &bytes) {
+            // Only an encoding change that keeps every value (none exists for a flipped bit
+            // inside a signed field) may decode, and then to the same message.
+            prop_assert_eq!(&decoded, m);
+        }
+        let mut text = m.to_json().into_bytes();
+        let j = at.index(text.len());
+        text[j] ^= 1 << bit;
+        if let Ok(text) = String::from_utf8(text) {
+            if let Ok(decoded) = CustodyMessage::from_json(&text) {
+                prop_assert_eq!(&decoded, m);
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn spliced_messages_never_panic_and_never_change_silently(
+        which in 0usize..6,
+        at in any::<prop::sample::Index>(),
+        cut in 0usize..40,
+        insert in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let m = &SAMPLES.with(|s| s.clone())[which];
+        let mut bytes = m.to_proto_bytes();
+        let start = at.index(bytes.len());
+        let end = (start + cut).min(bytes.len());
+        bytes.splice(start..end, insert.iter().copied());
+        if let Ok(decoded) = CustodyMessage::from_proto_bytes(m.kind(), &bytes) {
+            prop_assert_eq!(&decoded, m);
+        }
+    }
+}
+
+thread_local! {
+    static SAMPLES: Vec<CustodyMessage> = samples();
+}

@@ -1,0 +1,203 @@
+//! The refresh messages: round 1 (the session, the sender's commitments and encryption key) and
+//! round 2 (an encrypted refresh share for every other member); and what frost-core's refresh
+//! takes from them.
+
+use std::collections::BTreeMap;
+
+use decaf377::{Element, Fr};
+use ed25519_consensus::VerificationKey;
+use frost_core::keys::dkg::round1;
+use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment};
+use prost::Message as _;
+
+use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
+use crate::custody::transcript;
+use crate::custody::{
+    decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
+    envelope_glue, field_error, fixed, Body, CustodyDecodeError, CustodyKind, CustodyMessage,
+    GroupRef, SessionId, Signed,
+};
+use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
+
+type C = Decaf377Rdsa;
+
+/// What the members of a refresh agree on: which key, who takes part (and stays), and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshSession {
+    pub id: SessionId,
+    /// The key as it is before the refresh.
+    pub group: GroupRef,
+    /// The members who take part and make up the new group, ascending by key bytes; members of
+    /// the key who are not listed are removed.
+    pub members: Vec<VerificationKey>,
+    /// Unix seconds: the refresh's date, recorded in the new key files.
+    pub started: u64,
+}
+
+impl RefreshSession {
+    pub(crate) fn to_proto(&self) -> pb::RefreshSession {
+        pb::RefreshSession {
+            id: self.id.0.to_vec(),
+            group: Some(self.group.to_proto()),
+            members: encode_key_list(&self.members),
+            started: self.started,
+        }
+    }
+
+    fn from_proto(
+        kind: CustodyKind,
+        proto: Option<pb::RefreshSession>,
+    ) -> Result<Self, CustodyDecodeError> {
+        let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
+        let members = decode_key_list(kind, "inner.session.members", &proto.members)?;
+        if members.len() < 2 {
+            return Err(field_error(
+                kind,
+                "inner.session.members",
+                "a refresh needs at least 2 members",
+            ));
+        }
+        Ok(Self {
+            id: SessionId(fixed(kind, "inner.session.id", &proto.id)?),
+            group: GroupRef::from_proto(kind, "inner.session.group", proto.group)?,
+            members,
+            started: proto.started,
+        })
+    }
+}
+
+/// A member's round-1 broadcast: the session, commitments to the coefficients 1..t-1 of its
+/// zero-constant refresh polynomial, and a fresh key that round-2 shares are encrypted to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshRound1Body {
+    pub session: RefreshSession,
+    pub commitment: Vec<CoefficientCommitment<Decaf377Rdsa>>,
+    pub epk: decaf377_ka::Public,
+}
+
+pub type RefreshRound1 = Signed<RefreshRound1Body>;
+
+impl Body for RefreshRound1Body {
+    const KIND: CustodyKind = CustodyKind::RefreshRound1;
+    type Proto = pb::RefreshRound1;
+
+    fn to_inner(&self) -> refresh_round1::Inner {
+        refresh_round1::Inner {
+            session: Some(self.session.to_proto()),
+            commitment: self
+                .commitment
+                .iter()
+                .map(|c| {
+                    c.serialize()
+                        .expect("commitments held in memory are never the identity")
+                })
+                .collect(),
+            epk: self.epk.0.to_vec(),
+        }
+    }
+
+    fn from_inner(inner: refresh_round1::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        if inner.commitment.is_empty() {
+            return Err(field_error(kind, "inner.commitment", "empty"));
+        }
+        let commitment = inner
+            .commitment
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                decode_element(kind, &format!("inner.commitment[{i}]"), c)
+                    .map(CoefficientCommitment::new)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            session: RefreshSession::from_proto(kind, inner.session)?,
+            commitment,
+            epk: decode_epk(kind, "inner.epk", &inner.epk)?,
+        })
+    }
+
+    envelope_glue!(RefreshRound1);
+}
+
+/// A member's round-2 broadcast: for every other member, its refresh share encrypted to that
+/// member's round-1 key; and a digest of the round-1 messages the sender saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshRound2Body {
+    pub session: SessionId,
+    pub transcript: [u8; 32],
+    /// Recipient ed25519 key bytes -> ciphertext.
+    pub shares: BTreeMap<[u8; 32], Vec<u8>>,
+}
+
+pub type RefreshRound2 = Signed<RefreshRound2Body>;
+
+impl Body for RefreshRound2Body {
+    const KIND: CustodyKind = CustodyKind::RefreshRound2;
+    type Proto = pb::RefreshRound2;
+
+    fn to_inner(&self) -> refresh_round2::Inner {
+        refresh_round2::Inner {
+            session: self.session.0.to_vec(),
+            transcript: self.transcript.to_vec(),
+            shares: encode_targeted(&self.shares),
+        }
+    }
+
+    fn from_inner(inner: refresh_round2::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        Ok(Self {
+            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
+            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            shares: decode_targeted(kind, "inner.shares", inner.shares)?,
+        })
+    }
+
+    envelope_glue!(RefreshRound2);
+}
+
+/// The commitment of a refresh polynomial with its zero constant (the identity) restored.
+pub(super) fn with_zero_constant(
+    commitment: &[CoefficientCommitment<C>],
+) -> VerifiableSecretSharingCommitment<C> {
+    VerifiableSecretSharingCommitment::new(
+        std::iter::once(CoefficientCommitment::new(Element::IDENTITY))
+            .chain(commitment.iter().copied())
+            .collect(),
+    )
+}
+
+/// frost-core's round-1 packages from the messages. A refresh polynomial's constant is zero,
+/// so there is no secret whose knowledge to prove: frost-core neither checks nor uses the
+/// proof of knowledge in a refresh, and the messages do not carry one.
+pub(super) fn round1_packages(
+    messages: &BTreeMap<[u8; 32], RefreshRound1>,
+) -> BTreeMap<Identifier, round1::Package<C>> {
+    let no_proof = frost_core::Signature::new(Element::GENERATOR, Fr::ZERO);
+    messages
+        .values()
+        .map(|m| {
+            (
+                identifier_for(&m.vk),
+                round1::Package::new(
+                    VerifiableSecretSharingCommitment::new(m.body.commitment.clone()),
+                    no_proof,
+                ),
+            )
+        })
+        .collect()
+}
+
+pub(super) fn round1_transcript<'a>(
+    session: &SessionId,
+    messages: impl Iterator<Item = &'a RefreshRound1>,
+) -> [u8; 32] {
+    let entries: Vec<([u8; 32], Vec<u8>)> = messages
+        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
+        .collect();
+    transcript(
+        b"hoarfrost-rfsh-1",
+        session,
+        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
+    )
+}

@@ -1,0 +1,568 @@
+//! Refreshing a key as a pure state machine: its members run frost-core's DKG-based refresh
+//! (`refresh_dkg_part1`, `refresh_dkg_part2`, `refresh_dkg_shares`) and each gets a new share
+//! of the same key: the same FVK (nk included), identity and governance keys, new verifying
+//! shares, and the next generation. An old share no longer combines with new ones. Members left
+//! out of the session are removed: their shares become useless, provided the remaining members
+//! delete theirs (a refresh cannot undo past exposure of t old shares). The threshold stays:
+//! frost-core refuses to change it.
+//!
+//! One member starts the refresh ([`Refresh::start`]), choosing who stays; the others join from
+//! its round-1 message ([`Refresh::join`]), after a person has checked the session (who stays,
+//! who is removed). Round 1 publishes commitments and encryption keys, round 2 the encrypted
+//! refresh shares and a digest of round 1, so a member who told others different things is
+//! caught. No I/O; a refused input leaves the engine as it was.
+//!
+//! # What a session must do around this engine
+//!
+//! - Before [`Refresh::join`], show the person the session: the key, the date, who stays and
+//!   who is removed ([`Refresh::removed`] after joining; the invitation's
+//!   [`RefreshSession::members`] before), and join only on approval.
+//! - Pass over refusals that are [`CeremonyError::skippable`] (a bundle carries one's own
+//!   message and others seen before); keep a message refused as
+//!   [`CeremonyError::OutOfOrder`] for the next round, as the DKG session does.
+//! - After [`Refresh::finish`], replace the key file: write the new share under the same name
+//!   (atomically, read back) and destroy the old share, with no backup copy: the refresh
+//!   protects nothing if old shares survive. Replace `group.toml` (public) on every machine
+//!   that coordinates. The signing journal of the key carries over unchanged (same key).
+//! - Signing after a refresh: a coordinator holding the refreshed group names a signer that
+//!   uses a share from before the refresh ([`crate::signing::SignError::StaleShare`]) from the
+//!   retired verifying shares the key file keeps. The reverse cannot be seen by the engines: a
+//!   coordinator with a stale group gets "invalid signature share" from refreshed signers, and a
+//!   follower cannot tell at all (pcli's messages carry no generation). Sessions should show the
+//!   key's generation and refresh date on every signing screen, and after an invalid share
+//!   suggest that the coordinator's key file may predate a refresh.
+
+mod messages;
+
+use messages::{round1_packages, round1_transcript, with_zero_constant};
+pub use messages::{
+    RefreshRound1, RefreshRound1Body, RefreshRound2, RefreshRound2Body, RefreshSession,
+};
+
+use std::collections::BTreeMap;
+
+use ed25519_consensus::VerificationKey;
+use frost_core::keys::dkg::{round1, round2};
+use frost_core::keys::refresh::{refresh_dkg_part1, refresh_dkg_part2, refresh_dkg_shares};
+use frost_core::keys::SecretShare;
+use rand_core::CryptoRngCore;
+use zeroize::Zeroizing;
+
+use crate::custody::{
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, CeremonyError, CustodyKind,
+    CustodyMessage, GroupRef, Roster, SessionId, Signed,
+};
+use crate::keys::{format_date, participant_fingerprint, Generation, KeyShare};
+use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
+
+type C = Decaf377Rdsa;
+
+const ROUND1: CustodyKind = CustodyKind::RefreshRound1;
+const ROUND2: CustodyKind = CustodyKind::RefreshRound2;
+
+fn failed(problem: impl std::fmt::Display) -> CeremonyError {
+    CeremonyError::Failed {
+        ceremony: "refresh",
+        problem: problem.to_string(),
+    }
+}
+
+// One engine per ceremony: boxing the larger phase would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Phase {
+    Round1 {
+        secret: round1::SecretPackage<C>,
+        received: BTreeMap<[u8; 32], RefreshRound1>,
+    },
+    Round2 {
+        secret: round2::SecretPackage<C>,
+        round1: BTreeMap<[u8; 32], RefreshRound1>,
+        transcript: [u8; 32],
+        own_round2: RefreshRound2,
+        received: BTreeMap<[u8; 32], (RefreshRound2, Zeroizing<SigningShare>)>,
+    },
+    Done(Box<KeyShare>),
+}
+
+/// One member in a refresh.
+pub struct Refresh {
+    share: KeyShare,
+    session: RefreshSession,
+    decryption_key: decaf377_ka::Secret,
+    own_round1: RefreshRound1,
+    phase: Phase,
+}
+
+impl Refresh {
+    /// Starts a refresh of `share`'s key in which `members` (this participant among them, at
+    /// least t) take part and stay; the other members are removed. `now` (unix seconds) becomes
+    /// the refresh's date. Returns the round-1 message to send every member.
+    pub fn start(
+        share: KeyShare,
+        members: &[VerificationKey],
+        now: u64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+        let mut members = members.to_vec();
+        members.sort_by_key(|vk| vk.to_bytes());
+        members.dedup();
+        let session = RefreshSession {
+            id: SessionId::random(rng),
+            group: GroupRef::of(share.group()),
+            members,
+            started: now,
+        };
+        Self::check_session(&share, &session)?;
+        Self::begin(share, session, rng)
+    }
+
+    /// Joins the refresh that `invitation` (another member's round-1 message, normally the one
+    /// who started it) describes, after a person has reviewed [`RefreshRound1Body::session`].
+    /// Returns this member's round-1 message; the invitation is already accepted.
+    pub fn join(
+        share: KeyShare,
+        invitation: RefreshRound1,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+        let sender = invitation.sender();
+        if share.group().participant(&invitation.vk).is_none() {
+            return Err(CeremonyError::Stranger {
+                kind: ROUND1,
+                participant: sender,
+            });
+        }
+        let session = invitation.body.session.clone();
+        session
+            .group
+            .check_against(share.group(), ROUND1, &sender)?;
+        let share = adopt_generation(share, &session.group)?;
+        Self::check_session(&share, &session)?;
+        let (mut refresh, round1) = Self::begin(share, session, rng)?;
+        refresh.accept_round1(invitation)?;
+        Ok((refresh, round1))
+    }
+
+    /// The session's members must belong to the key, include this participant, be at least
+    /// t, and its date must not precede the key's last refresh.
+    fn check_session(share: &KeyShare, session: &RefreshSession) -> Result<(), CeremonyError> {
+        let group = share.group();
+        let bad = |problem: String| Err(CeremonyError::Parameters(problem));
+        if let Some(stranger) = session
+            .members
+            .iter()
+            .find(|vk| group.participant(vk).is_none())
+        {
+            return bad(format!(
+                "participant {} is not a member of this key: a refresh cannot add members (a repair does)",
+                participant_fingerprint(stranger)
+            ));
+        }
+        if !session.members.contains(&share.verification_key()) {
+            return bad(format!(
+                "this participant ({}) is not among the members of this refresh: it would be removed, so it cannot take part",
+                share.fingerprint()
+            ));
+        }
+        let t = usize::from(group.threshold());
+        if session.members.len() < t {
+            return bad(format!(
+                "a refresh keeps the threshold {t}: at least {t} members must take part, not {}",
+                session.members.len()
+            ));
+        }
+        if let Some(last) = group.generation().refreshed {
+            if session.started < last {
+                return bad(format!(
+                    "the refresh is dated {}, before this key's last refresh ({})",
+                    format_date(session.started),
+                    format_date(last)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn begin(
+        share: KeyShare,
+        session: RefreshSession,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+        let members =
+            u16::try_from(session.members.len()).map_err(|_| failed("too many members"))?;
+        let (secret, package) = refresh_dkg_part1::<C, _>(
+            share.identifier(),
+            members,
+            share.group().threshold(),
+            &mut *rng,
+        )
+        .map_err(failed)?;
+        let decryption_key = decaf377_ka::Secret::new(rng);
+        let own_round1 = Signed::sign(
+            share.signing_key(),
+            RefreshRound1Body {
+                session: session.clone(),
+                commitment: package.commitment().coefficients().to_vec(),
+                epk: decryption_key.public(),
+            },
+        );
+        let refresh = Self {
+            share,
+            session,
+            decryption_key,
+            own_round1: own_round1.clone(),
+            phase: Phase::Round1 {
+                secret,
+                received: BTreeMap::new(),
+            },
+        };
+        Ok((refresh, own_round1))
+    }
+
+    pub fn session(&self) -> &RefreshSession {
+        &self.session
+    }
+
+    /// The fingerprints of the members the refresh removes.
+    pub fn removed(&self) -> Vec<String> {
+        self.share
+            .group()
+            .participants()
+            .filter(|p| !self.session.members.contains(&p.vk))
+            .map(|p| p.fingerprint())
+            .collect()
+    }
+
+    pub fn fingerprint(&self) -> String {
+        self.share.fingerprint()
+    }
+
+    fn others(&self) -> usize {
+        self.session.members.len() - 1
+    }
+
+    /// 1 or 2 while running, 3 when done.
+    pub fn round(&self) -> u8 {
+        match self.phase {
+            Phase::Round1 { .. } => 1,
+            Phase::Round2 { .. } => 2,
+            Phase::Done(_) => 3,
+        }
+    }
+
+    fn heard(&self) -> Vec<&[u8; 32]> {
+        match &self.phase {
+            Phase::Round1 { received, .. } => received.keys().collect(),
+            Phase::Round2 { received, .. } => received.keys().collect(),
+            Phase::Done(_) => vec![],
+        }
+    }
+
+    /// (heard from, needed) in the current round.
+    pub fn progress(&self) -> (usize, usize) {
+        match self.phase {
+            Phase::Done(_) => (self.others(), self.others()),
+            _ => (self.heard().len(), self.others()),
+        }
+    }
+
+    /// The fingerprints of the members heard from in the current round.
+    pub fn heard_from(&self) -> Vec<String> {
+        fingerprints(self.heard())
+    }
+
+    /// The fingerprints of the members still to be heard from in the current round.
+    pub fn waiting_for(&self) -> Vec<String> {
+        if matches!(self.phase, Phase::Done(_)) {
+            return vec![];
+        }
+        self.roster().waiting_for(&self.heard())
+    }
+
+    /// The message this member must send everyone in the current round.
+    pub fn outgoing(&self) -> Option<CustodyMessage> {
+        match &self.phase {
+            Phase::Round1 { .. } => Some(CustodyMessage::RefreshRound1(self.own_round1.clone())),
+            Phase::Round2 { own_round2, .. } => {
+                Some(CustodyMessage::RefreshRound2(own_round2.clone()))
+            }
+            Phase::Done(_) => None,
+        }
+    }
+
+    fn roster(&self) -> Roster<'_> {
+        Roster {
+            own: Some(&self.own_round1.vk),
+            session: &self.session.id,
+            participants: &self.session.members,
+            group: self.share.group(),
+            outsider: "this member is removed by this refresh and takes no part in it",
+        }
+    }
+
+    /// Accepts any refresh message; repair messages are not for a refresh (skippable, see
+    /// [`CeremonyError::skippable`]).
+    pub fn accept(
+        &mut self,
+        msg: CustodyMessage,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, CeremonyError> {
+        match msg {
+            CustodyMessage::RefreshRound1(m) => self.accept_round1(m),
+            CustodyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
+            other => Err(CeremonyError::NotForThisParticipant {
+                kind: other.kind(),
+                participant: other.sender(),
+            }),
+        }
+    }
+
+    /// Accepts another member's round-1 message. Returns the sender's fingerprint.
+    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, CeremonyError> {
+        let Phase::Round1 { received, .. } = &self.phase else {
+            return Err(CeremonyError::OutOfOrder {
+                kind: ROUND1,
+                now: "round 1 is over",
+            });
+        };
+        let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
+        check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
+        let invalid = |problem: String| CeremonyError::Invalid {
+            kind: ROUND1,
+            participant: participant.clone(),
+            problem,
+        };
+        if msg.body.session != self.session {
+            msg.body
+                .session
+                .group
+                .check_against(self.share.group(), ROUND1, &participant)?;
+            return Err(invalid(
+                "describes this refresh differently (its members or its date): it sent different members different sessions".into(),
+            ));
+        }
+        let degree = usize::from(self.share.group().threshold()) - 1;
+        if msg.body.commitment.len() != degree {
+            return Err(invalid(format!(
+                "commits to {} coefficients, but a refresh of a {}-of-n key needs {degree}",
+                msg.body.commitment.len(),
+                degree + 1
+            )));
+        }
+        if let Phase::Round1 { received, .. } = &mut self.phase {
+            received.insert(msg.vk.to_bytes(), msg);
+        }
+        Ok(participant)
+    }
+
+    /// Closes round 1 once every member is heard from and returns the round-2 message: each
+    /// other member's refresh share, encrypted to it.
+    pub fn start_round2(
+        &mut self,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<RefreshRound2, CeremonyError> {
+        let Phase::Round1 { secret, received } = &self.phase else {
+            return Err(CeremonyError::OutOfOrder {
+                kind: ROUND2,
+                now: "round 2 has already started",
+            });
+        };
+        if received.len() < self.others() {
+            return Err(CeremonyError::Incomplete {
+                kind: ROUND1,
+                missing: self.others() - received.len(),
+            });
+        }
+        let (secret2, outgoing) =
+            refresh_dkg_part2(secret.clone(), &round1_packages(received)).map_err(failed)?;
+        let shares = received
+            .values()
+            .map(|m| {
+                let share = outgoing[&identifier_for(&m.vk)].signing_share().to_scalar();
+                (m.vk.to_bytes(), encrypt_scalar(rng, &m.body.epk, &share))
+            })
+            .collect();
+        let transcript = round1_transcript(
+            &self.session.id,
+            received.values().chain([&self.own_round1]),
+        );
+        let own_round2 = Signed::sign(
+            self.share.signing_key(),
+            RefreshRound2Body {
+                session: self.session.id,
+                transcript,
+                shares,
+            },
+        );
+        self.phase = Phase::Round2 {
+            secret: secret2,
+            round1: received.clone(),
+            transcript,
+            own_round2: own_round2.clone(),
+            received: BTreeMap::new(),
+        };
+        Ok(own_round2)
+    }
+
+    /// Accepts another member's round-2 message: checks it saw the same round 1, carries a
+    /// share for exactly every other member, and that this member's share decrypts and lies on
+    /// the sender's committed polynomial. Returns the sender's fingerprint.
+    pub fn accept_round2(
+        &mut self,
+        msg: RefreshRound2,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<String, CeremonyError> {
+        let Phase::Round2 {
+            round1,
+            transcript,
+            received,
+            ..
+        } = &self.phase
+        else {
+            return Err(CeremonyError::OutOfOrder {
+                kind: ROUND2,
+                now: match self.phase {
+                    Phase::Round1 { .. } => "round 1 is not complete",
+                    _ => "the refresh is finished",
+                },
+            });
+        };
+        let participant = self.roster().check(ROUND2, &msg.vk, &msg.body.session)?;
+        check_first(
+            received.get(msg.vk.as_bytes()).map(|(m, _)| m),
+            &msg,
+            ROUND2,
+            &participant,
+        )?;
+        let invalid = |problem: &str| CeremonyError::Invalid {
+            kind: ROUND2,
+            participant: participant.clone(),
+            problem: problem.to_string(),
+        };
+        if msg.body.transcript != *transcript {
+            return Err(invalid(
+                "saw other round-1 messages than this member did: someone sent different members different round-1 messages; start the refresh again",
+            ));
+        }
+        let me = self.own_round1.vk.to_bytes();
+        let expected = self
+            .session
+            .members
+            .iter()
+            .map(|vk| vk.to_bytes())
+            .filter(|vk| vk != msg.vk.as_bytes());
+        if !msg.body.shares.keys().copied().eq(expected) {
+            return Err(CeremonyError::Invalid {
+                kind: ROUND2,
+                participant: participant.clone(),
+                problem: format!(
+                    "carries {} encrypted shares, but must carry exactly one for each of the other {} members",
+                    msg.body.shares.len(),
+                    self.others()
+                ),
+            });
+        }
+        let scalar = decrypt_scalar(rng, &self.decryption_key, &msg.body.shares[&me])
+            .map_err(|e| invalid(&format!("the share sent to this member {e}")))?;
+        let share = Zeroizing::new(SigningShare::new(*scalar));
+        let sender_round1 = &round1[msg.vk.as_bytes()];
+        SecretShare::new(
+            self.share.identifier(),
+            *share,
+            with_zero_constant(&sender_round1.body.commitment),
+        )
+        .verify()
+        .map_err(|_| {
+            invalid("the share sent to this member does not match its round-1 commitment")
+        })?;
+        if let Phase::Round2 { received, .. } = &mut self.phase {
+            received.insert(msg.vk.to_bytes(), (msg, share));
+        }
+        Ok(participant)
+    }
+
+    /// Finishes the refresh once every round-2 message is in: the new share, under the new
+    /// group description (next generation, dated by the session).
+    pub fn finish(&mut self) -> Result<KeyShare, CeremonyError> {
+        if let Phase::Done(share) = &self.phase {
+            return Ok(share.as_ref().clone());
+        }
+        let Phase::Round2 {
+            secret,
+            round1,
+            received,
+            ..
+        } = &self.phase
+        else {
+            return Err(CeremonyError::Incomplete {
+                kind: ROUND1,
+                missing: self.others() - self.progress().0,
+            });
+        };
+        if received.len() < self.others() {
+            return Err(CeremonyError::Incomplete {
+                kind: ROUND2,
+                missing: self.others() - received.len(),
+            });
+        }
+        let round2_packages: BTreeMap<Identifier, round2::Package<C>> = received
+            .values()
+            .map(|(m, share)| (identifier_for(&m.vk), round2::Package::new(**share)))
+            .collect();
+        let group = self.share.group();
+        let (key_package, public) = refresh_dkg_shares(
+            secret,
+            &round1_packages(round1),
+            &round2_packages,
+            group.public_key_package(),
+            self.share.key_package(),
+        )
+        .map_err(failed)?;
+        let shares = self
+            .session
+            .members
+            .iter()
+            .map(|vk| {
+                public
+                    .verifying_shares()
+                    .get(&identifier_for(vk))
+                    .map(|s| (*vk, *s))
+                    .ok_or_else(|| failed("a member's new verifying share is missing"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let new_group = group
+            .refreshed(shares, self.session.started)
+            .map_err(failed)?;
+        let share = KeyShare::new(
+            new_group,
+            *key_package.signing_share(),
+            self.share.signing_key().clone(),
+        )
+        .map_err(failed)?;
+        self.phase = Phase::Done(Box::new(share.clone()));
+        Ok(share)
+    }
+}
+
+/// A member whose key state is the session's but whose key file labels it with an older
+/// generation (a share imported from a pcli config reads as generation 0) takes the session's
+/// label, so that every member numbers the new generation alike.
+fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, CeremonyError> {
+    let own = share.group().generation();
+    if session.generation <= own.number {
+        return Ok(share);
+    }
+    let generation = Generation {
+        number: session.generation,
+        refreshed: session.refreshed,
+        retired: own.retired.clone(),
+    };
+    let group = share
+        .group()
+        .clone()
+        .with_generation(generation)
+        .map_err(failed)?;
+    share.with_group(group).map_err(failed)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,218 @@
+//! The repair messages: the newcomer's request; the helpers' round 1 (the session and an
+//! encryption key), round 2 (deltas, encrypted to each other helper, with public commitments)
+//! and round 3 (the sigma, encrypted to the newcomer).
+
+use std::collections::BTreeMap;
+
+use decaf377::Element;
+use ed25519_consensus::VerificationKey;
+
+use crate::custody::proto::{
+    self as pb, repair_request, repair_round1, repair_round2, repair_round3,
+};
+use crate::custody::{
+    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
+    encode_key_list, encode_targeted, envelope_glue, field_error, fixed, Body, CustodyDecodeError,
+    CustodyKind, CustodyMessage, GroupRef, SessionId, Signed,
+};
+
+/// A newcomer's request to join a key: the key as it knows it, and a fresh encryption key.
+/// Signed with the newcomer's new participant key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairRequestBody {
+    pub group: GroupRef,
+    pub epk: decaf377_ka::Public,
+}
+
+pub type RepairRequest = Signed<RepairRequestBody>;
+
+impl Body for RepairRequestBody {
+    const KIND: CustodyKind = CustodyKind::RepairRequest;
+    type Proto = pb::RepairRequest;
+
+    fn to_inner(&self) -> repair_request::Inner {
+        repair_request::Inner {
+            group: Some(self.group.to_proto()),
+            epk: self.epk.0.to_vec(),
+        }
+    }
+
+    fn from_inner(inner: repair_request::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        Ok(Self {
+            group: GroupRef::from_proto(kind, "inner.group", inner.group)?,
+            epk: decode_epk(kind, "inner.epk", &inner.epk)?,
+        })
+    }
+
+    envelope_glue!(RepairRequest);
+}
+
+/// What the helpers of a repair agree on: who joins (its request, as it signed it) and who
+/// helps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairSession {
+    pub id: SessionId,
+    pub newcomer: RepairRequest,
+    /// The helpers, ascending by key bytes: at least t members of the key.
+    pub helpers: Vec<VerificationKey>,
+}
+
+impl RepairSession {
+    fn to_proto(&self) -> pb::RepairSession {
+        pb::RepairSession {
+            id: self.id.0.to_vec(),
+            newcomer: Some(self.newcomer.to_proto()),
+            helpers: encode_key_list(&self.helpers),
+        }
+    }
+
+    fn from_proto(
+        kind: CustodyKind,
+        proto: Option<pb::RepairSession>,
+    ) -> Result<Self, CustodyDecodeError> {
+        let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
+        let newcomer = Signed::from_proto(
+            proto
+                .newcomer
+                .ok_or_else(|| field_error(kind, "inner.session.newcomer", "missing"))?,
+        )?;
+        let helpers = decode_key_list(kind, "inner.session.helpers", &proto.helpers)?;
+        if helpers.len() < 2 {
+            return Err(field_error(
+                kind,
+                "inner.session.helpers",
+                "a repair needs at least 2 helpers",
+            ));
+        }
+        if helpers.contains(&newcomer.vk) {
+            return Err(field_error(
+                kind,
+                "inner.session.helpers",
+                "the newcomer cannot help itself",
+            ));
+        }
+        Ok(Self {
+            id: SessionId(fixed(kind, "inner.session.id", &proto.id)?),
+            newcomer,
+            helpers,
+        })
+    }
+}
+
+/// A helper's round-1 broadcast: the session and a fresh key that deltas are encrypted to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairRound1Body {
+    pub session: RepairSession,
+    pub epk: decaf377_ka::Public,
+}
+
+pub type RepairRound1 = Signed<RepairRound1Body>;
+
+impl Body for RepairRound1Body {
+    const KIND: CustodyKind = CustodyKind::RepairRound1;
+    type Proto = pb::RepairRound1;
+
+    fn to_inner(&self) -> repair_round1::Inner {
+        repair_round1::Inner {
+            session: Some(self.session.to_proto()),
+            epk: self.epk.0.to_vec(),
+        }
+    }
+
+    fn from_inner(inner: repair_round1::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        Ok(Self {
+            session: RepairSession::from_proto(kind, inner.session)?,
+            epk: decode_epk(kind, "inner.epk", &inner.epk)?,
+        })
+    }
+
+    envelope_glue!(RepairRound1);
+}
+
+/// A helper's round-2 broadcast: its deltas (frost-core's `repair_share_part1`), each encrypted
+/// to the helper it is for, with a public commitment `delta * G` to every one of them (in the
+/// session's helper order), so that anyone can check they add up to the helper's part and each
+/// recipient that its delta is the committed one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepairRound2Body {
+    pub session: SessionId,
+    pub transcript: [u8; 32],
+    pub commitments: Vec<Element>,
+    /// Recipient ed25519 key bytes -> ciphertext, for every other helper.
+    pub deltas: BTreeMap<[u8; 32], Vec<u8>>,
+}
+
+pub type RepairRound2 = Signed<RepairRound2Body>;
+
+impl Body for RepairRound2Body {
+    const KIND: CustodyKind = CustodyKind::RepairRound2;
+    type Proto = pb::RepairRound2;
+
+    fn to_inner(&self) -> repair_round2::Inner {
+        repair_round2::Inner {
+            session: self.session.0.to_vec(),
+            transcript: self.transcript.to_vec(),
+            commitments: self
+                .commitments
+                .iter()
+                .map(|c| c.vartime_compress().0.to_vec())
+                .collect(),
+            deltas: encode_targeted(&self.deltas),
+        }
+    }
+
+    fn from_inner(inner: repair_round2::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        Ok(Self {
+            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
+            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            commitments: inner
+                .commitments
+                .iter()
+                .enumerate()
+                .map(|(i, c)| decode_element(kind, &format!("inner.commitments[{i}]"), c))
+                .collect::<Result<_, _>>()?,
+            deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
+        })
+    }
+
+    envelope_glue!(RepairRound2);
+}
+
+/// A helper's round-3 message for the newcomer: its sigma (frost-core's `repair_share_part2`)
+/// encrypted to the newcomer's key, and a digest of the round-2 messages it saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairRound3Body {
+    pub session: SessionId,
+    pub transcript: [u8; 32],
+    pub sigma: Vec<u8>,
+}
+
+pub type RepairRound3 = Signed<RepairRound3Body>;
+
+impl Body for RepairRound3Body {
+    const KIND: CustodyKind = CustodyKind::RepairRound3;
+    type Proto = pb::RepairRound3;
+
+    fn to_inner(&self) -> repair_round3::Inner {
+        repair_round3::Inner {
+            session: self.session.0.to_vec(),
+            transcript: self.transcript.to_vec(),
+            sigma: self.sigma.clone(),
+        }
+    }
+
+    fn from_inner(inner: repair_round3::Inner) -> Result<Self, CustodyDecodeError> {
+        let kind = Self::KIND;
+        decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
+        Ok(Self {
+            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
+            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            sigma: inner.sigma,
+        })
+    }
+
+    envelope_glue!(RepairRound3);
+}
