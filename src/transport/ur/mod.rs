@@ -28,7 +28,7 @@ mod proptests;
 mod tests;
 
 pub use collector::{Received, UrCollector};
-pub use message::{is_ur_type, UrMessage};
+pub use message::UrMessage;
 
 /// The UR type of a bundle of several payloads.
 pub const BUNDLE_TYPE: &str = "hoarfrost-bundle";
