@@ -2,7 +2,7 @@
 //! vote bodies, and the chain's stateless rules, checked before anything is signed.
 
 use penumbra_sdk_governance::{ValidatorVoteBody, ValidatorVoteReason, Vote};
-use penumbra_sdk_stake::validator::{Validator, ValidatorToml};
+use penumbra_sdk_stake::validator::{FundingStreamToml, Validator, ValidatorToml};
 use penumbra_sdk_stake::{FundingStream, FundingStreams, GovernanceKey, IdentityKey};
 use rand_core::CryptoRngCore;
 
@@ -13,12 +13,54 @@ pub const MAX_VOTE_REASON_BYTES: usize = 1024;
 
 /// Parses the TOML that `pcli validator definition template` writes (and people then edit).
 pub fn parse_definition_toml(text: &str) -> anyhow::Result<Validator> {
-    let toml: ValidatorToml = toml::from_str(text)
-        .map_err(|e| anyhow::anyhow!("validator definition TOML: {}", e.message()))?;
+    check_consensus_key(text)?;
+    let toml: ValidatorToml = crate::contain::contain(|| toml::from_str(text))
+        .map_err(|caught| anyhow::anyhow!("validator definition TOML: {caught}"))?
+        .map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("validator definition TOML: {}", e.message())
+        })?;
+    // Penumbra adds the rates as u16, which overflows (a panic in a debug build, a wrapped total
+    // in a release build): refuse a total over 100% before it does.
+    let total: u64 = toml
+        .funding_streams
+        .iter()
+        .map(|s| match s {
+            FundingStreamToml::Address { rate_bps, .. }
+            | FundingStreamToml::CommunityPool { rate_bps, .. } => u64::from(*rate_bps),
+        })
+        .sum();
+    if total > 10_000 {
+        anyhow::bail!(
+            "validator definition: funding streams total {total} bps, more than 10000 bps (100%)"
+        );
+    }
     let validator =
         Validator::try_from(toml).map_err(|e| anyhow::anyhow!("validator definition TOML: {e}"))?;
     check_definition(&validator)?;
     Ok(validator)
+}
+
+/// The consensus key's value must be base64 of 32 bytes before tendermint's reader sees it: that
+/// reader (subtle-encoding) panics on some malformed base64, e.g. a value that starts with `=`.
+fn check_consensus_key(text: &str) -> anyhow::Result<()> {
+    use base64::Engine;
+    // A TOML syntax error is reported by the full parse, with its position.
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let Some(value) = table
+        .get("consensus_key")
+        .and_then(|k| k.get("value"))
+        .and_then(|v| v.as_str())
+    else {
+        return Ok(());
+    };
+    match base64::engine::general_purpose::STANDARD.decode(value) {
+        Ok(bytes) if bytes.len() == 32 => Ok(()),
+        _ => anyhow::bail!(
+            "validator definition TOML: consensus_key.value is not base64 of a 32-byte ed25519 key"
+        ),
+    }
 }
 
 /// The chain's stateless rules for a definition (penumbra-sdk-stake's `check_stateless`), so a

@@ -30,8 +30,10 @@
 
 pub mod check;
 pub mod cli;
+pub mod contain;
 pub mod definition;
 pub mod dkg;
+pub mod excerpt;
 pub mod fsutil;
 pub mod journal;
 pub mod keyfile;
@@ -48,3 +50,4 @@ pub mod store;
 pub mod suite;
 pub mod transport;
 pub mod tui;
+pub mod validate;

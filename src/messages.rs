@@ -14,6 +14,7 @@ use penumbra_sdk_proto::custody::threshold::v1 as pb;
 use penumbra_sdk_proto::Message as _;
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::excerpt::{bounded, PROBLEM_CHARS};
 use crate::keys::participant_fingerprint;
 use crate::request::SigningRequest;
 use crate::suite::{Identifier, SignatureShare, SigningCommitments};
@@ -124,6 +125,10 @@ pub enum DecodeError {
         kind: MessageKind,
         participant: String,
     },
+    /// A dependency panicked while decoding: a check is missing, and the message is refused
+    /// rather than the program ended ([`crate::contain`]).
+    #[error("{kind}: refused: {problem} while decoding it: the message is malformed")]
+    Panicked { kind: MessageKind, problem: String },
 }
 
 pub(crate) fn field_error(
@@ -133,9 +138,32 @@ pub(crate) fn field_error(
 ) -> DecodeError {
     DecodeError::Field {
         kind,
-        field: field.into(),
-        problem: problem.to_string(),
+        field: bounded(&field.into(), PROBLEM_CHARS),
+        problem: bounded(&problem.to_string(), PROBLEM_CHARS),
     }
+}
+
+/// Runs a decoder of `kind`: a panic inside it (a dependency's `expect` that the checks did not
+/// keep out) refuses the message instead of ending the program.
+pub(crate) fn contained<M>(
+    kind: MessageKind,
+    decode: impl FnOnce() -> Result<M, DecodeError>,
+) -> Result<M, DecodeError> {
+    crate::contain::contain(decode).unwrap_or_else(|caught| {
+        Err(DecodeError::Panicked {
+            kind,
+            problem: caught.to_string(),
+        })
+    })
+}
+
+/// Decodes JSON text as a message of `kind`, every panic contained.
+pub(crate) fn decode_json<P: DeserializeOwned, M>(
+    text: &str,
+    kind: MessageKind,
+    from_proto: impl FnOnce(P) -> Result<M, DecodeError>,
+) -> Result<M, DecodeError> {
+    contained(kind, || from_proto(parse_proto(text, kind)?))
 }
 
 /// Serializes a proto message as pcli does: compact canonical proto3 JSON on one line.
@@ -149,8 +177,8 @@ pub fn recognise(text: &str) -> Result<(MessageKind, serde_json::Value), DecodeE
     if text.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| DecodeError::NotJson(bounded(&e.to_string(), PROBLEM_CHARS)))?;
     let kind = value
         .as_object()
         .and_then(MessageKind::recognise)
@@ -272,26 +300,12 @@ impl CoordinatorRound1 {
         }
     }
 
+    /// Checks every field of the request before Penumbra's conversions see it
+    /// ([`crate::validate`]), then converts it.
     pub fn from_proto(proto: pb::CoordinatorRound1) -> Result<Self, DecodeError> {
-        use pb::coordinator_round1::Request;
-        let kind = Self::KIND;
-        let request = match proto
-            .request
-            .ok_or_else(|| field_error(kind, "request", "missing"))?
-        {
-            Request::Plan(plan) => SigningRequest::Transaction(
-                plan.try_into().map_err(|e| field_error(kind, "plan", e))?,
-            ),
-            Request::ValidatorDefinition(v) => SigningRequest::ValidatorDefinition(
-                v.try_into()
-                    .map_err(|e| field_error(kind, "validatorDefinition", e))?,
-            ),
-            Request::ValidatorVote(v) => SigningRequest::ValidatorVote(
-                v.try_into()
-                    .map_err(|e| field_error(kind, "validatorVote", e))?,
-            ),
-        };
-        Ok(Self { request })
+        Ok(Self {
+            request: crate::validate::signing_request(proto.request)?,
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -299,7 +313,7 @@ impl CoordinatorRound1 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }
 
@@ -377,7 +391,7 @@ impl FollowerRound1 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }
 
@@ -443,7 +457,7 @@ impl CoordinatorRound2 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }
 
@@ -528,6 +542,6 @@ impl FollowerRound2 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }

@@ -208,8 +208,9 @@ fn build_request(store: &Store, request: CoordinateRequest) -> anyhow::Result<Pl
         CoordinateRequest::Tx { common, plan } => {
             let text = std::fs::read_to_string(&plan)
                 .with_context(|| format!("cannot read {}", plan.display()))?;
-            let plan = serde_json::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{}: not a TransactionPlan: {e}", plan.display()))?;
+            let plan = crate::validate::plan_from_json(&text).map_err(|e| {
+                anyhow::anyhow!("{}: not a usable TransactionPlan: {e}", plan.display())
+            })?;
             let request = SigningRequest::Transaction(plan);
             let key = if explicit(&common.key) {
                 resolve(store, &common.key)?

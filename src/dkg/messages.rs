@@ -12,7 +12,7 @@ use penumbra_sdk_proto::Message as _;
 
 use crate::keys::participant_fingerprint;
 use crate::messages::{
-    decode_sig, decode_vk, field_error, fixed, parse_proto, to_json, DecodeError, MessageKind,
+    decode_json, decode_sig, decode_vk, field_error, fixed, to_json, DecodeError, MessageKind,
 };
 use crate::suite::Decaf377Rdsa;
 
@@ -127,7 +127,7 @@ impl DkgRound1 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }
 
@@ -231,6 +231,6 @@ impl DkgRound2 {
     }
 
     pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        Self::from_proto(parse_proto(text, Self::KIND)?)
+        decode_json(text, Self::KIND, Self::from_proto)
     }
 }

@@ -10,8 +10,8 @@ use penumbra_sdk_proto::Message as _;
 
 use crate::dkg::{DkgRound1, DkgRound2};
 use crate::messages::{
-    recognise, CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2,
-    MessageKind,
+    contained, recognise, CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1,
+    FollowerRound2, MessageKind,
 };
 
 /// Any ceremony message.
@@ -26,11 +26,7 @@ pub enum AnyMessage {
 }
 
 fn proto_error(kind: MessageKind, e: prost::DecodeError) -> DecodeError {
-    DecodeError::Field {
-        kind,
-        field: "proto".into(),
-        problem: e.to_string(),
-    }
+    crate::messages::field_error(kind, "proto", e)
 }
 
 impl AnyMessage {
@@ -91,6 +87,10 @@ impl AnyMessage {
     }
 
     pub fn from_proto_bytes(kind: MessageKind, bytes: &[u8]) -> Result<Self, DecodeError> {
+        contained(kind, || Self::decode_proto_bytes(kind, bytes))
+    }
+
+    fn decode_proto_bytes(kind: MessageKind, bytes: &[u8]) -> Result<Self, DecodeError> {
         let e = |err| proto_error(kind, err);
         Ok(match kind {
             MessageKind::CoordinatorRound1 => AnyMessage::CoordinatorRound1(

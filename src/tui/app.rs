@@ -1081,8 +1081,8 @@ fn on_file(app: &mut App, purpose: FilePurpose, result: Result<String, String>) 
             }
             FilePurpose::Plan { key, signers } => {
                 let stored = app.stored(&key).ok_or("unknown key")?.clone();
-                let plan = serde_json::from_str(&text)
-                    .map_err(|e| format!("not a TransactionPlan: {e}"))?;
+                let plan = crate::validate::plan_from_json(&text)
+                    .map_err(|e| format!("not a usable TransactionPlan: {e}"))?;
                 start_coordinator(
                     app,
                     &key,
