@@ -295,10 +295,9 @@ impl Session {
         }
         for piece in split(&json) {
             match piece {
-                Piece::Garbage(g) => feedback.push(Feedback::err(format!(
-                    "not a ceremony message: {}",
-                    shorten(&g)
-                ))),
+                Piece::Garbage(g) => {
+                    feedback.push(Feedback::err(crate::excerpt::not_a_message(&g)))
+                }
                 Piece::Message(m) => feedback.extend(self.accept(&m, rng)),
             }
         }
@@ -426,15 +425,6 @@ pub fn check_coordination(
         group.participant_count()
     );
     Ok(target)
-}
-
-fn shorten(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 40 {
-        format!("{}...", one_line.chars().take(40).collect::<String>())
-    } else {
-        one_line
-    }
 }
 
 fn wrong_kind(got: MessageKind, expected: &str) -> Feedback {

@@ -4,7 +4,7 @@ use anyhow::Context;
 use rand_core::OsRng;
 
 use super::keys::resolve;
-use super::lines::{emit, say, Input};
+use super::lines::{emit, say, Input, Line};
 use super::secrets::Secrets;
 use super::{CoordinateArgs, CoordinateRequest, KeyArgs};
 use crate::check::{check_request, is_check};
@@ -80,8 +80,9 @@ pub fn follow(store: &Store, secrets: &Secrets, key: &KeyArgs, yes: bool) -> any
         say("Approved with --yes.");
     } else {
         say("Sign this? Type yes to approve; anything else declines:");
-        let answer = input.next_line()?.unwrap_or_default();
-        if !matches!(answer.to_ascii_lowercase().as_str(), "yes" | "y") {
+        let approved = matches!(input.next_line()?, Some(Line::Text(answer))
+            if matches!(answer.to_ascii_lowercase().as_str(), "yes" | "y"));
+        if !approved {
             follower.decline();
             anyhow::bail!("declined: nothing was signed");
         }

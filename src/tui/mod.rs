@@ -12,6 +12,7 @@ pub mod view;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crossterm::event::{
@@ -74,26 +75,62 @@ pub fn run(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let hook = std::panic::take_hook();
-    let log_home = store.home().to_path_buf();
+    install_panic_hook(store.home().join("hoarfrost.log"));
+    let terminal = TerminalGuard::enter()?;
+    let result = runtime.block_on(event_loop(&store, start, kdf));
+    drop(terminal);
+    result
+}
+
+/// Whether the terminal is in the UI's state (raw mode, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The terminal in the UI's state; dropping it (on return, on an error, while unwinding) puts
+/// it back, so no path out of [`run`] leaves a raw terminal behind.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> anyhow::Result<Self> {
+        // Made first: if a step below fails, dropping it undoes the steps before.
+        let guard = TerminalGuard;
+        ACTIVE.store(true, Ordering::SeqCst);
+        enable_raw_mode()?;
+        let mut stdout = std::io::stdout();
+        stdout.execute(EnterAlternateScreen)?;
+        stdout.execute(EnableBracketedPaste)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ACTIVE.store(false, Ordering::SeqCst);
+        restore_terminal();
+    }
+}
+
+/// A panic while the UI runs is a bug: the terminal is restored, the panic logged and printed
+/// on the restored screen, and the program ends (a panic on a worker thread would otherwise
+/// leave a UI running on a terminal that is no longer its own). Panics contained at the decode
+/// boundary ([`crate::contain`]) are refusals of a message: this hook leaves them alone.
+fn install_panic_hook(log: PathBuf) {
+    crate::contain::install_quiet_hook();
+    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if crate::contain::is_containing() || !ACTIVE.swap(false, Ordering::SeqCst) {
+            return previous(info);
+        }
         restore_terminal();
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(log_home.join("hoarfrost.log"))
+            .open(&log)
         {
             let _ = writeln!(f, "panic: {info}");
         }
-        hook(info);
+        previous(info);
+        std::process::exit(101);
     }));
-    enable_raw_mode()?;
-    let mut stdout = std::io::stdout();
-    stdout.execute(EnterAlternateScreen)?;
-    stdout.execute(EnableBracketedPaste)?;
-    let result = runtime.block_on(event_loop(&store, start, kdf));
-    restore_terminal();
-    result
 }
 
 async fn event_loop(
