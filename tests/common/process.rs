@@ -80,6 +80,13 @@ impl Process {
         stdin.flush().unwrap();
     }
 
+    /// Writes raw bytes to stdin: what a person's terminal or a broken pipe might send.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn recv(&self) -> String {
         self.stdout
             .recv_timeout(Duration::from_secs(60))
