@@ -9,9 +9,9 @@ use hoarfrost::keys::deal;
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower};
 use hoarfrost::transport::qr::{modules, plan_payload, version_for};
-use hoarfrost::transport::ur::ur_type;
-use hoarfrost::transport::AnyMessage;
-use hoarfrost::tui::app::QR_PANEL;
+
+use hoarfrost::messages::AnyMessage;
+use hoarfrost::tui::QR_PANEL;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -25,7 +25,7 @@ fn messages(t: u16, n: u16) -> Vec<AnyMessage> {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         SigningRequest::Transaction(plan),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut followers: Vec<Follower> = shares[1..usize::from(t)]
@@ -38,7 +38,7 @@ fn messages(t: u16, n: u16) -> Vec<AnyMessage> {
         c.accept_round1(reply.clone()).unwrap();
         f1.get_or_insert(reply);
     }
-    let c2 = c.start_round2().unwrap();
+    let c2 = c.start_round2(&mut r).unwrap();
     let f2 = followers[0].sign(c2.clone()).unwrap();
     let mut dkgs: Vec<(Dkg, hoarfrost::dkg::DkgRound1)> =
         (0..n).map(|_| Dkg::new(t, n, &mut r).unwrap()).collect();
@@ -59,7 +59,7 @@ fn messages(t: u16, n: u16) -> Vec<AnyMessage> {
 
 fn frames_at(m: &AnyMessage, cols: u16, rows: u16) -> (u8, usize, usize) {
     let max = version_for(cols - QR_PANEL, rows).unwrap();
-    let (version, mut parts) = plan_payload(&m.to_proto_bytes(), ur_type(m.kind()), max);
+    let (version, mut parts) = plan_payload(&m.to_bytes(), m.kind().ur_type(), max);
     let n = parts.fragment_count();
     let ur_len: usize = (0..n).map(|i| parts.part(i).len()).sum();
     (version, n, ur_len)
@@ -77,7 +77,7 @@ fn report() {
                 "| {t}-of-{n} | {} | {} | {} | {} | {f80} (v{v80}) | {f120} (v{v120}) |",
                 m.kind(),
                 m.to_json().len(),
-                m.to_proto_bytes().len(),
+                m.to_bytes().len(),
                 ur
             );
         }
@@ -91,7 +91,7 @@ fn encode(c: &mut Criterion) {
     c.bench_function("encode_coordinator_round1_to_qr_frames_80x24", |b| {
         b.iter(|| {
             let max = version_for(80 - QR_PANEL, 24).unwrap();
-            let (version, mut parts) = plan_payload(&m.to_proto_bytes(), ur_type(m.kind()), max);
+            let (version, mut parts) = plan_payload(&m.to_bytes(), m.kind().ur_type(), max);
             for i in 0..parts.fragment_count() {
                 modules(parts.part(i), version).unwrap();
             }

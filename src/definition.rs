@@ -11,6 +11,32 @@ use crate::keys::GroupKey;
 /// The chain's limit on a vote's reason, in bytes.
 pub const MAX_VOTE_REASON_BYTES: usize = 1024;
 
+/// Refuses a consensus key whose base64 tendermint's decoder (subtle-encoding) would choke on:
+/// it panics on some malformed input, so the text must be canonical base64 of an ed25519 key
+/// before it gets there.
+fn check_consensus_key(text: &str) -> anyhow::Result<()> {
+    use base64::Engine;
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| anyhow::anyhow!("validator definition TOML: {}", e.message()))?;
+    let Some(key) = table.get("consensus_key") else {
+        return Ok(());
+    };
+    let value = key.get("value").and_then(|v| v.as_str()).ok_or_else(|| {
+        anyhow::anyhow!("validator definition TOML: consensus_key.value: missing")
+    })?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| {
+            anyhow::anyhow!("validator definition TOML: consensus_key.value: not base64")
+        })?;
+    anyhow::ensure!(
+        bytes.len() == 32,
+        "validator definition TOML: consensus_key.value: {} bytes, an ed25519 key has 32",
+        bytes.len()
+    );
+    Ok(())
+}
+
 /// Parses the TOML that `pcli validator definition template` writes (and people then edit).
 pub fn parse_definition_toml(text: &str) -> anyhow::Result<Validator> {
     check_consensus_key(text)?;
@@ -38,29 +64,6 @@ pub fn parse_definition_toml(text: &str) -> anyhow::Result<Validator> {
         Validator::try_from(toml).map_err(|e| anyhow::anyhow!("validator definition TOML: {e}"))?;
     check_definition(&validator)?;
     Ok(validator)
-}
-
-/// The consensus key's value must be base64 of 32 bytes before tendermint's reader sees it: that
-/// reader (subtle-encoding) panics on some malformed base64, e.g. a value that starts with `=`.
-fn check_consensus_key(text: &str) -> anyhow::Result<()> {
-    use base64::Engine;
-    // A TOML syntax error is reported by the full parse, with its position.
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return Ok(());
-    };
-    let Some(value) = table
-        .get("consensus_key")
-        .and_then(|k| k.get("value"))
-        .and_then(|v| v.as_str())
-    else {
-        return Ok(());
-    };
-    match base64::engine::general_purpose::STANDARD.decode(value) {
-        Ok(bytes) if bytes.len() == 32 => Ok(()),
-        _ => anyhow::bail!(
-            "validator definition TOML: consensus_key.value is not base64 of a 32-byte ed25519 key"
-        ),
-    }
 }
 
 /// The chain's stateless rules for a definition (penumbra-sdk-stake's `check_stateless`), so a
@@ -190,4 +193,35 @@ pub fn definition_template(
 pub fn parse_vote(text: &str) -> anyhow::Result<Vote> {
     text.parse::<Vote>()
         .map_err(|_| anyhow::anyhow!("vote must be yes, no or abstain, not {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// subtle-encoding's base64 decoder underflows (a panic in debug builds) when the last
+    /// block starts with padding; a definition file must be refused, not crash the program.
+    #[test]
+    fn malformed_consensus_keys_are_refused_not_panicked_on() {
+        let shares = crate::keys::deal(&mut rand_core::OsRng, 2, 2).unwrap();
+        let template = definition_template(&mut rand_core::OsRng, shares[0].group(), None).unwrap();
+        let value = template
+            .lines()
+            .find_map(|l| l.strip_prefix("value = \""))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap()
+            .to_string();
+        for bad in [
+            format!("{value}="),
+            "AAAA=".into(),
+            "A".into(),
+            "".into(),
+            "AAAA".into(),
+        ] {
+            let text = template.replace(&value, &bad);
+            let err = parse_definition_toml(&text).unwrap_err().to_string();
+            assert!(err.contains("consensus_key.value"), "{bad:?}: {err}");
+        }
+        assert!(parse_definition_toml(&template).is_ok());
+    }
 }

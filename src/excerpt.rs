@@ -4,8 +4,7 @@
 //! Errors from parsers and Penumbra's conversions sometimes quote the offending input whole (a
 //! 50 MB string field comes back inside "invalid type: string ..."), and pasted text can hold
 //! escape sequences that would repaint a terminal. Every refusal goes through [`bounded`].
-//! Text that has no message structure at all is never quoted ([`not_a_message`]): it may be a
-//! passphrase typed into the wrong window.
+//! (Text that has no message structure at all is never quoted: see [`crate::intake`].)
 
 /// The most characters of one quoted piece of input an error shows.
 pub const QUOTE_CHARS: usize = 40;
@@ -70,13 +69,6 @@ pub fn bounded(text: &str, max_chars: usize) -> String {
     out.trim_end().to_string()
 }
 
-/// The refusal of text that is not a message at all. It says how long the text was but never
-/// shows it.
-pub fn not_a_message(text: &str) -> String {
-    let chars = text.trim().chars().count();
-    format!("not a ceremony message ({chars} characters, not shown: they could be a secret)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,12 +116,5 @@ mod tests {
         let shown = bounded(&"word ".repeat(1000), 50);
         assert_eq!(shown.chars().count(), 51);
         assert!(shown.ends_with('…'));
-    }
-
-    #[test]
-    fn text_without_message_structure_is_never_quoted() {
-        let said = not_a_message("  correct horse battery staple \n");
-        assert!(!said.contains("horse"), "{said}");
-        assert!(said.contains("28 characters"), "{said}");
     }
 }

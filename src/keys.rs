@@ -12,6 +12,7 @@ use ed25519_consensus::{SigningKey, VerificationKey};
 use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
 use penumbra_sdk_stake::{GovernanceKey, IdentityKey};
 use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
 use crate::suite::{
     from_rdsa_vk, identifier_for, Identifier, KeyPackage, PublicKeyPackage, SigningShare,
@@ -205,9 +206,12 @@ fn interpolate(points: &[(Fr, Element)], x: Fr) -> Element {
     acc
 }
 
-/// One participant's share of a threshold key, with its ed25519 identity. Secret.
-#[derive(Clone)]
+/// One participant's share of a threshold key, with its ed25519 identity. Secret: both secrets
+/// are wiped when it is dropped. Neither foreign type wipes itself (frost's `SigningShare` is
+/// `Copy` and ed25519-consensus's `SigningKey` only implements `Zeroize`), so this does.
+#[derive(Clone, ZeroizeOnDrop)]
 pub struct KeyShare {
+    #[zeroize(skip)]
     group: GroupKey,
     signing_share: SigningShare,
     signing_key: SigningKey,
@@ -392,5 +396,24 @@ mod tests {
         assert!(!debug.contains(&secret_hex));
         assert!(!debug.contains(&hex::encode(share.signing_key().as_bytes())));
         assert!(debug.contains("redacted"));
+    }
+
+    #[test]
+    fn a_dropped_share_leaves_no_secret_behind() {
+        let share = deal(&mut OsRng, 2, 2).unwrap().remove(0);
+        assert_ne!(*share.signing_share(), SigningShare::default());
+        let mut slot = std::mem::MaybeUninit::new(share);
+        let place = slot.as_mut_ptr();
+        // SAFETY: `slot` holds an initialised share, dropped exactly once here. Afterwards only
+        // its inline secret fields are read, as plain bytes, from memory `slot` still owns.
+        let (signing_share, seed) = unsafe {
+            std::ptr::drop_in_place(place);
+            (
+                std::ptr::addr_of!((*place).signing_share).read(),
+                *(*place).signing_key.as_bytes(),
+            )
+        };
+        assert_eq!(signing_share, SigningShare::default());
+        assert_eq!(seed, [0u8; 32]);
     }
 }

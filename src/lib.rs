@@ -17,10 +17,10 @@
 //! let body = vote_body(shares[0].group(), None, 7, "yes".parse().unwrap(), "").unwrap();
 //! let request = SigningRequest::ValidatorVote(body);
 //! let (mut coordinator, round1) =
-//!     Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request, &mut rng).unwrap();
+//!     Coordinator::new(shares[0].group().clone(), Some(shares[0].clone()), request, None).unwrap();
 //! let mut follower = Follower::new(shares[1].clone(), round1).unwrap();
 //! coordinator.accept_round1(follower.approve(&mut rng).unwrap()).unwrap();
-//! let round2 = coordinator.start_round2().unwrap();
+//! let round2 = coordinator.start_round2(&mut rng).unwrap();
 //! coordinator.accept_round2(follower.sign(round2).unwrap()).unwrap();
 //! let SigningResult::ValidatorVote(signature) = coordinator.aggregate().unwrap() else {
 //!     unreachable!("a vote request ends in a vote signature")
@@ -35,19 +35,25 @@ pub mod definition;
 pub mod dkg;
 pub mod excerpt;
 pub mod fsutil;
+pub mod intake;
 pub mod journal;
 pub mod keyfile;
 pub mod keys;
 pub mod messages;
 pub mod output;
 pub mod paste;
+pub mod refusal;
 pub mod request;
 pub mod review;
 pub mod sealed;
 pub mod session;
 pub mod signing;
+pub mod spec;
 pub mod store;
 pub mod suite;
 pub mod transport;
 pub mod tui;
 pub mod validate;
+
+#[cfg(test)]
+mod zeroize_checks;

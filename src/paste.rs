@@ -8,6 +8,56 @@ pub enum Piece {
     Garbage(String),
 }
 
+/// Follows JSON structure character by character: object depth and strings (whose braces do
+/// not count).
+#[derive(Default)]
+struct Scanner {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+/// What a character did to the structure.
+#[derive(PartialEq, Eq)]
+enum Step {
+    /// A top-level object opened.
+    Open,
+    /// A top-level object closed.
+    Close,
+    Other,
+}
+
+impl Scanner {
+    fn step(&mut self, c: char) -> Step {
+        if self.in_string {
+            match (self.escaped, c) {
+                (true, _) => self.escaped = false,
+                (false, '\\') => self.escaped = true,
+                (false, '"') => self.in_string = false,
+                _ => {}
+            }
+            return Step::Other;
+        }
+        match c {
+            '{' => {
+                self.depth += 1;
+                if self.depth == 1 {
+                    return Step::Open;
+                }
+            }
+            '}' if self.depth > 0 => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    return Step::Close;
+                }
+            }
+            '"' if self.depth > 0 => self.in_string = true,
+            _ => {}
+        }
+        Step::Other
+    }
+}
+
 /// Normalises line endings and splits text into top-level JSON objects and the text between
 /// them. Braces inside JSON strings are respected, so a message's content never splits it.
 /// Line breaks inside JSON strings (which JSON forbids) are dropped: they come from copying a
@@ -15,41 +65,22 @@ pub enum Piece {
 pub fn split(text: &str) -> Vec<Piece> {
     let text = unwrap_strings(&text.replace("\r\n", "\n").replace('\r', "\n"));
     let mut pieces = Vec::new();
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut start = 0usize;
-    let mut garbage_start = 0usize;
+    let mut scanner = Scanner::default();
+    let (mut start, mut garbage_start) = (0usize, 0usize);
     for (i, c) in text.char_indices() {
-        if depth > 0 && in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
+        match scanner.step(c) {
+            Step::Open => {
+                push_garbage(&mut pieces, &text[garbage_start..i]);
+                start = i;
             }
-            continue;
-        }
-        match c {
-            '{' => {
-                if depth == 0 {
-                    push_garbage(&mut pieces, &text[garbage_start..i]);
-                    start = i;
-                }
-                depth += 1;
+            Step::Close => {
+                pieces.push(Piece::Message(text[start..=i].to_string()));
+                garbage_start = i + 1;
             }
-            '}' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    pieces.push(Piece::Message(text[start..=i].to_string()));
-                    garbage_start = i + 1;
-                }
-            }
-            '"' if depth > 0 => in_string = true,
-            _ => {}
+            Step::Other => {}
         }
     }
-    if depth > 0 {
+    if scanner.depth > 0 {
         // An unfinished object: keep all of it, as garbage, so nothing is lost.
         push_garbage(&mut pieces, &text[start..]);
     } else {
@@ -58,34 +89,30 @@ pub fn split(text: &str) -> Vec<Piece> {
     pieces
 }
 
+/// Whether `text` ends inside a JSON object that was opened and not yet closed.
+pub fn is_open(text: &str) -> bool {
+    let mut scanner = Scanner::default();
+    text.chars().for_each(|c| {
+        scanner.step(c);
+    });
+    scanner.depth > 0
+}
+
 /// Removes line breaks (and the indentation after them) that fall inside JSON strings.
 fn unwrap_strings(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let (mut depth, mut in_string, mut escaped, mut skipping) = (0usize, false, false, false);
+    let mut scanner = Scanner::default();
+    let mut skipping = false;
     for c in text.chars() {
-        if in_string {
-            if c == '\n' {
-                skipping = true;
-                continue;
-            }
-            if skipping && c == ' ' {
-                continue;
-            }
-            skipping = false;
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                '{' => depth += 1,
-                '}' => depth = depth.saturating_sub(1),
-                '"' if depth > 0 => in_string = true,
-                _ => {}
-            }
+        if scanner.in_string && c == '\n' {
+            skipping = true;
+            continue;
         }
+        if skipping && c == ' ' {
+            continue;
+        }
+        skipping = false;
+        scanner.step(c);
         out.push(c);
     }
     out

@@ -152,7 +152,7 @@ pub fn seal(
     rng.fill_bytes(&mut nonce);
     let key = derive_key(passphrase, &salt, params)?;
     let mut plaintext = Zeroizing::new(Vec::with_capacity(64));
-    plaintext.extend_from_slice(&share.signing_share().serialize());
+    plaintext.extend_from_slice(&Zeroizing::new(share.signing_share().serialize()));
     plaintext.extend_from_slice(share.signing_key().as_bytes());
     let digest = public_digest(share.group(), &share.verification_key());
     let ciphertext = ChaCha20Poly1305::new(Key::from_slice(key.as_ref()))

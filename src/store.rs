@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::fsutil::{write_atomic, Overwrite};
+use crate::fsutil::{create_private_dir, read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
@@ -94,8 +94,8 @@ impl Store {
                 }
             );
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            read_secret_text(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut key = keyfile::decode(&text).with_context(|| path.display().to_string())?;
         key.name.get_or_insert_with(|| name.to_string());
         Ok(key)
@@ -117,63 +117,82 @@ impl Store {
     /// and checked before this returns.
     pub fn save(&self, name: &str, key: &StoredKey) -> anyhow::Result<PathBuf> {
         let path = self.path_of(name)?;
-        create_private_dir(&self.keys_dir())?;
+        let dir = self.keys_dir();
+        create_private_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut key = key.clone();
         key.name = Some(name.to_string());
         write_key_file(&path, &key)?;
         Ok(path)
     }
 
-    /// The key that must sign `request`: a definition by its identity key, a vote by its
-    /// governance key, a transaction by the FVK that owns its notes. A follower needs a share;
-    /// a coordinator may hold public key data only, but a share is preferred.
+    /// The key that must sign `request` (see [`choose`]), among the keys of this store.
     pub fn find_for(
         &self,
         request: &SigningRequest,
         need_share: bool,
     ) -> anyhow::Result<(String, StoredKey)> {
-        let mut matches = Vec::new();
-        for (name, key) in self.all()? {
-            let Ok(key) = key else { continue };
-            if (!need_share || key.material.has_share())
-                && matches_request(key.material.group(), request)
-            {
-                matches.push((name, key));
-            }
-        }
-        if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.has_share()) {
-            matches.retain(|(_, k)| k.material.has_share());
-        }
-        match matches.len() {
-            1 => Ok(matches.remove(0)),
-            0 => anyhow::bail!(
-                "no key in {} can sign this {}: {}; nothing was signed",
-                self.home.display(),
-                request.kind(),
-                describe_needed(request)
-            ),
-            _ => anyhow::bail!(
-                "several keys could sign this {} ({}): pass --name",
-                request.kind(),
-                matches
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        let keys: Vec<(String, StoredKey)> = self
+            .all()?
+            .into_iter()
+            .filter_map(|(name, key)| Some((name, key.ok()?)))
+            .collect();
+        let (name, key) = choose(&keys, request, need_share, &self.home.display().to_string())?;
+        Ok((name.to_string(), key.clone()))
     }
 }
 
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot protect {}", dir.display()))?;
+/// Why no single key can sign a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoKey {
+    #[error("no key in {store} can sign this {kind}: {needed}; nothing was signed")]
+    None {
+        store: String,
+        kind: crate::request::RequestKind,
+        needed: String,
+    },
+    #[error("several keys could sign this {kind} ({names}): choose one")]
+    Several {
+        kind: crate::request::RequestKind,
+        names: String,
+    },
+}
+
+/// The key that must sign `request`: a definition by its identity key, a vote by its
+/// governance key, a transaction by the FVK that owns its notes. A follower needs a share
+/// (encrypted or not); a coordinator may hold public key data only, but a share is preferred.
+/// `store` names where the keys are kept, for the error.
+pub fn choose<'k>(
+    keys: &'k [(String, StoredKey)],
+    request: &SigningRequest,
+    need_share: bool,
+    store: &str,
+) -> Result<(&'k str, &'k StoredKey), NoKey> {
+    let mut matches: Vec<&(String, StoredKey)> = keys
+        .iter()
+        .filter(|(_, key)| {
+            (!need_share || key.material.has_share())
+                && matches_request(key.material.group(), request)
+        })
+        .collect();
+    if matches.len() > 1 && matches.iter().any(|(_, k)| k.material.has_share()) {
+        matches.retain(|(_, k)| k.material.has_share());
     }
-    Ok(())
+    match matches.as_slice() {
+        [(name, key)] => Ok((name, key)),
+        [] => Err(NoKey::None {
+            store: store.to_string(),
+            kind: request.kind(),
+            needed: describe_needed(request),
+        }),
+        several => Err(NoKey::Several {
+            kind: request.kind(),
+            names: several
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
 }
 
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.
@@ -189,7 +208,7 @@ pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
             anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
         }
     })?;
-    let back = keyfile::decode(&std::fs::read_to_string(path)?)
+    let back = keyfile::decode(&read_secret_text(path)?)
         .with_context(|| format!("{} does not read back", path.display()))?;
     anyhow::ensure!(
         back.material.group() == key.material.group()

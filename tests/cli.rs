@@ -268,7 +268,7 @@ fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
         })
         .collect();
     let round1: Vec<String> = procs.iter().map(|p| p.recv()).collect();
-    // A participant's own message is refused and the ceremony goes on.
+    // A participant's own message is skipped and the ceremony goes on.
     procs[0].send(&round1[0]);
     // Everyone but participant 0 completes round 1 first, so participant 0 receives round-2
     // messages before its round 1 is complete: they must be kept, not lost.
@@ -279,8 +279,14 @@ fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
             }
         }
     };
+    // Each person compares the fingerprint and types it to confirm, as the prompt asks.
+    let confirm = |p: &mut Process| {
+        let code = p.wait_line("Round 1 fingerprint: ");
+        p.send(&code.to_ascii_lowercase());
+    };
     for to in 1..procs.len() {
         deliver(&mut procs, to, &round1);
+        confirm(&mut procs[to]);
     }
     let mut round2 = vec![String::new()];
     round2.extend(procs[1..].iter().map(|p| p.recv()));
@@ -288,6 +294,7 @@ fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
         procs[0].send(m);
     }
     deliver(&mut procs, 0, &round1);
+    confirm(&mut procs[0]);
     round2[0] = procs[0].recv();
     for to in 1..procs.len() {
         deliver(&mut procs, to, &round2);
@@ -301,7 +308,7 @@ fn dkg_via_pipes(homes: &[&Path], t: u16, name: &str) -> String {
         let stderr = p.finish();
         if i == 0 {
             assert!(
-                stderr.contains("that is this participant's own message"),
+                stderr.contains("skipped a DKGRound1 already held"),
                 "{stderr}"
             );
         }
@@ -508,7 +515,7 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
     let fingerprints: std::collections::BTreeSet<String> = homes[..3]
         .iter()
         .map(|h| {
-            let show = run(&["--home", h, "keys", "show", "identity"]);
+            let show = run(&["--home", h, "keys", "show", "--name", "identity"]);
             assert!(show.status.success());
             String::from_utf8_lossy(&show.stdout)
                 .lines()
@@ -524,6 +531,7 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
         homes[0],
         "keys",
         "export-pcli",
+        "--name",
         "identity",
         "--out",
         pcli.to_str().unwrap(),
@@ -549,7 +557,7 @@ fn deal_into_each_participants_store_and_import_pcli_by_name() {
         "imported",
     ]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
-    let bad = run(&["--home", homes[3], "keys", "show", "../etc"]);
+    let bad = run(&["--home", homes[3], "keys", "show", "--name", "../etc"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use 1 to 64 letters"));
 }
 
@@ -601,10 +609,10 @@ fn keys_are_encrypted_unless_said_otherwise() {
     let wrong = dir.path().join("wrong");
     std::fs::write(&wrong, "not it\n").unwrap();
     let export = run_plain(&[
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
         "keys",
         "export-pcli",
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
         "--key",
         file.to_str().unwrap(),
         "--out",

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use hoarfrost::dkg::{Dkg, DkgOutput, DkgRound1, DkgRound2};
 use hoarfrost::keyfile::{import_pcli, PcliSection};
-use hoarfrost::messages::{recognise, MessageKind};
+use hoarfrost::messages::{recognise, Codec, MessageKind};
 use penumbra_sdk_custody::threshold::{self, Terminal};
 use tokio::sync::{mpsc, Mutex};
 

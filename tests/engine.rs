@@ -5,10 +5,12 @@ mod common;
 use common::*;
 use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{
-    CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2, MessageKind,
+    Codec, CoordinatorRound1, CoordinatorRound2, DecodeError, FollowerRound1, FollowerRound2,
+    MessageKind,
 };
+use hoarfrost::refusal::Refusal;
 use hoarfrost::request::SigningRequest;
-use hoarfrost::signing::{Coordinator, Follower, SignError};
+use hoarfrost::signing::{Coordinator, Follower};
 use penumbra_sdk_transaction::TransactionPlan;
 
 fn plan() -> SigningRequest {
@@ -50,7 +52,7 @@ fn coordinator_signs_with_a_chosen_subset() {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request.clone(),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut followers: Vec<Follower> = shares[1..]
@@ -61,7 +63,7 @@ fn coordinator_signs_with_a_chosen_subset() {
         c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
     }
     let chosen = [shares[2].verification_key(), shares[4].verification_key()];
-    let round2 = c.start_round2_with(&chosen).unwrap();
+    let round2 = c.start_round2_with(&chosen, &mut r).unwrap();
     assert_eq!(round2.packages[0].len(), 3);
     // A signer left out of round 2 finds its commitment missing and refuses.
     let err = followers[0].sign(round2.clone()).unwrap_err();
@@ -83,7 +85,7 @@ fn coordinator_without_a_share_collects_t_replies() {
     let request = definition_request(&shares[0], 9);
     let mut r = rng(5);
     let (mut c, round1) =
-        Coordinator::new(shares[0].group().clone(), None, request.clone(), &mut r).unwrap();
+        Coordinator::new(shares[0].group().clone(), None, request.clone(), None).unwrap();
     assert!(!c.has_own_share());
     let mut followers: Vec<Follower> = shares[1..]
         .iter()
@@ -92,12 +94,12 @@ fn coordinator_without_a_share_collects_t_replies() {
     c.accept_round1(followers[0].approve(&mut r).unwrap())
         .unwrap();
     assert!(matches!(
-        c.start_round2(),
-        Err(SignError::NotEnoughSigners { have: 1, need: 2 })
+        c.start_round2(&mut r),
+        Err(Refusal::NotEnoughSigners { have: 1, need: 2 })
     ));
     c.accept_round1(followers[1].approve(&mut r).unwrap())
         .unwrap();
-    let round2 = c.start_round2().unwrap();
+    let round2 = c.start_round2(&mut r).unwrap();
     for f in &mut followers {
         c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
     }
@@ -112,12 +114,11 @@ struct Setup {
 
 fn setup(t: u16, n: u16, seed: u64) -> Setup {
     let shares = dealt(t, n, seed);
-    let mut r = rng(seed);
     let (coordinator, round1) = Coordinator::new(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 5),
-        &mut r,
+        None,
     )
     .unwrap();
     let followers = shares[1..]
@@ -145,13 +146,13 @@ fn round1_rejections_keep_the_state() {
     let own = FollowerRound1::signed(shares[0].signing_key(), reply.commitments.clone());
     assert!(matches!(
         coordinator.accept_round1(own),
-        Err(SignError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     // A key outside the group.
     let stranger = dealt(2, 2, 99).remove(0);
     let foreign = FollowerRound1::signed(stranger.signing_key(), reply.commitments.clone());
     let err = coordinator.accept_round1(foreign).unwrap_err();
-    assert!(matches!(err, SignError::UnknownParticipant { .. }));
+    assert!(matches!(err, Refusal::UnknownParticipant { .. }));
     assert!(err.to_string().contains(&stranger.fingerprint()), "{err}");
     // The wrong number of commitments for the request.
     let mut doubled = reply.commitments.clone();
@@ -159,7 +160,7 @@ fn round1_rejections_keep_the_state() {
     let wrong = FollowerRound1::signed(shares[1].signing_key(), doubled);
     assert!(matches!(
         coordinator.accept_round1(wrong),
-        Err(SignError::WrongCount {
+        Err(Refusal::WrongCount {
             got: 2,
             expected: 1,
             ..
@@ -169,7 +170,7 @@ fn round1_rejections_keep_the_state() {
     let stray = FollowerRound2::signed(shares[1].signing_key(), vec![]);
     assert!(matches!(
         coordinator.accept_round2(stray),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     assert_eq!(coordinator.commitments_progress(), (1, 3));
 
@@ -177,13 +178,13 @@ fn round1_rejections_keep_the_state() {
     let who = coordinator.accept_round1(reply.clone()).unwrap();
     assert_eq!(who, shares[1].fingerprint());
     let err = coordinator.accept_round1(reply).unwrap_err();
-    assert!(matches!(err, SignError::Duplicate { .. }), "{err}");
+    assert!(matches!(err, Refusal::Duplicate { .. }), "{err}");
     assert_eq!(coordinator.commitments_progress(), (2, 3));
 
     // The ceremony goes on.
     let reply = followers[1].approve(&mut r).unwrap();
     coordinator.accept_round1(reply).unwrap();
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
     for f in &mut followers[..2] {
         coordinator
             .accept_round2(f.sign(round2.clone()).unwrap())
@@ -203,18 +204,18 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
     coordinator
         .accept_round1(followers[0].approve(&mut r).unwrap())
         .unwrap();
-    let round2 = coordinator.start_round2().unwrap();
-    // Round 1 is closed.
+    let round2 = coordinator.start_round2(&mut r).unwrap();
+    // A late reply in round 2 is kept (it could stand in for a signer); the package that was
+    // sent can still complete, so nothing new goes out.
     let late = followers[1].approve(&mut r).unwrap();
-    assert!(matches!(
-        coordinator.accept_round1(late),
-        Err(SignError::OutOfOrder { .. })
-    ));
+    coordinator.accept_round1(late).unwrap();
+    assert_eq!(coordinator.renew(&mut r).unwrap(), None);
+    assert_eq!(coordinator.missing_signers(), 0);
     // A participant that was not chosen.
     let outsider = FollowerRound2::signed(shares[2].signing_key(), vec![]);
     assert!(matches!(
         coordinator.accept_round2(outsider),
-        Err(SignError::NotASigner { .. })
+        Err(Refusal::NotASigner { .. })
     ));
     let good = followers[0].sign(round2.clone()).unwrap();
     // A validly signed but wrong share (for example one replayed from another ceremony).
@@ -224,14 +225,14 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
         .shares[0];
     let forged = FollowerRound2::signed(shares[1].signing_key(), forged_share);
     let err = coordinator.accept_round2(forged).unwrap_err();
-    assert!(matches!(err, SignError::InvalidShare { .. }), "{err}");
+    assert!(matches!(err, Refusal::InvalidShare { .. }), "{err}");
     assert!(err.to_string().contains(&shares[1].fingerprint()), "{err}");
     assert_eq!(coordinator.shares_progress(), (1, 2));
     // The real share is still accepted; a repeat is a duplicate.
     coordinator.accept_round2(good.clone()).unwrap();
     assert!(matches!(
         coordinator.accept_round2(good),
-        Err(SignError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     coordinator.aggregate().unwrap();
 }
@@ -243,12 +244,12 @@ fn replayed_share(shares: &[KeyShare]) -> String {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 5),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1).unwrap();
     c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
-    f.sign(c.start_round2().unwrap()).unwrap().to_json()
+    f.sign(c.start_round2(&mut r).unwrap()).unwrap().to_json()
 }
 
 #[test]
@@ -263,18 +264,18 @@ fn follower_refuses_packages_that_do_not_match() {
     let empty = CoordinatorRound2 { packages: vec![] };
     assert!(matches!(
         followers[0].sign(empty.clone()),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     let mine = followers[0].approve(&mut r).unwrap();
     assert!(matches!(
         followers[0].approve(&mut r),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     coordinator.accept_round1(mine.clone()).unwrap();
     coordinator
         .accept_round1(followers[1].approve(&mut r).unwrap())
         .unwrap();
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
 
     let bad = |f: &mut Follower, pkg: CoordinatorRound2, needle: &str| {
         let err = f.sign(pkg).unwrap_err();
@@ -312,7 +313,7 @@ fn follower_refuses_packages_that_do_not_match() {
     // Nonces are used once.
     assert!(matches!(
         followers[0].sign(round2),
-        Err(SignError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
 }
 
@@ -324,13 +325,13 @@ fn follower_refuses_requests_for_other_keys_and_declines_sign_nothing() {
         request: definition_request(&theirs[0], 1),
     };
     let err = Follower::new(ours[1].clone(), round1).err().unwrap();
-    assert!(matches!(err, SignError::WrongKey(_)), "{err}");
+    assert!(matches!(err, Refusal::WrongKey(_)), "{err}");
     let round1 = CoordinatorRound1 {
         request: vote_request(&theirs[0], 1),
     };
     assert!(matches!(
         Follower::new(ours[1].clone(), round1),
-        Err(SignError::WrongKey(_))
+        Err(Refusal::WrongKey(_))
     ));
     let round1 = CoordinatorRound1 {
         request: vote_request(&ours[0], 1),
@@ -404,4 +405,122 @@ fn decoding_refuses_bad_input_by_name() {
         err.to_string().contains("pk: expected 32 bytes, got 3"),
         "{err}"
     );
+}
+
+/// A FollowerRound1 saved from another ceremony over the same request is accepted (nothing can
+/// tell it apart), so round 2 starts with it. When the signer's real reply comes, the package
+/// can never complete, and a fresh one goes out once enough signers have unused commitments;
+/// the stale package stays open. Nothing starts over.
+#[test]
+fn a_stale_reply_is_replaced_in_a_fresh_package() {
+    let shares = dealt(3, 5, 60);
+    let request = vote_request(&shares[0], 9);
+    let mut r = rng(60);
+    let (mut c, round1) = Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request.clone(),
+        None,
+    )
+    .unwrap();
+    let stale = Follower::new(shares[1].clone(), round1.clone())
+        .unwrap()
+        .approve(&mut r)
+        .unwrap();
+    let mut b = Follower::new(shares[1].clone(), round1.clone()).unwrap();
+    let mut d = Follower::new(shares[2].clone(), round1.clone()).unwrap();
+    let fresh = b.approve(&mut r).unwrap();
+    c.accept_round1(stale.clone()).unwrap();
+    c.accept_round1(d.approve(&mut r).unwrap()).unwrap();
+    assert!(c.ready_for_round2());
+    let first = c.start_round2(&mut r).unwrap();
+    // d signs the first package at once; b cannot (its commitment there is not its own).
+    let d_share = d.sign(first.clone()).unwrap();
+    assert!(matches!(
+        b.sign(first.clone()),
+        Err(Refusal::BadPackage { .. })
+    ));
+    assert!(matches!(
+        c.accept_round1(stale),
+        Err(Refusal::Duplicate { .. })
+    ));
+    // b's real reply: the first package is dead; d's commitments still look unused, so a new
+    // package names the coordinator, b and d.
+    c.accept_round1(fresh.clone()).unwrap();
+    let second = c.renew(&mut r).unwrap().expect("a new package");
+    assert_ne!(first, second);
+    // d's share arrives for the first package: d cannot sign the second any more, so it is dead
+    // too; one more signer is needed.
+    c.accept_round2(d_share).unwrap();
+    assert!(matches!(
+        d.sign(second.clone()),
+        Err(Refusal::OutOfOrder { .. })
+    ));
+    assert_eq!(c.renew(&mut r).unwrap(), None);
+    assert_eq!(c.missing_signers(), 1);
+    let mut e = Follower::new(shares[3].clone(), round1).unwrap();
+    c.accept_round1(e.approve(&mut r).unwrap()).unwrap();
+    let third = c.renew(&mut r).unwrap().expect("a new package");
+    assert!(!c.ready_to_aggregate());
+    // b never signed the second package, so its commitments are still unused.
+    c.accept_round2(b.sign(third.clone()).unwrap()).unwrap();
+    c.accept_round2(e.sign(third).unwrap()).unwrap();
+    assert!(c.ready_to_aggregate());
+    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+    let mut signed = c.signed_by();
+    signed.sort();
+    let mut expected = vec![
+        shares[0].fingerprint(),
+        shares[1].fingerprint(),
+        shares[3].fingerprint(),
+    ];
+    expected.sort();
+    assert_eq!(signed, expected);
+}
+
+/// In a 2-of-3 the replacement completes the ceremony; replacements are bounded.
+#[test]
+fn a_replacement_completes_a_2_of_3_and_replacements_are_bounded() {
+    let shares = dealt(2, 3, 61);
+    let request = definition_request(&shares[0], 2);
+    let mut r = rng(61);
+    let new = || {
+        Coordinator::new(
+            shares[0].group().clone(),
+            Some(shares[0].clone()),
+            request.clone(),
+            None,
+        )
+        .unwrap()
+    };
+    let (mut c, round1) = new();
+    let replies: Vec<_> = (0..=hoarfrost::signing::MAX_PACKAGES)
+        .map(|_| {
+            Follower::new(shares[1].clone(), round1.clone())
+                .unwrap()
+                .approve(&mut r)
+                .unwrap()
+        })
+        .collect();
+    c.accept_round1(replies[0].clone()).unwrap();
+    c.start_round2(&mut r).unwrap();
+    for reply in &replies[1..hoarfrost::signing::MAX_PACKAGES] {
+        c.accept_round1(reply.clone()).unwrap();
+        assert!(c.renew(&mut r).unwrap().is_some());
+    }
+    c.accept_round1(replies[hoarfrost::signing::MAX_PACKAGES].clone())
+        .unwrap();
+    assert!(matches!(c.renew(&mut r), Err(Refusal::OutOfOrder { .. })));
+    // A fresh coordinator: the stale reply first, then the real one completes it.
+    let (mut c, _) = new();
+    let mut f = Follower::new(shares[1].clone(), round1).unwrap();
+    let real = f.approve(&mut r).unwrap();
+    c.accept_round1(replies[0].clone()).unwrap();
+    c.start_round2(&mut r).unwrap();
+    c.accept_round1(real).unwrap();
+    let round2 = c.renew(&mut r).unwrap().expect("a new package");
+    c.accept_round2(f.sign(round2).unwrap()).unwrap();
+    assert!(c.ready_to_aggregate());
+    verify(&c.aggregate().unwrap(), &request, &shares[0]);
+    assert_eq!(c.signed_by().len(), 2);
 }

@@ -4,48 +4,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::process::*;
-use hoarfrost::definition::{definition_template, parse_definition_toml};
+use hoarfrost::definition::parse_definition_toml;
 use hoarfrost::journal::Journal;
 use hoarfrost::keyfile;
 use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
 use penumbra_sdk_proto::Message;
-
-fn write_definition(dir: &Path, seq: u32, name: &str) -> PathBuf {
-    let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap())
-        .unwrap()
-        .material
-        .group()
-        .clone();
-    let template = definition_template(&mut rand_core::OsRng, &group, None).unwrap();
-    // The consensus key is random in a template: keep one per test folder so a repeat is identical.
-    let consensus = dir.join("consensus.txt");
-    let text = if let Ok(line) = std::fs::read_to_string(&consensus) {
-        let fresh = template
-            .lines()
-            .find(|l| l.starts_with("value = "))
-            .unwrap()
-            .to_string();
-        template.replace(&fresh, &line)
-    } else {
-        let line = template
-            .lines()
-            .find(|l| l.starts_with("value = "))
-            .unwrap()
-            .to_string();
-        std::fs::write(&consensus, &line).unwrap();
-        template
-    };
-    let text = text
-        .replace("sequence_number = 0", &format!("sequence_number = {seq}"))
-        .replace("name = \"\"", &format!("name = {name:?}"));
-    let path = dir.join(format!("validator-{seq}-{name}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 fn definition_args<'a>(key: &'a str, file: &'a Path) -> Vec<&'a str> {
     vec![
@@ -70,8 +37,7 @@ fn follower(dir: &Path, i: usize) -> Vec<String> {
 }
 
 fn journal_of(dir: &Path, i: usize) -> Journal {
-    let path = dir.join(format!("participant-{i}.toml.journal.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    journal_of_key(&key(dir, i)).expect("a journal")
 }
 
 /// Every key file decrypts and matches the group.
@@ -336,9 +302,7 @@ fn kill_signing_at(victim: usize, after: usize) {
     // from round 1 with fresh ones).
     keys_intact(dir, 3);
     for i in 1..=2 {
-        let path = dir.join(format!("participant-{i}.toml.journal.json"));
-        if path.exists() {
-            let j = journal_of(dir, i);
+        if let Some(j) = journal_of_key(&key(dir, i)) {
             assert!(
                 j.definitions
                     .iter()
@@ -385,6 +349,7 @@ fn killed_at_every_step_of_a_dkg() {
                 "--name",
                 "cold",
                 "--no-tui",
+                "--yes",
             ])
         };
         let mut procs: Vec<Process> = homes.iter().map(|h| start(h.path())).collect();

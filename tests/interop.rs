@@ -8,7 +8,9 @@ use std::sync::Arc;
 use common::*;
 use hoarfrost::keyfile::{export_pcli, import_pcli, PcliSection};
 use hoarfrost::keys::KeyShare;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_custody::threshold::{self, Config, Terminal};
@@ -174,7 +176,7 @@ async fn hoarfrost_coordinator(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request.clone(),
-        &mut r,
+        None,
     )
     .unwrap();
     let round1_json = round1.to_json();
@@ -201,7 +203,7 @@ async fn hoarfrost_coordinator(
             .accept_round1(f.approve(&mut r).unwrap())
             .unwrap();
     }
-    let round2 = coordinator.start_round2().unwrap();
+    let round2 = coordinator.start_round2(&mut r).unwrap();
     let round2_json = round2.to_json();
     for (to, from) in &mut pcli_channels {
         to.send(round2_json.clone()).unwrap();

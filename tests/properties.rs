@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use hoarfrost::dkg::{DkgRound1, DkgRound2};
 use hoarfrost::keyfile;
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::signing::{Coordinator, Follower};
 use proptest::prelude::*;
 
@@ -21,7 +23,7 @@ fn decode_everything(text: &str) {
     let _ = keyfile::decode_any(text);
     let _ = hoarfrost::definition::parse_definition_toml(text);
     let _ = hoarfrost::validate::plan_from_json(text);
-    let _ = hoarfrost::transport::AnyMessage::from_json(text);
+    let _ = hoarfrost::messages::AnyMessage::from_json(text);
     let _ = serde_json::from_str::<hoarfrost::journal::Journal>(text);
     if let Ok(file) = serde_json::from_str::<hoarfrost::journal::interchange::Interchange>(text) {
         let journal = hoarfrost::journal::Journal::new(dealt(2, 2, 1)[0].group());
@@ -51,13 +53,13 @@ fn make_samples() -> Vec<String> {
         shares[0].group().clone(),
         Some(shares[0].clone()),
         definition_request(&shares[0], 1),
-        &mut r,
+        None,
     )
     .unwrap();
     let mut f = Follower::new(shares[1].clone(), round1.clone()).unwrap();
     let reply1 = f.approve(&mut r).unwrap();
     c.accept_round1(reply1.clone()).unwrap();
-    let round2 = c.start_round2().unwrap();
+    let round2 = c.start_round2(&mut r).unwrap();
     let reply2 = f.sign(round2.clone()).unwrap();
     let (mut dkg, dkg1) = hoarfrost::dkg::Dkg::new(2, 3, &mut r).unwrap();
     for _ in 0..2 {
@@ -83,7 +85,7 @@ fn make_samples() -> Vec<String> {
         serde_json::to_string(&hoarfrost::journal::interchange::export(&journal)).unwrap(),
         hoarfrost::definition::definition_template(&mut r, shares[0].group(), None).unwrap(),
         include_str!("data/plan.json").to_string(),
-        plan::every_action_round1(shares[0].group(), 44),
+        every_action_round1(shares[0].group(), 44),
         hoarfrost::keyfile::encode(&hoarfrost::keyfile::StoredKey {
             name: None,
             material: hoarfrost::keyfile::KeyMaterial::Share(shares[2].clone()),
@@ -129,7 +131,7 @@ proptest! {
         let signers = usize::from(t) + extra;
         let request = vote_request(&shares[me], seed % 100);
         let (mut c, round1) =
-            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, &mut r).unwrap();
+            Coordinator::new(shares[me].group().clone(), Some(shares[me].clone()), request, None).unwrap();
         let mut followers: Vec<Follower> = shares
             .iter()
             .enumerate()
@@ -140,7 +142,7 @@ proptest! {
         for f in &mut followers {
             c.accept_round1(f.approve(&mut r).unwrap()).unwrap();
         }
-        let round2 = c.start_round2().unwrap();
+        let round2 = c.start_round2(&mut r).unwrap();
         for f in &mut followers {
             c.accept_round2(f.sign(round2.clone()).unwrap()).unwrap();
         }

@@ -4,26 +4,27 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::ceremonies::{origin, say_notes};
 use super::keys::resolve;
-use super::KeyArgs;
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::journal::interchange::{export, import, Interchange};
 use crate::journal::{self, JournalGuard};
+use crate::spec::KeyChoice;
 use crate::store::Store;
 
-fn open(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, JournalGuard)> {
-    let (label, key) = resolve(store, args)?;
-    let path = match &args.key {
-        Some(file) => journal::path_for_file(file),
-        None => journal::path_for_name(store.home(), &label),
-    };
-    Ok((label, JournalGuard::open(&path, key.material.group())?))
+/// The journal of the share a command names, by any route; no passphrase is needed.
+fn open(store: &Store, choice: &KeyChoice) -> anyhow::Result<(String, JournalGuard)> {
+    let (label, key) = resolve(store, choice)?;
+    let guard = journal::open_for_key(&origin(store, choice, &label), &label, &key)?;
+    say_notes(guard.notes());
+    Ok((label, guard))
 }
 
-pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
+pub fn show(store: &Store, args: &KeyChoice) -> anyhow::Result<()> {
     let (label, guard) = open(store, args)?;
     let j = guard.journal();
     println!("journal of key {label} ({})", j.key);
+    println!("file: {}", guard.path().display());
     match j.definition_watermark {
         Some(w) => println!("low watermark: definitions up to #{w} are refused"),
         None => println!("low watermark: none"),
@@ -50,7 +51,7 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn export_to(store: &Store, args: &KeyArgs, out: &Path) -> anyhow::Result<()> {
+pub fn export_to(store: &Store, args: &KeyChoice, out: &Path) -> anyhow::Result<()> {
     let (_, guard) = open(store, args)?;
     let text = serde_json::to_string_pretty(&export(guard.journal()))?;
     write_atomic(out, text.as_bytes(), Overwrite::Never)
@@ -59,7 +60,7 @@ pub fn export_to(store: &Store, args: &KeyArgs, out: &Path) -> anyhow::Result<()
     Ok(())
 }
 
-pub fn import_from(store: &Store, args: &KeyArgs, file: &Path) -> anyhow::Result<()> {
+pub fn import_from(store: &Store, args: &KeyChoice, file: &Path) -> anyhow::Result<()> {
     let (label, mut guard) = open(store, args)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -78,7 +79,7 @@ pub fn import_from(store: &Store, args: &KeyArgs, file: &Path) -> anyhow::Result
     Ok(())
 }
 
-pub fn watermark(store: &Store, args: &KeyArgs, definition: u32) -> anyhow::Result<()> {
+pub fn watermark(store: &Store, args: &KeyChoice, definition: u32) -> anyhow::Result<()> {
     let (label, mut guard) = open(store, args)?;
     let mut j = guard.journal().clone();
     j.set_watermark(definition);

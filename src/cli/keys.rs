@@ -6,27 +6,27 @@ use std::path::Path;
 use anyhow::Context;
 use rand_core::OsRng;
 
-use super::secrets::Secrets;
-use super::KeyArgs;
-use crate::fsutil::{write_atomic, Overwrite};
+use super::secrets::{Sealer, Unlocker};
+use crate::fsutil::{read_secret_text, write_atomic, Overwrite};
 use crate::keyfile::{self, KeyMaterial, PcliSection, StoredKey};
 use crate::keys::GroupKey;
+use crate::spec::KeyChoice;
 use crate::store::{check_name, write_dealt, write_key_file, Store};
 
 /// Loads a key file: hoarfrost's own format, or a pcli config holding a threshold backend.
 pub fn load_file(path: &Path) -> anyhow::Result<StoredKey> {
-    let text = std::fs::read_to_string(path)
+    let text = read_secret_text(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     keyfile::decode_any(&text).with_context(|| format!("{}", path.display()))
 }
 
 /// The key a command names with `--key FILE` or `--name NAME`; with neither, the store's only
 /// key. Returns a label for messages and the key.
-pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredKey)> {
-    match (&args.key, &args.name) {
-        (Some(path), _) => Ok((path.display().to_string(), load_file(path)?)),
-        (None, Some(name)) => Ok((name.clone(), store.load(name)?)),
-        (None, None) => {
+pub fn resolve(store: &Store, choice: &KeyChoice) -> anyhow::Result<(String, StoredKey)> {
+    match choice {
+        KeyChoice::File(path) => Ok((path.display().to_string(), load_file(path)?)),
+        KeyChoice::Name(name) => Ok((name.clone(), store.load(name)?)),
+        KeyChoice::Auto => {
             let names = store.names()?;
             match names.as_slice() {
                 [only] => Ok((only.clone(), store.load(only)?)),
@@ -46,7 +46,7 @@ pub fn resolve(store: &Store, args: &KeyArgs) -> anyhow::Result<(String, StoredK
 
 pub fn deal(
     store: &Store,
-    secrets: &Secrets,
+    secrets: &Sealer,
     threshold: u16,
     participants: u16,
     out: Option<&Path>,
@@ -81,12 +81,7 @@ pub fn deal(
     // each participant can import its own file into its store under a passphrase of its own.
     let passphrase = secrets.for_new_key("the dealt shares")?;
     let shares = crate::keys::deal(&mut OsRng, threshold, participants)?;
-    let protect = |material: KeyMaterial| -> anyhow::Result<KeyMaterial> {
-        Ok(match &passphrase {
-            Some(p) => material.seal(p.as_bytes(), secrets.kdf, &mut OsRng)?,
-            None => material,
-        })
-    };
+    let protect = |material: KeyMaterial| secrets.seal_with(material, passphrase.as_ref());
     let group = shares[0].group().clone();
     let stored = |material: KeyMaterial| StoredKey {
         name: name.map(str::to_string),
@@ -187,8 +182,8 @@ pub fn list(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
-    let (label, stored) = resolve(store, args)?;
+pub fn show(store: &Store, choice: &KeyChoice) -> anyhow::Result<()> {
+    let (label, stored) = resolve(store, choice)?;
     let group = stored.material.group();
     println!("key:              {label}");
     println!(
@@ -232,14 +227,15 @@ pub fn show(store: &Store, args: &KeyArgs) -> anyhow::Result<()> {
 
 pub fn template(
     store: &Store,
-    key: &KeyArgs,
-    governance: Option<&KeyArgs>,
+    key: &KeyChoice,
+    governance: &KeyChoice,
     file: Option<&Path>,
 ) -> anyhow::Result<()> {
     let (_, identity) = resolve(store, key)?;
-    let governance_key = governance
-        .map(|g| resolve(store, g).map(|(_, k)| k.material.group().governance_key()))
-        .transpose()?;
+    let governance_key = match governance {
+        KeyChoice::Auto => None,
+        choice => Some(resolve(store, choice)?.1.material.group().governance_key()),
+    };
     let text = crate::definition::definition_template(
         &mut OsRng,
         identity.material.group(),
@@ -258,44 +254,37 @@ pub fn template(
 
 pub fn import_pcli(
     store: &Store,
-    secrets: &Secrets,
+    secrets: &Sealer,
     config: &Path,
     section: PcliSection,
     name: Option<&str>,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(config)
-        .with_context(|| format!("cannot read {}", config.display()))?;
+    let text =
+        read_secret_text(config).with_context(|| format!("cannot read {}", config.display()))?;
     let share = keyfile::import_pcli(&text, section)?;
+    let (fingerprint, group) = (share.fingerprint(), share.group().clone());
     let stored = StoredKey {
         name: name.map(str::to_string),
-        material: secrets.protect(KeyMaterial::Share(share.clone()), "the imported key")?,
+        material: secrets.protect(KeyMaterial::Share(share), "the imported key")?,
         transcript_fingerprint: None,
     };
     if let Some(name) = name {
         let path = store.save(name, &stored)?;
-        eprintln!(
-            "stored {} (participant {})",
-            path.display(),
-            share.fingerprint()
-        );
+        eprintln!("stored {} (participant {fingerprint})", path.display());
     }
     if let Some(out) = out {
         write_key_file(out, &stored)?;
-        eprintln!(
-            "wrote {} (participant {})",
-            out.display(),
-            share.fingerprint()
-        );
+        eprintln!("wrote {} (participant {fingerprint})", out.display());
     }
-    print_group(share.group(), None);
+    print_group(&group, None);
     Ok(())
 }
 
 pub fn export_pcli(
     store: &Store,
-    secrets: &Secrets,
-    key: &KeyArgs,
+    secrets: &Unlocker,
+    key: &KeyChoice,
     section: PcliSection,
     grpc_url: &str,
     out: &Path,

@@ -2,8 +2,6 @@
 
 use std::io::{BufRead, Write};
 
-use crate::excerpt::bounded;
-
 /// The longest input line kept: 4 MiB. The largest message this program makes is a
 /// `CoordinatorRound1` carrying a transaction plan; a plan's JSON is about as large as the
 /// transaction it plans (both are mostly 32-byte values, base64 in one and proofs and
@@ -87,35 +85,6 @@ impl<R: BufRead> Input<R> {
             }
         }
     }
-
-    /// Feeds lines to `handle` until it returns a value. A refused line is reported on stderr
-    /// and the ceremony goes on; only the end of input stops it.
-    pub fn until<T>(
-        &mut self,
-        waiting_for: &str,
-        mut handle: impl FnMut(&str) -> Result<Option<T>, String>,
-    ) -> anyhow::Result<T> {
-        while let Some(line) = self.next_line()? {
-            let outcome = match &line {
-                Line::Text(text) => handle(text),
-                Line::Refused(why) => Err(why.to_string()),
-            };
-            match outcome {
-                Ok(Some(value)) => return Ok(value),
-                Ok(None) => {}
-                Err(problem) => say(refusal(&problem)),
-            }
-        }
-        anyhow::bail!("input ended while waiting for {waiting_for}")
-    }
-}
-
-/// The one-line error for a refused paste.
-pub fn refusal(problem: &str) -> String {
-    format!(
-        "error: {} (the ceremony goes on: paste again)",
-        bounded(problem, 2 * crate::excerpt::PROBLEM_CHARS)
-    )
 }
 
 /// Reads one line (up to `\n`, which is dropped) into `buffer`, in the reader's chunks. Keeps at
@@ -222,12 +191,5 @@ mod tests {
     fn an_overlong_last_line_without_newline_is_refused() {
         let input = vec![b'z'; MAX_LINE_BYTES + 10];
         assert_eq!(lines(&input), vec![Line::Refused(RefusedLine::TooLong)]);
-    }
-
-    #[test]
-    fn refusals_are_one_short_line() {
-        let said = refusal(&format!("bad\n{}", "q".repeat(10_000)));
-        assert!(!said.contains('\n'));
-        assert!(said.chars().count() < 600, "{}", said.len());
     }
 }

@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 
 use anyhow::Context;
 
+use crate::messages::AnyMessage;
+use crate::transport::bundle as make_bundle;
 use crate::transport::qr::{self, modules, plan_payload, to_ansi, to_png};
-use crate::transport::ur::{ur_type, Received, UrCollector, UrParts, BUNDLE_TYPE};
-use crate::transport::{bundle as make_bundle, AnyMessage};
+use crate::transport::ur::{Received, UrCollector, UrParts, BUNDLE_TYPE};
 
 /// How line mode shows outgoing messages besides the JSON line.
 #[derive(Default)]
@@ -21,8 +22,11 @@ pub struct QrOutput {
 
 static OUTPUT: OnceLock<QrOutput> = OnceLock::new();
 
-pub fn configure(output: QrOutput) {
-    let _ = OUTPUT.set(output);
+pub fn configure(line: &super::args::LineArgs) {
+    let _ = OUTPUT.set(QrOutput {
+        ansi: line.qr,
+        dir: line.qr_out.clone(),
+    });
 }
 
 /// The frames of a payload: every fragment, then twice as many fountain parts, so frames can
@@ -77,8 +81,8 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
         return Ok(());
     };
     let (version, mut parts) = plan_payload(
-        &message.to_proto_bytes(),
-        ur_type(message.kind()),
+        &message.to_bytes(),
+        message.kind().ur_type(),
         qr::MAX_VERSION,
     );
     let frames = frames(&mut parts);
@@ -158,7 +162,7 @@ fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {
     for piece in crate::paste::split(&text) {
         match piece {
             crate::paste::Piece::Message(m) => out.push(AnyMessage::from_json(&m)?),
-            crate::paste::Piece::Garbage(g) => anyhow::bail!(crate::excerpt::not_a_message(&g)),
+            crate::paste::Piece::Garbage(g) => anyhow::bail!(crate::intake::not_a_message(&g)),
         }
     }
     anyhow::ensure!(!out.is_empty(), "no message on standard input");
@@ -176,8 +180,8 @@ pub fn encode(out: Option<&Path>, bundle: bool) -> anyhow::Result<()> {
             .iter()
             .map(|m| {
                 (
-                    m.to_proto_bytes(),
-                    ur_type(m.kind()),
+                    m.to_bytes(),
+                    m.kind().ur_type(),
                     m.kind().name().to_ascii_lowercase(),
                 )
             })

@@ -12,7 +12,7 @@ use penumbra_sdk_proto::Message as _;
 
 use crate::keys::participant_fingerprint;
 use crate::messages::{
-    decode_json, decode_sig, decode_vk, field_error, fixed, to_json, DecodeError, MessageKind,
+    check_signed, decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind,
 };
 use crate::suite::Decaf377Rdsa;
 
@@ -39,8 +39,6 @@ pub struct DkgRound1 {
 }
 
 impl DkgRound1 {
-    pub const KIND: MessageKind = MessageKind::DkgRound1;
-
     pub fn sender(&self) -> String {
         participant_fingerprint(&self.vk)
     }
@@ -53,8 +51,13 @@ impl DkgRound1 {
             .map(|c| c.len())
             .unwrap_or(0)
     }
+}
 
-    pub fn to_proto(&self) -> pb::DkgRound1 {
+impl Codec for DkgRound1 {
+    const KIND: MessageKind = MessageKind::DkgRound1;
+    type Proto = pb::DkgRound1;
+
+    fn to_proto(&self) -> pb::DkgRound1 {
         pb::DkgRound1 {
             pkg: Some(frost_pb::DkgRound1Package {
                 commitment: Some(frost_pb::VerifiableSecretSharingCommitment {
@@ -76,8 +79,8 @@ impl DkgRound1 {
         }
     }
 
-    pub fn from_proto(proto: pb::DkgRound1) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
+    fn from_proto(proto: pb::DkgRound1) -> Result<Self, DecodeError> {
+        let kind = <Self as Codec>::KIND;
         let vk = decode_vk(kind, "vk", &proto.vk)?;
         let pkg = proto
             .pkg
@@ -121,14 +124,6 @@ impl DkgRound1 {
             vk,
         })
     }
-
-    pub fn to_json(&self) -> String {
-        to_json(&self.to_proto())
-    }
-
-    pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        decode_json(text, Self::KIND, Self::from_proto)
-    }
 }
 
 /// A participant's round-2 broadcast: a share encrypted to each other participant, the opening
@@ -156,8 +151,6 @@ fn round2_inner(packages: &BTreeMap<[u8; 32], Vec<u8>>, nullifier: &Fq) -> pb::d
 }
 
 impl DkgRound2 {
-    pub const KIND: MessageKind = MessageKind::DkgRound2;
-
     pub fn signed(
         key: &SigningKey,
         encrypted_packages: BTreeMap<[u8; 32], Vec<u8>>,
@@ -175,8 +168,13 @@ impl DkgRound2 {
     pub fn sender(&self) -> String {
         participant_fingerprint(&self.vk)
     }
+}
 
-    pub fn to_proto(&self) -> pb::DkgRound2 {
+impl Codec for DkgRound2 {
+    const KIND: MessageKind = MessageKind::DkgRound2;
+    type Proto = pb::DkgRound2;
+
+    fn to_proto(&self) -> pb::DkgRound2 {
         pb::DkgRound2 {
             inner: Some(round2_inner(&self.encrypted_packages, &self.nullifier)),
             vk: self.vk.to_bytes().to_vec(),
@@ -185,8 +183,8 @@ impl DkgRound2 {
     }
 
     /// Decodes every field and checks the sender's signature over the canonical (sorted) inner.
-    pub fn from_proto(proto: pb::DkgRound2) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
+    fn from_proto(proto: pb::DkgRound2) -> Result<Self, DecodeError> {
+        let kind = <Self as Codec>::KIND;
         let vk = decode_vk(kind, "vk", &proto.vk)?;
         let sig = decode_sig(kind, "sig", &proto.sig)?;
         let inner = proto
@@ -210,27 +208,17 @@ impl DkgRound2 {
         let nullifier_bytes: [u8; 32] = fixed(kind, "inner.nullifier", &inner.nullifier)?;
         let nullifier = Fq::from_bytes_checked(&nullifier_bytes)
             .map_err(|_| field_error(kind, "inner.nullifier", "not a canonical field element"))?;
-        vk.verify(
-            &sig,
-            &round2_inner(&encrypted_packages, &nullifier).encode_to_vec(),
-        )
-        .map_err(|_| DecodeError::BadSignature {
+        check_signed(
             kind,
-            participant: participant_fingerprint(&vk),
-        })?;
+            &vk,
+            &sig,
+            &round2_inner(&encrypted_packages, &nullifier),
+        )?;
         Ok(Self {
             encrypted_packages,
             nullifier,
             vk,
             sig,
         })
-    }
-
-    pub fn to_json(&self) -> String {
-        to_json(&self.to_proto())
-    }
-
-    pub fn from_json(text: &str) -> Result<Self, DecodeError> {
-        decode_json(text, Self::KIND, Self::from_proto)
     }
 }

@@ -18,67 +18,26 @@ use penumbra_sdk_keys::{keys::NullifierKey, FullViewingKey};
 use penumbra_sdk_proto::crypto::decaf377_frost::v1 as frost_pb;
 use penumbra_sdk_proto::Message as _;
 use rand_core::CryptoRngCore;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::keys::{participant_fingerprint, GroupKey, KeyError, KeyShare};
-use crate::messages::{DecodeError, MessageKind};
+use crate::messages::Codec;
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, to_rdsa_vk, Decaf377Rdsa, SigningShare};
 
 type C = Decaf377Rdsa;
 
-/// Why the DKG refused a message or a step. Each names the message and participant involved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DkgError {
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    #[error("a {threshold}-of-{participants} key generation is impossible (need 2 <= t <= n)")]
-    Parameters { threshold: u16, participants: u16 },
-    #[error("{kind} from participant {participant}: that is this participant's own message")]
-    OwnMessage {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: already received from this participant")]
-    Duplicate {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: {problem}")]
-    Invalid {
-        kind: MessageKind,
-        participant: String,
-        problem: String,
-    },
-    #[error("{kind} from participant {participant}: this key did not take part in round 1")]
-    UnknownParticipant {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: all {expected} other participants have already been heard from")]
-    TooMany {
-        kind: MessageKind,
-        participant: String,
-        expected: usize,
-    },
-    #[error("{kind} is not expected now: {now}")]
-    OutOfOrder {
-        kind: MessageKind,
-        now: &'static str,
-    },
-    #[error("waiting for {missing} more {kind} message(s)")]
-    Incomplete { kind: MessageKind, missing: usize },
-    #[error("the key generation failed: {0}")]
-    Failed(String),
-}
-
 /// What a finished DKG hands over: this participant's share and the fingerprint to compare.
+/// Its one secret, the share, wipes itself when dropped (and can be moved out whole).
 #[derive(Clone, Debug)]
 pub struct DkgOutput {
     pub share: KeyShare,
     pub transcript_fingerprint: String,
 }
 
-enum Phase {
+/// Where a key generation stands. The secret packages wipe themselves (frost derives
+/// `ZeroizeOnDrop` for them); the shares received in round 2 are wiped by `Drop` below.
+pub(crate) enum Phase {
     Round1 {
         secret: round1::SecretPackage<C>,
         received: BTreeMap<[u8; 32], DkgRound1>,
@@ -88,16 +47,38 @@ enum Phase {
         round1: BTreeMap<[u8; 32], DkgRound1>,
         received: BTreeMap<[u8; 32], (Fq, SigningShare)>,
     },
-    Done(Box<DkgOutput>),
+    /// Finished: the share was handed over; only public data stays.
+    Done {
+        group: GroupKey,
+        transcript_fingerprint: String,
+    },
 }
 
-/// One participant in a key generation.
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if let Phase::Round2 { received, .. } = self {
+            for (_, share) in received.values_mut() {
+                share.zeroize();
+            }
+        }
+    }
+}
+
+impl ZeroizeOnDrop for Phase {}
+
+/// One participant in a key generation. Its secrets (the ed25519 signing key, the decryption
+/// key of round 2, the nullifier-key share and the phase's secrets) are wiped when it is
+/// dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Dkg {
+    #[zeroize(skip)]
     threshold: u16,
+    #[zeroize(skip)]
     participants: u16,
     signing_key: SigningKey,
     decryption_key: decaf377_ka::Secret,
     nullifier_share: Zeroizing<[u8; 32]>,
+    #[zeroize(skip)]
     own_round1: DkgRound1,
     phase: Phase,
 }
@@ -108,9 +89,9 @@ impl Dkg {
         threshold: u16,
         participants: u16,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, DkgRound1), DkgError> {
+    ) -> Result<(Self, DkgRound1), Refusal> {
         if threshold < 2 || threshold > participants {
-            return Err(DkgError::Parameters {
+            return Err(Refusal::Parameters {
                 threshold,
                 participants,
             });
@@ -118,9 +99,10 @@ impl Dkg {
         let signing_key = SigningKey::new(&mut *rng);
         let id = identifier_for(&signing_key.verification_key());
         let (secret, package) = frost_dkg::part1::<C, _>(id, participants, threshold, &mut *rng)
-            .map_err(|e| DkgError::Failed(e.to_string()))?;
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
         let decryption_key = decaf377_ka::Secret::new(rng);
-        let nullifier = Fq::rand(rng);
+        let mut nullifier = Fq::rand(rng);
+        let nullifier_share = Zeroizing::new(nullifier.to_bytes_le());
         let own_round1 = DkgRound1 {
             package,
             nullifier_commitment: nullifier_commitment(&nullifier),
@@ -132,13 +114,14 @@ impl Dkg {
             participants,
             signing_key,
             decryption_key,
-            nullifier_share: Zeroizing::new(nullifier.to_bytes_le()),
+            nullifier_share,
             own_round1: own_round1.clone(),
             phase: Phase::Round1 {
                 secret,
                 received: BTreeMap::new(),
             },
         };
+        nullifier.zeroize();
         Ok((dkg, own_round1))
     }
 
@@ -155,7 +138,7 @@ impl Dkg {
     }
 
     pub fn fingerprint(&self) -> String {
-        participant_fingerprint(&self.signing_key.verification_key())
+        participant_fingerprint(&self.own_round1.vk)
     }
 
     fn others(&self) -> usize {
@@ -167,7 +150,7 @@ impl Dkg {
         let have = match &self.phase {
             Phase::Round1 { received, .. } => received.len(),
             Phase::Round2 { received, .. } => received.len(),
-            Phase::Done(_) => self.others(),
+            Phase::Done { .. } => self.others(),
         };
         (have, self.others())
     }
@@ -177,7 +160,7 @@ impl Dkg {
         match self.phase {
             Phase::Round1 { .. } => 1,
             Phase::Round2 { .. } => 2,
-            Phase::Done(_) => 3,
+            Phase::Done { .. } => 3,
         }
     }
 
@@ -190,7 +173,7 @@ impl Dkg {
                 .filter_map(|k| VerificationKey::try_from(*k).ok())
                 .map(|vk| participant_fingerprint(&vk))
                 .collect(),
-            Phase::Done(_) => vec![],
+            Phase::Done { .. } => vec![],
         }
     }
 
@@ -198,9 +181,7 @@ impl Dkg {
     pub fn others_known(&self) -> Vec<String> {
         match &self.phase {
             Phase::Round2 { round1, .. } => round1.values().map(|m| m.sender()).collect(),
-            Phase::Done(out) => out
-                .share
-                .group()
+            Phase::Done { group, .. } => group
                 .participants()
                 .filter(|p| p.vk != self.own_round1.vk)
                 .map(|p| p.fingerprint())
@@ -209,37 +190,30 @@ impl Dkg {
         }
     }
 
-    pub fn output(&self) -> Option<&DkgOutput> {
-        match &self.phase {
-            Phase::Done(out) => Some(out.as_ref()),
-            _ => None,
-        }
-    }
-
     /// Accepts another participant's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: DkgRound1) -> Result<String, DkgError> {
+    pub fn accept_round1(&mut self, msg: DkgRound1) -> Result<String, Refusal> {
         let kind = DkgRound1::KIND;
         let participant = msg.sender();
         let Phase::Round1 { received, .. } = &self.phase else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: "round 1 is over",
             });
         };
         if msg.vk == self.own_round1.vk {
-            return Err(DkgError::OwnMessage { kind, participant });
+            return Err(Refusal::OwnMessage { kind, participant });
         }
         if received.contains_key(msg.vk.as_bytes()) {
-            return Err(DkgError::Duplicate { kind, participant });
+            return Err(Refusal::Duplicate { kind, participant });
         }
         if received.len() == self.others() {
-            return Err(DkgError::TooMany {
+            return Err(Refusal::TooMany {
                 kind,
                 participant,
                 expected: self.others(),
             });
         }
-        let invalid = |problem: String| DkgError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind,
             participant: participant.clone(),
             problem,
@@ -272,7 +246,10 @@ impl Dkg {
         let round1 = match &self.phase {
             Phase::Round1 { received, .. } if received.len() == self.others() => received,
             Phase::Round2 { round1, .. } => round1,
-            Phase::Done(out) => return Some(out.transcript_fingerprint.clone()),
+            Phase::Done {
+                transcript_fingerprint,
+                ..
+            } => return Some(transcript_fingerprint.clone()),
             Phase::Round1 { .. } => return None,
         };
         let mut all: Vec<&DkgRound1> = round1.values().collect();
@@ -286,16 +263,16 @@ impl Dkg {
 
     /// Closes round 1 and returns the round-2 message: an encrypted share for every other
     /// participant and the opening of this participant's nullifier commitment.
-    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<DkgRound2, DkgError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<DkgRound2, Refusal> {
         let kind = DkgRound2::KIND;
         let Phase::Round1 { secret, received } = &self.phase else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: "round 2 has already started",
             });
         };
         if received.len() < self.others() {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound1::KIND,
                 missing: self.others() - received.len(),
             });
@@ -304,19 +281,22 @@ impl Dkg {
             .values()
             .map(|m| (identifier_for(&m.vk), m.package.clone()))
             .collect();
+        // part2 consumes the secret; a failure must leave round 1 as it was, so it gets a copy
+        // (which, like the original, wipes itself when dropped).
         let (secret2, outgoing) = frost_dkg::part2(secret.clone(), &packages)
-            .map_err(|e| DkgError::Failed(e.to_string()))?;
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
         let mut encrypted = BTreeMap::new();
         for m in received.values() {
             let package = &outgoing[&identifier_for(&m.vk)];
-            let plaintext = Zeroizing::new(
-                frost_pb::DkgRound2Package {
-                    signing_share: Some(frost_pb::SigningShare {
-                        scalar: package.signing_share().serialize(),
-                    }),
-                }
-                .encode_to_vec(),
-            );
+            let mut proto = frost_pb::DkgRound2Package {
+                signing_share: Some(frost_pb::SigningShare {
+                    scalar: package.signing_share().serialize(),
+                }),
+            };
+            let plaintext = Zeroizing::new(proto.encode_to_vec());
+            if let Some(share) = &mut proto.signing_share {
+                share.scalar.zeroize();
+            }
             encrypted.insert(
                 m.vk.to_bytes(),
                 encryption::encrypt(rng, &m.epk, &plaintext),
@@ -339,14 +319,14 @@ impl Dkg {
         &mut self,
         msg: DkgRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, DkgError> {
+    ) -> Result<String, Refusal> {
         let kind = DkgRound2::KIND;
         let participant = msg.sender();
         let Phase::Round2 {
             round1, received, ..
         } = &self.phase
         else {
-            return Err(DkgError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: match self.phase {
                     Phase::Round1 { .. } => "round 1 is not complete",
@@ -355,15 +335,19 @@ impl Dkg {
             });
         };
         if msg.vk == self.own_round1.vk {
-            return Err(DkgError::OwnMessage { kind, participant });
+            return Err(Refusal::OwnMessage { kind, participant });
         }
         let Some(sender_round1) = round1.get(msg.vk.as_bytes()) else {
-            return Err(DkgError::UnknownParticipant { kind, participant });
+            return Err(Refusal::UnknownParticipant {
+                kind,
+                participant,
+                why: "this key did not take part in round 1",
+            });
         };
         if received.contains_key(msg.vk.as_bytes()) {
-            return Err(DkgError::Duplicate { kind, participant });
+            return Err(Refusal::Duplicate { kind, participant });
         }
-        let invalid = |problem: String| DkgError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind,
             participant: participant.clone(),
             problem,
@@ -395,7 +379,10 @@ impl Dkg {
         let share = frost_pb::DkgRound2Package::decode(plaintext.as_slice())
             .ok()
             .and_then(|p| p.signing_share)
-            .and_then(|s| SigningShare::deserialize(&s.scalar).ok())
+            .and_then(|s| {
+                let scalar = Zeroizing::new(s.scalar);
+                SigningShare::deserialize(&scalar).ok()
+            })
             .ok_or_else(|| invalid("the share sent to this participant is malformed".into()))?;
         let me = identifier_for(&self.own_round1.vk);
         SecretShare::new(me, share, sender_round1.package.commitment().clone())
@@ -412,10 +399,14 @@ impl Dkg {
         Ok(participant)
     }
 
-    /// Finishes the key generation once every round-2 message is in.
-    pub fn finish(&mut self) -> Result<DkgOutput, DkgError> {
-        if let Phase::Done(out) = &self.phase {
-            return Ok(out.as_ref().clone());
+    /// Finishes the key generation once every round-2 message is in, and hands the share over:
+    /// this participant's secrets leave the key generation (none stays behind), so it finishes
+    /// once.
+    pub fn finish(&mut self) -> Result<DkgOutput, Refusal> {
+        if let Phase::Done { .. } = &self.phase {
+            return Err(Refusal::Failed(
+                "it has already finished and handed its share over".into(),
+            ));
         }
         let transcript = self.transcript_fingerprint();
         let Phase::Round2 {
@@ -424,18 +415,18 @@ impl Dkg {
             received,
         } = &self.phase
         else {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound1::KIND,
                 missing: self.others() - self.progress().0,
             });
         };
         if received.len() < self.others() {
-            return Err(DkgError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: DkgRound2::KIND,
                 missing: self.others() - received.len(),
             });
         }
-        let failed = |e: &dyn std::fmt::Display| DkgError::Failed(e.to_string());
+        let failed = |e: &dyn std::fmt::Display| Refusal::Failed(e.to_string());
         let round1_packages: BTreeMap<_, _> = round1
             .values()
             .map(|m| (identifier_for(&m.vk), m.package.clone()))
@@ -460,18 +451,22 @@ impl Dkg {
             .chain(std::iter::once(self.own_round1.vk))
             .map(|vk| (vk, public.verifying_shares()[&identifier_for(&vk)]));
         let group = GroupKey::new(self.threshold, fvk, shares).map_err(|e: KeyError| failed(&e))?;
-        let share = KeyShare::new(
+        // The signing key moves into the share; a public placeholder (the key of the all-zero
+        // seed) takes its place, so no copy of the secret stays here.
+        let signing_key = std::mem::replace(&mut self.signing_key, SigningKey::from([0u8; 32]));
+        let share = KeyShare::new(group.clone(), *key_package.signing_share(), signing_key)
+            .map_err(|e| failed(&e))?;
+        let transcript_fingerprint = transcript.expect("round 1 was complete");
+        self.decryption_key.zeroize();
+        self.nullifier_share.zeroize();
+        self.phase = Phase::Done {
             group,
-            *key_package.signing_share(),
-            self.signing_key.clone(),
-        )
-        .map_err(|e| failed(&e))?;
-        let out = DkgOutput {
-            share,
-            transcript_fingerprint: transcript.expect("round 1 was complete"),
+            transcript_fingerprint: transcript_fingerprint.clone(),
         };
-        self.phase = Phase::Done(Box::new(out.clone()));
-        Ok(out)
+        Ok(DkgOutput {
+            share,
+            transcript_fingerprint,
+        })
     }
 }
 

@@ -18,7 +18,7 @@ fn complete_round1(dkgs: &mut [Dkg], msgs: &[DkgRound1]) {
     }
 }
 
-fn err_text(e: DkgError) -> String {
+fn err_text(e: Refusal) -> String {
     e.to_string()
 }
 
@@ -26,11 +26,11 @@ fn err_text(e: DkgError) -> String {
 fn parameters_are_checked() {
     assert!(matches!(
         Dkg::new(1, 3, &mut OsRng),
-        Err(DkgError::Parameters { .. })
+        Err(Refusal::Parameters { .. })
     ));
     assert!(matches!(
         Dkg::new(4, 3, &mut OsRng),
-        Err(DkgError::Parameters { .. })
+        Err(Refusal::Parameters { .. })
     ));
 }
 
@@ -41,7 +41,7 @@ fn round1_rejections_keep_the_state() {
     // Its own message.
     assert!(matches!(
         me.accept_round1(msgs[0].clone()),
-        Err(DkgError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     // A message committing to another threshold.
     let (_, other_t) = Dkg::new(3, 3, &mut OsRng).unwrap();
@@ -69,20 +69,20 @@ fn round1_rejections_keep_the_state() {
     same_key.nullifier_commitment[0] ^= 1;
     assert!(matches!(
         me.accept_round1(same_key),
-        Err(DkgError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     // A round-2 message now is out of order.
     let stray = DkgRound2::signed(&SigningKey::new(OsRng), BTreeMap::new(), Fq::from(1u64));
     assert!(matches!(
         me.accept_round2(stray, &mut OsRng),
-        Err(DkgError::OutOfOrder { .. })
+        Err(Refusal::OutOfOrder { .. })
     ));
     me.accept_round1(msgs[2].clone()).unwrap();
     // A fourth participant in a 3-party ceremony.
     let (_, extra) = Dkg::new(2, 3, &mut OsRng).unwrap();
     assert!(matches!(
         me.accept_round1(extra),
-        Err(DkgError::TooMany { .. })
+        Err(Refusal::TooMany { .. })
     ));
     assert_eq!(me.progress(), (2, 2));
 }
@@ -152,7 +152,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     // Its own message, and a stranger's.
     assert!(matches!(
         dkgs[0].accept_round2(round2[0].clone(), &mut OsRng),
-        Err(DkgError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     let stranger = DkgRound2::signed(
         &SigningKey::new(OsRng),
@@ -161,12 +161,12 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     );
     assert!(matches!(
         dkgs[0].accept_round2(stranger, &mut OsRng),
-        Err(DkgError::UnknownParticipant { .. })
+        Err(Refusal::UnknownParticipant { .. })
     ));
     // Nothing finishes early.
     assert!(matches!(
         dkgs[0].finish(),
-        Err(DkgError::Incomplete { missing: 2, .. })
+        Err(Refusal::Incomplete { missing: 2, .. })
     ));
     // The honest messages still complete the ceremony, once each.
     dkgs[0]
@@ -174,7 +174,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
         .unwrap();
     assert!(matches!(
         dkgs[0].accept_round2(round2[1].clone(), &mut OsRng),
-        Err(DkgError::Duplicate { .. })
+        Err(Refusal::Duplicate { .. })
     ));
     dkgs[0]
         .accept_round2(round2[2].clone(), &mut OsRng)
@@ -213,4 +213,59 @@ fn short_codes_are_grouped_crockford() {
     assert_eq!(code, "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ");
     let code = short_code(&[0u8; 32]);
     assert_eq!(code, "0000-0000-0000-0000-0000");
+}
+
+#[test]
+fn finishing_hands_the_secrets_over_and_keeps_none() {
+    let (mut dkgs, msgs) = start(2, 2);
+    complete_round1(&mut dkgs, &msgs);
+    let round2: Vec<DkgRound2> = dkgs
+        .iter_mut()
+        .map(|d| d.start_round2(&mut OsRng).unwrap())
+        .collect();
+    dkgs[0]
+        .accept_round2(round2[1].clone(), &mut OsRng)
+        .unwrap();
+    let out = dkgs[0].finish().unwrap();
+    let debug = format!("{out:?}");
+    assert!(debug.contains("redacted"));
+    assert!(!debug.contains(&hex::encode(out.share.signing_share().serialize())));
+    assert!(!debug.contains(&hex::encode(out.share.signing_key().as_bytes())));
+    // What stays is public: the fingerprint, the group, no signing key, nullifier or
+    // decryption key; and the share is handed over once.
+    assert_eq!(dkgs[0].fingerprint(), out.share.fingerprint());
+    assert_eq!(
+        dkgs[0].transcript_fingerprint(),
+        Some(out.transcript_fingerprint)
+    );
+    assert_ne!(
+        dkgs[0].signing_key.as_bytes(),
+        out.share.signing_key().as_bytes()
+    );
+    assert_eq!(*dkgs[0].nullifier_share, [0u8; 32]);
+    assert!(dkgs[0].finish().is_err());
+}
+
+#[test]
+fn a_dropped_key_generation_leaves_no_secret_behind() {
+    let (mut dkgs, _) = start(2, 3);
+    let dkg = dkgs.remove(0);
+    assert_ne!(*dkg.nullifier_share, [0u8; 32]);
+    let mut zero = decaf377_ka::Secret::new(&mut OsRng);
+    zero.zeroize();
+    let mut slot = std::mem::MaybeUninit::new(dkg);
+    let place = slot.as_mut_ptr();
+    // SAFETY: `slot` holds an initialised key generation, dropped exactly once here. Afterwards
+    // only its inline secret fields are read, as plain bytes, from memory `slot` still owns.
+    let (seed, nullifier, decryption_key) = unsafe {
+        std::ptr::drop_in_place(place);
+        (
+            *(*place).signing_key.as_bytes(),
+            **std::ptr::addr_of!((*place).nullifier_share),
+            std::ptr::addr_of!((*place).decryption_key).read(),
+        )
+    };
+    assert_eq!(seed, [0u8; 32]);
+    assert_eq!(nullifier, [0u8; 32]);
+    assert!(decryption_key == zero);
 }

@@ -3,7 +3,7 @@
 use super::interchange::{export, import};
 use super::*;
 use crate::definition::vote_body;
-use crate::keys::deal;
+use crate::keys::{deal, KeyShare};
 use penumbra_sdk_governance::Vote;
 use rand_core::OsRng;
 
@@ -93,32 +93,160 @@ fn one_vote_per_proposal() {
     assert_eq!(j.check(&other, &bo), Ok(Verdict::New));
 }
 
+fn share() -> KeyShare {
+    deal(&mut OsRng, 2, 3).unwrap().remove(0)
+}
+
+fn open_in(
+    folder: &std::path::Path,
+    share: &KeyShare,
+    origin: &Origin,
+) -> anyhow::Result<JournalGuard> {
+    JournalGuard::open_in(folder, ShareId::of_share(share), share.group(), origin)
+}
+
 #[test]
 fn guard_locks_and_persists_before_returning() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("journal/identity.json");
-    let g = group();
-    let mut guard = JournalGuard::open(&path, &g).unwrap();
-    // A second process (here: a second open) cannot sign with the key meanwhile.
-    let e = JournalGuard::open(&path, &g).err().unwrap().to_string();
-    assert!(e.contains("in use by another hoarfrost process"), "{e}");
+    let share = share();
+    let g = share.group().clone();
+    let mut guard = open_in(dir.path(), &share, &Origin::Elsewhere).unwrap();
+    let path = guard.path().to_path_buf();
+    // A second process (here: a second open) cannot sign with the share meanwhile; the refusal
+    // names the lock.
+    let e = open_in(dir.path(), &share, &Origin::Elsewhere)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("in use by another hoarfrost process") && e.contains(".lock"),
+        "{e}"
+    );
     let (d1, b1) = definition(&g, 1, "one");
     guard.record(&d1, &b1).unwrap();
     let on_disk: Journal = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(on_disk.definitions.len(), 1);
+    assert_eq!(
+        on_disk.participant,
+        Some(hex::encode(share.verification_key().as_bytes()))
+    );
     // A refused record changes nothing, on disk or in memory.
     let (other1, ob1) = definition(&g, 1, "other");
     assert!(guard.record(&other1, &ob1).is_err());
     drop(guard);
-    let reopened = JournalGuard::open(&path, &g).unwrap();
+    let reopened = open_in(dir.path(), &share, &Origin::Elsewhere).unwrap();
     assert_eq!(reopened.journal().definitions.len(), 1);
-    // Another key's journal is refused.
     drop(reopened);
-    let e = JournalGuard::open(&path, &group())
+    // A journal of another key in the share's place is refused, not used.
+    let stranger = Journal::new(&group());
+    std::fs::write(&path, serde_json::to_string(&stranger).unwrap()).unwrap();
+    let e = open_in(dir.path(), &share, &Origin::Elsewhere)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("belongs to key"), "{e}");
+}
+
+#[test]
+fn one_journal_per_share_whatever_the_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let shares = deal(&mut OsRng, 2, 3).unwrap();
+    let routes = [
+        Origin::Stored {
+            home: dir.path().join("home"),
+            name: "identity".into(),
+        },
+        Origin::File(dir.path().join("participant-1.toml")),
+        Origin::Elsewhere,
+    ];
+    let folder = dir.path().join("state/journal");
+    let paths: Vec<_> = routes
+        .iter()
+        .map(|o| {
+            open_in(&folder, &shares[0], o)
+                .unwrap()
+                .path()
+                .to_path_buf()
+        })
+        .collect();
+    assert!(paths.iter().all(|p| p == &paths[0]));
+    // Another participant of the same key, and the same participant's key in another group,
+    // have journals of their own.
+    let other = open_in(&folder, &shares[1], &routes[0]).unwrap();
+    assert_ne!(other.path(), paths[0]);
+    // The sealed share names the same journal, without its passphrase.
+    let sealed = crate::keyfile::KeyMaterial::Share(shares[0].clone())
+        .seal(
+            b"pw",
+            crate::sealed::KdfParams::with_memory_mib(64).unwrap(),
+            &mut OsRng,
+        )
+        .unwrap();
+    assert_eq!(
+        ShareId::of_material(&sealed),
+        Some(ShareId::of_share(&shares[0]))
+    );
+    assert_eq!(
+        ShareId::of_material(&crate::keyfile::KeyMaterial::Public(
+            shares[0].group().clone()
+        )),
+        None
+    );
+}
+
+#[test]
+fn old_journals_are_taken_over_once_keeping_conflicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let share = share();
+    let g = share.group().clone();
+    let folder = dir.path().join("state/journal");
+    let key_file = dir.path().join("participant-1.toml");
+    let origin = Origin::File(key_file.clone());
+    // The new journal signed one #5; the old one, beside the key file, another #5 and a vote.
+    let (new5, nb5) = definition(&g, 5, "new");
+    open_in(&folder, &share, &Origin::Elsewhere)
+        .unwrap()
+        .record(&new5, &nb5)
+        .unwrap();
+    let mut old = Journal::new(&g);
+    let (old5, ob5) = definition(&g, 5, "old");
+    old.record(&old5, &ob5, "2026-01-02T03:04:05Z");
+    let (yes, by) = vote(&g, 3, Vote::Yes);
+    old.record(&yes, &by, "2026-01-02T03:04:06Z");
+    let old_path = origin.old_journal().unwrap();
+    assert_eq!(old_path, dir.path().join("participant-1.toml.journal.json"));
+    std::fs::write(&old_path, serde_json::to_string(&old).unwrap()).unwrap();
+
+    let guard = open_in(&folder, &share, &origin).unwrap();
+    let notes = guard.notes().join("\n");
+    assert!(
+        notes.contains("took the journal") && notes.contains("conflict: definition #5"),
+        "{notes}"
+    );
+    // Both #5 refuse now, and the vote stands.
+    assert!(guard.check(&new5, &nb5).is_err());
+    assert!(guard.check(&old5, &ob5).is_err());
+    assert_eq!(guard.check(&yes, &by), Ok(Verdict::Repeat));
+    assert!(!old_path.exists());
+    assert!(location::migrated_name(&old_path).exists());
+    drop(guard);
+    // Not merged twice.
+    let again = open_in(&folder, &share, &origin).unwrap();
+    assert!(again.notes().is_empty());
+    assert_eq!(again.journal().definitions.len(), 2);
+    drop(again);
+
+    // An old journal of another key under the same name is not this share's: left alone.
+    let stranger = Journal::new(&group());
+    std::fs::write(&old_path, serde_json::to_string(&stranger).unwrap()).unwrap();
+    let guard = open_in(&folder, &share, &origin).unwrap();
+    assert!(guard.notes().is_empty());
+    assert!(old_path.exists());
+    drop(guard);
+    // An unreadable old journal refuses: what it held cannot be known.
+    std::fs::write(&old_path, "{ not json").unwrap();
+    let e = open_in(&folder, &share, &origin).err().unwrap().to_string();
+    assert!(e.contains("unreadable"), "{e}");
 }
 
 #[test]
@@ -156,6 +284,10 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     assert!(merged.check(&d3, &b3).is_err());
     assert!(merged.check(&other3, &ob3).is_err());
     assert!(merged.check(&no, &bn).is_err());
+    assert!(
+        merged.check(&yes, &by).is_err(),
+        "a conflict refuses the identical vote too"
+    );
     assert_eq!(merged.definition_watermark, Some(20));
 
     // Files for other keys, other versions or with bad numbers are refused.
@@ -165,4 +297,74 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     assert!(import(&ours, &bad).unwrap_err().contains("not a number"));
     bad.metadata.interchange_format_version = "9".into();
     assert!(import(&ours, &bad).is_err());
+}
+
+mod merging {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A small universe of requests for one key: definitions #1..#4 in two versions each, and
+    /// a yes and a no vote on proposals 1..3.
+    type Universe = (GroupKey, Vec<(SigningRequest, Vec<u8>)>);
+
+    fn universe() -> &'static Universe {
+        static UNIVERSE: std::sync::OnceLock<Universe> = std::sync::OnceLock::new();
+        UNIVERSE.get_or_init(|| {
+            let g = group();
+            let mut all = vec![];
+            for seq in 1..=4 {
+                all.push(definition(&g, seq, "a"));
+                all.push(definition(&g, seq, "b"));
+            }
+            for proposal in 1..=3 {
+                all.push(vote(&g, proposal, Vote::Yes));
+                all.push(vote(&g, proposal, Vote::No));
+            }
+            (g, all)
+        })
+    }
+
+    /// A journal that signed the chosen requests, in order, as far as its rules allowed.
+    fn signed(picks: &[usize], watermark: Option<u32>) -> Journal {
+        let (g, all) = universe();
+        let mut j = Journal::new(g);
+        if let Some(w) = watermark {
+            j.set_watermark(w);
+        }
+        for &i in picks {
+            let (request, bytes) = &all[i % all.len()];
+            if j.check(request, bytes).is_ok() {
+                j.record(request, bytes, "2026-11-21T00:00:00Z");
+            }
+        }
+        j
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256), ..ProptestConfig::default() })]
+
+        /// Whatever either journal refuses, the merged journal never takes for new (it may
+        /// take a byte-identical repeat of what one of them signed, which is harmless); and
+        /// merging again changes nothing (a journal taken over twice is harmless).
+        #[test]
+        fn merging_never_loses_a_refusal(
+            a in prop::collection::vec(0usize..14, 0..8),
+            b in prop::collection::vec(0usize..14, 0..8),
+            wa in prop::option::of(0u32..5),
+            wb in prop::option::of(0u32..5),
+        ) {
+            let (ja, jb) = (signed(&a, wa), signed(&b, wb));
+            let (merged, _) = ja.merge(&jb, "the other journal");
+            for (request, bytes) in &universe().1 {
+                if ja.check(request, bytes).is_err() || jb.check(request, bytes).is_err() {
+                    prop_assert_ne!(merged.check(request, bytes), Ok(Verdict::New));
+                }
+            }
+            let (again, conflicts) = merged.merge(&jb, "the other journal");
+            prop_assert_eq!(&again, &merged);
+            prop_assert!(conflicts.is_empty());
+            let (back, _) = merged.merge(&ja, "the first journal");
+            prop_assert_eq!(&back, &merged);
+        }
+    }
 }

@@ -2,17 +2,20 @@
 //! matches what was approved.
 
 use rand_core::CryptoRngCore;
+use zeroize::ZeroizeOnDrop;
 
-use super::{name_of, sign_all, SignError, SignTarget};
+use super::coordinator::check_request;
+use super::{name_of, sign_all, SignTarget};
 use crate::keys::KeyShare;
 use crate::messages::{
-    CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, MessageKind,
 };
+use crate::refusal::Refusal;
 use crate::request::SigningRequest;
 use crate::suite::{SigningCommitments, SigningNonces};
 
 /// Where a follower's ceremony stands.
-pub enum FollowerPhase {
+enum Phase {
     /// The request awaits the person's approval.
     Review,
     /// Approved and committed: waiting for the coordinator's signing package. The nonces live
@@ -27,53 +30,38 @@ pub enum FollowerPhase {
     Declined,
 }
 
-/// A follower in one signing ceremony.
+// Its only secret, the nonces, wipe themselves when dropped (frost derives `ZeroizeOnDrop` for
+// `SigningNonces`); the phase is taken apart by value when signing, so it has no `Drop` itself.
+impl ZeroizeOnDrop for Phase {}
+
+/// A follower in one signing ceremony. Its secrets (the share and the nonces) are wiped when it
+/// is dropped.
+#[derive(ZeroizeOnDrop)]
 pub struct Follower {
     share: KeyShare,
+    #[zeroize(skip)]
     request: SigningRequest,
+    #[zeroize(skip)]
     target: SignTarget,
-    phase: FollowerPhase,
+    phase: Phase,
 }
 
 impl Follower {
     /// Opens a ceremony from the coordinator's first message, refusing requests this key cannot
     /// sign (a definition for another validator, a vote by another governance key).
-    pub fn new(share: KeyShare, round1: CoordinatorRound1) -> Result<Self, SignError> {
+    pub fn new(share: KeyShare, round1: CoordinatorRound1) -> Result<Self, Refusal> {
         let request = round1.request;
         let group = share.group();
-        match &request {
-            SigningRequest::ValidatorDefinition(v) if v.identity_key != group.identity_key() => {
-                return Err(SignError::WrongKey(format!(
-                    "the definition is for validator {}, but this key is {}",
-                    v.identity_key,
-                    group.identity_key()
-                )));
-            }
-            SigningRequest::ValidatorVote(v) if v.governance_key != group.governance_key() => {
-                return Err(SignError::WrongKey(format!(
-                    "the vote is by governance key {}, but this key is {}",
-                    v.governance_key,
-                    group.governance_key()
-                )));
-            }
-            _ => {}
-        }
-        // Anything the chain would refuse outright is refused before it can be signed.
-        match &request {
-            SigningRequest::ValidatorDefinition(v) => crate::definition::check_definition(v),
-            SigningRequest::ValidatorVote(v) => crate::definition::check_vote(v),
-            SigningRequest::Transaction(_) => Ok(()),
-        }
-        .map_err(|e| SignError::BadRequest(e.to_string()))?;
+        check_request(group, &request)?;
         let randomizers = request.randomizers();
         if randomizers.is_empty() {
-            return Err(SignError::BadRequest(
+            return Err(Refusal::BadRequest(
                 "the transaction plan needs no signatures".into(),
             ));
         }
         let message = request
             .signed_bytes(group.fvk())
-            .map_err(|e| SignError::BadRequest(e.to_string()))?;
+            .map_err(|e| Refusal::BadRequest(e.to_string()))?;
         Ok(Self {
             share,
             request,
@@ -81,7 +69,7 @@ impl Follower {
                 message,
                 randomizers,
             },
-            phase: FollowerPhase::Review,
+            phase: Phase::Review,
         })
     }
 
@@ -98,14 +86,15 @@ impl Follower {
         &self.share
     }
 
-    pub fn phase(&self) -> &FollowerPhase {
-        &self.phase
+    /// Whether the shares were sent (the nonces are gone).
+    pub fn has_signed(&self) -> bool {
+        matches!(self.phase, Phase::Signed)
     }
 
     /// The person approved the request: commit to fresh nonces and reply.
-    pub fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Result<FollowerRound1, SignError> {
-        if !matches!(self.phase, FollowerPhase::Review) {
-            return Err(SignError::OutOfOrder {
+    pub fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Result<FollowerRound1, Refusal> {
+        if !matches!(self.phase, Phase::Review) {
+            return Err(Refusal::OutOfOrder {
                 kind: MessageKind::CoordinatorRound1,
                 now: "the request was already answered",
             });
@@ -114,7 +103,7 @@ impl Follower {
             .map(|_| frost_core::round1::commit(self.share.signing_share(), rng))
             .unzip();
         let reply = FollowerRound1::signed(self.share.signing_key(), commitments.clone());
-        self.phase = FollowerPhase::Committed {
+        self.phase = Phase::Committed {
             nonces,
             commitments,
         };
@@ -123,24 +112,24 @@ impl Follower {
 
     /// The person declined: nothing is signed, now or later.
     pub fn decline(&mut self) {
-        self.phase = FollowerPhase::Declined;
+        self.phase = Phase::Declined;
     }
 
     /// Signs the coordinator's round-2 package after checking it carries this participant's own
     /// commitments, at least t signers, only group members, and one package per signature.
-    pub fn sign(&mut self, round2: CoordinatorRound2) -> Result<FollowerRound2, SignError> {
-        let kind = CoordinatorRound2::KIND;
-        let FollowerPhase::Committed { commitments, .. } = &self.phase else {
-            return Err(SignError::OutOfOrder {
+    pub fn sign(&mut self, round2: CoordinatorRound2) -> Result<FollowerRound2, Refusal> {
+        let kind = <CoordinatorRound2 as Codec>::KIND;
+        let Phase::Committed { commitments, .. } = &self.phase else {
+            return Err(Refusal::OutOfOrder {
                 kind,
                 now: match self.phase {
-                    FollowerPhase::Review => "the request has not been approved yet",
-                    FollowerPhase::Declined => "the request was declined",
+                    Phase::Review => "the request has not been approved yet",
+                    Phase::Declined => "the request was declined",
                     _ => "this ceremony's shares were already sent",
                 },
             });
         };
-        let bad = |problem: String| SignError::BadPackage { kind, problem };
+        let bad = |problem: String| Refusal::BadPackage { kind, problem };
         let expected = self.target.randomizers.len();
         if round2.packages.len() != expected {
             return Err(bad(format!(
@@ -190,9 +179,9 @@ impl Follower {
         }
         let packages = self.target.signing_packages(&round2.packages);
         // Take the nonces out of the state only once every check has passed: they are used
-        // exactly once and then dropped (frost zeroizes them).
-        let FollowerPhase::Committed { nonces, .. } =
-            std::mem::replace(&mut self.phase, FollowerPhase::Signed)
+        // exactly once and then dropped (frost zeroizes them), even if signing then fails, so
+        // a failure here ends this follower's part of the ceremony.
+        let Phase::Committed { nonces, .. } = std::mem::replace(&mut self.phase, Phase::Signed)
         else {
             unreachable!("checked above")
         };

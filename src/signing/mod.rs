@@ -1,14 +1,16 @@
 //! The signing ceremony as pure state machines: a [`Coordinator`] and a [`Follower`].
 //!
-//! No I/O happens here: each transition takes a decoded message and returns the reply or an
-//! error. A rejected input leaves the state exactly as it was, so a wrong paste never costs the
-//! ceremony.
+//! No I/O happens here: each transition takes a decoded message and returns the reply or a
+//! [`Refusal`]. A refused message leaves the state exactly as it was, so a wrong paste never
+//! costs the ceremony. (A follower whose signing fails after every check has passed has used
+//! its nonces: that failure ends its part, as nonces are never used twice.)
 
 mod coordinator;
 mod follower;
+mod package;
 
-pub use coordinator::{Coordinator, CoordinatorPhase};
-pub use follower::{Follower, FollowerPhase};
+pub use coordinator::{Coordinator, MAX_PACKAGES};
+pub use follower::Follower;
 
 use std::collections::BTreeMap;
 
@@ -17,8 +19,7 @@ use frost_rerandomized::{RandomizedParams, Randomizer};
 use penumbra_sdk_transaction::AuthorizationData;
 
 use crate::keys::participant_fingerprint;
-use crate::messages::{DecodeError, MessageKind};
-use crate::request::RequestKind;
+use crate::refusal::Refusal;
 use crate::suite::{
     Decaf377Rdsa, FrostError, Identifier, KeyPackage, PublicKeyPackage, SignatureShare,
     SigningCommitments, SigningNonces, SigningPackage, VerifyingKey,
@@ -35,75 +36,6 @@ pub enum SigningResult {
     ValidatorVote(decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>),
 }
 
-/// Why the engine refused an input or a step. Each names the message and participant involved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignError {
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    #[error("{kind} from participant {participant}: that is this participant's own message")]
-    OwnMessage {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: already received from this participant")]
-    Duplicate {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error(
-        "{kind} from participant {participant}: this key is not a participant of the signing key"
-    )]
-    UnknownParticipant {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error(
-        "{kind} from participant {participant}: this participant was not chosen to sign in round 2"
-    )]
-    NotASigner {
-        kind: MessageKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: carries {got} {what}, but the {request} needs {expected}")]
-    WrongCount {
-        kind: MessageKind,
-        participant: String,
-        what: &'static str,
-        got: usize,
-        expected: usize,
-        request: RequestKind,
-    },
-    #[error("{kind}: {problem}")]
-    BadPackage { kind: MessageKind, problem: String },
-    #[error("{kind} from participant {participant}: signature share {index} is invalid")]
-    InvalidShare {
-        kind: MessageKind,
-        participant: String,
-        index: usize,
-    },
-    #[error("aggregation failed: invalid signature share from participant(s) {}", participants.join(", "))]
-    Cheaters { participants: Vec<String> },
-    #[error("{kind} is not expected now: {now}")]
-    OutOfOrder {
-        kind: MessageKind,
-        now: &'static str,
-    },
-    #[error("not enough signers yet: {have} of the {need} needed")]
-    NotEnoughSigners { have: usize, need: usize },
-    #[error("the request does not match this key: {0}")]
-    WrongKey(String),
-    #[error("cannot sign this request: {0}")]
-    BadRequest(String),
-    #[error("FROST error: {0}")]
-    Frost(String),
-}
-
-impl From<FrostError> for SignError {
-    fn from(e: FrostError) -> Self {
-        SignError::Frost(e.to_string())
-    }
-}
-
 /// The bytes one ceremony signs and the randomizer of each signature.
 #[derive(Clone, Debug)]
 pub(crate) struct SignTarget {
@@ -113,12 +45,12 @@ pub(crate) struct SignTarget {
 
 impl SignTarget {
     /// The signed bytes as an effect hash (transactions only).
-    pub fn effect_hash(&self) -> Result<penumbra_sdk_txhash::EffectHash, SignError> {
+    pub fn effect_hash(&self) -> Result<penumbra_sdk_txhash::EffectHash, Refusal> {
         let bytes: [u8; 64] = self
             .message
             .as_slice()
             .try_into()
-            .map_err(|_| SignError::BadRequest("effect hash has the wrong length".into()))?;
+            .map_err(|_| Refusal::BadRequest("effect hash has the wrong length".into()))?;
         Ok(penumbra_sdk_txhash::EffectHash(bytes))
     }
 
@@ -203,7 +135,7 @@ pub(crate) fn aggregate_one(
     public: &PublicKeyPackage,
     randomizer: Option<Fr>,
     names: impl Fn(&Identifier) -> String,
-) -> Result<decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>, SignError> {
+) -> Result<decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>, Refusal> {
     let detection = frost_core::CheaterDetection::AllCheaters;
     let result = match randomizer {
         None => frost_core::aggregate_custom(package, shares, public, detection),
@@ -217,7 +149,7 @@ pub(crate) fn aggregate_one(
     };
     match result {
         Ok(signature) => Ok(crate::suite::to_rdsa(&signature)?),
-        Err(e) if !e.culprits().is_empty() => Err(SignError::Cheaters {
+        Err(e) if !e.culprits().is_empty() => Err(Refusal::Cheaters {
             participants: e.culprits().iter().map(&names).collect(),
         }),
         Err(e) => Err(e.into()),

@@ -4,7 +4,7 @@
 use qrcode::{EcLevel, QrCode, Version};
 
 use super::ur::UrParts;
-use super::AnyMessage;
+use crate::messages::AnyMessage;
 
 /// The highest version used: beyond it phone cameras struggle with terminal cells.
 pub const MAX_VERSION: u8 = 12;
@@ -48,8 +48,8 @@ fn fits_single(version: u8, ur_type: &str, payload_len: usize) -> bool {
 /// The parts of a message for a terminal of `cols` x `rows` cells, and the version to draw.
 pub fn plan(message: &AnyMessage, cols: u16, rows: u16) -> Option<(u8, UrParts)> {
     let max = version_for(cols, rows)?;
-    let ur_type = super::ur::ur_type(message.kind());
-    let bytes = message.to_proto_bytes();
+    let ur_type = message.kind().ur_type();
+    let bytes = message.to_bytes();
     Some(plan_payload(&bytes, ur_type, max))
 }
 

@@ -4,29 +4,11 @@
 
 use std::collections::HashSet;
 
-use super::{unbundle, AnyMessage};
-use crate::messages::MessageKind;
+use super::unbundle;
+use crate::messages::{AnyMessage, MessageKind};
 
 /// The UR type of a bundle of several messages.
 pub const BUNDLE_TYPE: &str = "hoarfrost-bundle";
-
-/// The UR type of each message kind: pcli's message, in proto bytes.
-pub fn ur_type(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::CoordinatorRound1 => "pcli-c1",
-        MessageKind::FollowerRound1 => "pcli-f1",
-        MessageKind::CoordinatorRound2 => "pcli-c2",
-        MessageKind::FollowerRound2 => "pcli-f2",
-        MessageKind::DkgRound1 => "pcli-dkg1",
-        MessageKind::DkgRound2 => "pcli-dkg2",
-    }
-}
-
-fn kind_of(ur_type: &str) -> Option<MessageKind> {
-    MessageKind::ALL
-        .into_iter()
-        .find(|k| self::ur_type(*k) == ur_type)
-}
 
 /// The parts of one payload, generated as they are needed.
 pub struct UrParts {
@@ -66,11 +48,7 @@ impl UrParts {
     }
 
     pub fn for_message(message: &AnyMessage, max_fragment: usize) -> Self {
-        Self::new(
-            &message.to_proto_bytes(),
-            ur_type(message.kind()),
-            max_fragment,
-        )
+        Self::new(&message.to_bytes(), message.kind().ur_type(), max_fragment)
     }
 
     /// How many parts make the message: 1 for a single part, else the fragment count (parts
@@ -158,9 +136,9 @@ fn payload_messages(ur_type: &str, bytes: &[u8]) -> Result<Vec<AnyMessage>, Stri
     if ur_type == BUNDLE_TYPE {
         return unbundle(bytes);
     }
-    let kind =
-        kind_of(ur_type).ok_or_else(|| format!("UR type {ur_type:?} is not a ceremony message"))?;
-    AnyMessage::from_proto_bytes(kind, bytes)
+    let kind = MessageKind::from_ur_type(ur_type)
+        .ok_or_else(|| format!("UR type {ur_type:?} is not a ceremony message"))?;
+    AnyMessage::from_bytes(kind, bytes)
         .map(|m| vec![m])
         .map_err(|e| e.to_string())
 }
@@ -184,7 +162,7 @@ impl UrCollector {
             .and_then(|p| p.split_once('/'))
             .ok_or("not a UR part (expected ur:<type>/...)")?;
         let ur_type = ur_type.to_string();
-        if ur_type != BUNDLE_TYPE && kind_of(&ur_type).is_none() {
+        if ur_type != BUNDLE_TYPE && MessageKind::from_ur_type(&ur_type).is_none() {
             return Err(format!("UR type {ur_type:?} is not a ceremony message"));
         }
         if !rest.contains('/') {

@@ -105,9 +105,12 @@ fn action(at: &At, proto: tx_pb::ActionPlan) -> Check<ActionPlan> {
         Action::SwapClaim(p) => swap_claim(at, p)?,
         Action::ValidatorDefinition(p) => staking::validator_definition(at, p)?,
         Action::IbcRelayAction(_) => {
-            // Relay messages carry foreign light-client data that nobody can review in words,
-            // decoded by a large body of IBC code; relayers do not use threshold keys.
-            return Err(at.bad("IBC relay actions are not signed in threshold ceremonies"));
+            // Relay messages carry foreign light-client data that the review cannot show (it
+            // refuses them too, in these words), decoded by a large body of IBC code that is
+            // better never reached.
+            return Err(
+                at.bad("IBC relay messages cannot be reviewed here; relay them with another key")
+            );
         }
         Action::ProposalSubmit(p) => staking::proposal_submit(at, p)?,
         Action::ProposalWithdraw(_) => {}

@@ -52,27 +52,52 @@ impl std::fmt::Display for Invalid {
 pub(crate) type Check<T = ()> = Result<T, Invalid>;
 
 /// Where a field is, as a refusal names it: the JSON field names of the proto, e.g.
-/// `plan.actions[2].spend.randomizer`.
+/// `plan.actions[2].spend.randomizer`; and how many plans deep (a community pool spend
+/// proposal carries a plan of its own).
 #[derive(Clone, Debug)]
-pub(crate) struct At(String);
+pub(crate) struct At {
+    path: String,
+    depth: usize,
+}
 
 impl At {
     pub fn root(name: &str) -> At {
-        At(name.to_string())
+        At {
+            path: name.to_string(),
+            depth: 0,
+        }
     }
 
     pub fn field(&self, name: &str) -> At {
-        At(format!("{}.{name}", self.0))
+        At {
+            path: format!("{}.{name}", self.path),
+            depth: self.depth,
+        }
     }
 
     pub fn index(&self, i: usize) -> At {
-        At(format!("{}[{i}]", self.0))
+        At {
+            path: format!("{}[{i}]", self.path),
+            depth: self.depth,
+        }
+    }
+
+    /// A plan inside the plan at `self`.
+    pub fn nested_plan(&self) -> At {
+        At {
+            path: self.path.clone(),
+            depth: self.depth + 1,
+        }
+    }
+
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     /// The refusal of this field.
     pub fn bad(&self, problem: impl Display) -> Invalid {
         Invalid {
-            field: self.0.clone(),
+            field: self.path.clone(),
             problem: problem.to_string(),
         }
     }
@@ -91,13 +116,24 @@ pub fn signing_request(request: Option<Request>) -> Result<SigningRequest, Decod
 
 /// Checks and converts a transaction plan read from a file (pcli's proto JSON).
 pub fn plan_from_json(text: &str) -> Result<TransactionPlan, Invalid> {
+    checked_plan(|at| serde_json::from_str(text).map_err(|e| at.bad(e)))
+}
+
+/// Checks and converts a transaction plan's proto bytes (as a community pool spend proposal
+/// carries the plan the pool would sign).
+pub fn plan_from_bytes(bytes: &[u8]) -> Result<TransactionPlan, Invalid> {
+    use penumbra_sdk_proto::Message as _;
+    checked_plan(|at| tx_pb::TransactionPlan::decode(bytes).map_err(|e| at.bad(e)))
+}
+
+/// Parses, checks and converts a plan, any panic contained, the refusal bounded.
+fn checked_plan(
+    parse: impl FnOnce(&At) -> Check<tx_pb::TransactionPlan>,
+) -> Result<TransactionPlan, Invalid> {
     let at = At::root("plan");
-    let checked = crate::contain::contain(|| {
-        serde_json::from_str::<tx_pb::TransactionPlan>(text)
-            .map_err(|e| at.bad(e))
-            .and_then(|proto| actions::plan(&at, proto))
-    })
-    .unwrap_or_else(|caught| Err(at.bad(caught)));
+    let checked =
+        crate::contain::contain(|| parse(&at).and_then(|proto| actions::plan(&at, proto)))
+            .unwrap_or_else(|caught| Err(at.bad(caught)));
     checked.map_err(|invalid| Invalid {
         field: bounded(&invalid.field, PROBLEM_CHARS),
         problem: bounded(&invalid.problem, PROBLEM_CHARS),

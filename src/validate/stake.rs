@@ -6,6 +6,8 @@ use penumbra_sdk_num::fixpoint::U128x128;
 use penumbra_sdk_proto::core::component::governance::v1 as gov_pb;
 use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
 use penumbra_sdk_proto::core::keys::v1 as keys_pb;
+use penumbra_sdk_proto::core::transaction::v1 as tx_pb;
+use penumbra_sdk_proto::Message as _;
 use penumbra_sdk_stake::validator::Validator;
 use penumbra_sdk_stake::Penalty;
 
@@ -154,10 +156,32 @@ pub(super) mod actions {
     }
 
     pub fn proposal_submit(at: &At, p: &gov_pb::ProposalSubmit) -> Check {
+        use gov_pb::proposal::Payload;
         let proposal = required(&at.field("proposal"), &p.proposal)?;
         let pat = at.field("proposal");
-        if proposal.payload.is_none() {
-            return Err(pat.bad("missing its payload (signaling, emergency, parameterChange...)"));
+        match &proposal.payload {
+            None => {
+                return Err(
+                    pat.bad("missing its payload (signaling, emergency, parameterChange...)")
+                )
+            }
+            // The review decodes and shows the plan the pool would sign: it is checked as any
+            // plan is (panic: Penumbra's plan conversions, as at the top level).
+            Some(Payload::CommunityPoolSpend(spend)) => {
+                let at = pat.field("communityPoolSpend").field("transactionPlan");
+                if at.depth() > 0 {
+                    return Err(
+                        at.bad("a community pool spend proposal inside another one is not signed")
+                    );
+                }
+                let any = required(&at, &spend.transaction_plan)?;
+                // The plan's proto bytes: its fields are named below `value`.
+                let at = at.field("value");
+                let nested =
+                    tx_pb::TransactionPlan::decode(any.value.as_ref()).map_err(|e| at.bad(e))?;
+                super::super::actions::plan(&at.nested_plan(), nested)?;
+            }
+            Some(_) => {}
         }
         // Penumbra checks the rest (title and description lengths, payload contents).
         convert::<_, penumbra_sdk_governance::Proposal>(&pat, proposal.clone())?;

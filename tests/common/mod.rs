@@ -1,12 +1,14 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
-pub mod plan;
+pub mod plans;
 pub mod process;
 
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
-use hoarfrost::messages::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+use hoarfrost::messages::{
+    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+};
 use hoarfrost::request::SigningRequest;
 use hoarfrost::signing::{Coordinator, Follower, SigningResult};
 use penumbra_sdk_governance::Vote;
@@ -86,7 +88,7 @@ pub fn ceremony(
         shares[0].group().clone(),
         Some(shares[0].clone()),
         request,
-        &mut r,
+        None,
     )
     .unwrap();
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
@@ -101,7 +103,7 @@ pub fn ceremony(
             .unwrap();
     }
     let round2 =
-        CoordinatorRound2::from_json(&coordinator.start_round2().unwrap().to_json()).unwrap();
+        CoordinatorRound2::from_json(&coordinator.start_round2(&mut r).unwrap().to_json()).unwrap();
     for f in &mut followers {
         let reply = f.sign(round2.clone()).unwrap();
         coordinator
@@ -110,4 +112,88 @@ pub fn ceremony(
     }
     assert!(coordinator.ready_to_aggregate());
     coordinator.aggregate().unwrap()
+}
+
+/// Journals kept in memory (one per group key), so session tests write no files.
+pub struct MemoryGuard(std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>);
+
+impl hoarfrost::session::SignGuard for MemoryGuard {
+    fn check(
+        &self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<hoarfrost::journal::Verdict, hoarfrost::refusal::Refusal> {
+        self.0.lock().unwrap().check(request, bytes)
+    }
+    fn record(
+        &mut self,
+        request: &SigningRequest,
+        bytes: &[u8],
+    ) -> Result<(), hoarfrost::refusal::Refusal> {
+        let mut j = self.0.lock().unwrap();
+        j.check(request, bytes)?;
+        j.record(request, bytes, "2026-11-21T08:00:00Z");
+        Ok(())
+    }
+}
+
+/// An opener of in-memory journals shared by every session it opens for the same key.
+pub fn memory_guards() -> hoarfrost::session::GuardOpener {
+    type Journals = std::collections::HashMap<
+        String,
+        std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>,
+    >;
+    let journals: std::sync::Arc<std::sync::Mutex<Journals>> = Default::default();
+    std::sync::Arc::new(move |_label: &str, share: &KeyShare| {
+        let group = share.group();
+        let shared = journals
+            .lock()
+            .unwrap()
+            .entry(format!("{}/{}", group.identity_key(), share.fingerprint()))
+            .or_insert_with(|| {
+                std::sync::Arc::new(std::sync::Mutex::new(hoarfrost::journal::Journal::new(
+                    group,
+                )))
+            })
+            .clone();
+        Ok(Box::new(MemoryGuard(shared)) as Box<dyn hoarfrost::session::SignGuard>)
+    })
+}
+
+/// One plan with one action of every kind that [`plans::every_variant`] makes but the IBC relay
+/// (which is refused outright), with a memo and detection data: every kind of field in one
+/// message, for the tests that mutate it. `group`'s key owns the notes; a stranger receives.
+pub fn every_action_plan(
+    group: &hoarfrost::keys::GroupKey,
+    seed: u64,
+) -> penumbra_sdk_transaction::TransactionPlan {
+    use penumbra_sdk_transaction::memo::MemoPlaintext;
+    use penumbra_sdk_transaction::plan::{CluePlan, DetectionDataPlan, MemoPlan};
+    let mut r = rng(seed);
+    let stranger = plans::address(dealt(2, 2, 2)[0].group().fvk(), 0);
+    let mut seen = std::collections::HashSet::new();
+    let actions = plans::every_variant(&mut r, group.fvk(), &stranger)
+        .into_iter()
+        .filter(|(name, _)| *name != "IbcAction")
+        .flat_map(|(_, plan)| plan.actions)
+        .filter(|action| seen.insert(std::mem::discriminant(action)))
+        .collect();
+    let mut plan = plans::plan(actions);
+    let mine = plans::address(group.fvk(), 0);
+    plan.memo = Some(MemoPlan::new(
+        &mut r,
+        MemoPlaintext::new(mine.clone(), "for the hostile tests".into()).unwrap(),
+    ));
+    plan.detection_data = Some(DetectionDataPlan {
+        clue_plans: vec![CluePlan::new(&mut r, stranger, 10u64.try_into().unwrap())],
+    });
+    plan
+}
+
+/// `CoordinatorRound1` carrying [`every_action_plan`], as pcli's JSON.
+pub fn every_action_round1(group: &hoarfrost::keys::GroupKey, seed: u64) -> String {
+    CoordinatorRound1 {
+        request: SigningRequest::Transaction(every_action_plan(group, seed)),
+    }
+    .to_json()
 }

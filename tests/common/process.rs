@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
+use hoarfrost::definition::definition_template;
 use hoarfrost::keyfile;
 use penumbra_sdk_proto::DomainType;
 
@@ -20,6 +21,32 @@ pub struct Process {
     pub stdin: Option<ChildStdin>,
     pub stdout: Receiver<String>,
     pub stderr: Arc<Mutex<String>>,
+}
+
+/// The test passphrase options a command takes: every command that opens or seals a share gets
+/// the passphrase file, and every command that seals new shares a light Argon2 cost.
+pub fn secret_args_for(args: &[&str]) -> Vec<String> {
+    let command: Vec<&str> = args
+        .iter()
+        .copied()
+        .skip_while(|a| *a == "--home" || a.starts_with('/') || a.starts_with('.'))
+        .take(2)
+        .collect();
+    let (opens, seals) = match command.as_slice() {
+        ["dkg" | "deal" | "split", ..] | ["keys", "import-pcli"] => (true, true),
+        ["refresh" | "repair", ..] => (true, true),
+        ["follow" | "coordinate" | "check", ..] | ["keys", "export-pcli"] => (true, false),
+        _ => (false, false),
+    };
+    let [file_flag, file, kdf_flag, kdf] = secret_args();
+    let mut out = vec![];
+    if opens {
+        out.extend([file_flag, file]);
+    }
+    if seals {
+        out.extend([kdf_flag, kdf]);
+    }
+    out
 }
 
 /// Every key these tests make is sealed under this passphrase, with a light Argon2 cost.
@@ -39,11 +66,36 @@ pub fn secret_args() -> [String; 4] {
     ]
 }
 
+/// The state folder (where the signing journals live) of every process these tests start: one
+/// temporary folder per test process, so nothing is written to the real user's folders.
+/// Processes standing for different machines hold different participants' shares, so their
+/// journals never meet here.
+pub fn state_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap().keep())
+}
+
+/// The journal of the share in `key_file`, where the binary keeps it: None before it signed.
+pub fn journal_of_key(key_file: &str) -> Option<hoarfrost::journal::Journal> {
+    let key = keyfile::decode_any(&std::fs::read_to_string(key_file).unwrap()).unwrap();
+    let id = hoarfrost::journal::ShareId::of_material(&key.material).expect("a share");
+    let path = id.journal_in(&state_dir().join("journal"));
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+/// The binary, with its state folder set to [`state_dir`].
+pub fn command() -> Command {
+    let mut command = Command::new(BIN);
+    command.env("HOARFROST_STATE", state_dir());
+    command
+}
+
 impl Process {
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+        let mut child = command()
             .args(args)
-            .args(secret_args())
+            .args(secret_args_for(args))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -99,6 +151,26 @@ impl Process {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits until stderr has a line starting with `prefix`, and returns the rest of it.
+    pub fn wait_line(&self, prefix: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(rest) = self
+                .stderr()
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix).map(str::to_string))
+            {
+                return rest;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "never printed {prefix:?}; stderr so far:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn finish(mut self) -> String {
         drop(self.stdin.take());
         let status = self.child.wait().unwrap();
@@ -110,11 +182,29 @@ impl Process {
 }
 
 pub fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    command()
         .args(args)
-        .args(secret_args())
+        .args(secret_args_for(args))
         .output()
         .unwrap()
+}
+
+/// Runs with `input` on stdin (and without the test passphrase's options).
+pub fn run_with_input(args: &[&str], input: &str) -> std::process::Output {
+    let mut child = command()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Runs and requires success, showing stderr otherwise.
@@ -130,11 +220,7 @@ pub fn run_ok(args: &[&str]) -> std::process::Output {
 
 /// Without the test passphrase: as a person or script would call it.
 pub fn run_plain(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    command().args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 pub fn deal(dir: &Path, t: u16, n: u16) {
@@ -209,7 +295,10 @@ pub fn ceremony_with(coordinator_args: &[&str], follower_args: &[Vec<String>]) -
     assert!(stderr.contains("error: not a ceremony message"), "{stderr}");
     for f in followers {
         let stderr = f.finish();
-        assert!(stderr.contains("expected CoordinatorRound2"), "{stderr}");
+        assert!(
+            stderr.contains("skipped a CoordinatorRound1 already held"),
+            "{stderr}"
+        );
         assert!(stderr.contains("You are asked to sign"), "{stderr}");
     }
     result
@@ -224,4 +313,39 @@ pub fn decode_signature(text: &str) -> decaf377_rdsa::Signature<decaf377_rdsa::S
 
 pub fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
+}
+
+/// A validator definition file for the key dealt into `dir`, at sequence number `seq`, named
+/// `name`: the same consensus key for every file in one folder, so a repeat is byte-identical.
+pub fn write_definition(dir: &Path, seq: u32, name: &str) -> PathBuf {
+    let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap())
+        .unwrap()
+        .material
+        .group()
+        .clone();
+    let template = definition_template(&mut rand_core::OsRng, &group, None).unwrap();
+    // The consensus key is random in a template: keep one per test folder so a repeat is identical.
+    let consensus = dir.join("consensus.txt");
+    let text = if let Ok(line) = std::fs::read_to_string(&consensus) {
+        let fresh = template
+            .lines()
+            .find(|l| l.starts_with("value = "))
+            .unwrap()
+            .to_string();
+        template.replace(&fresh, &line)
+    } else {
+        let line = template
+            .lines()
+            .find(|l| l.starts_with("value = "))
+            .unwrap()
+            .to_string();
+        std::fs::write(&consensus, &line).unwrap();
+        template
+    };
+    let text = text
+        .replace("sequence_number = 0", &format!("sequence_number = {seq}"))
+        .replace("name = \"\"", &format!("name = {name:?}"));
+    let path = dir.join(format!("validator-{seq}-{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
 }

@@ -1,0 +1,466 @@
+//! Ceremony sessions: one engine plus everything a front end shows of it (where the ceremony
+//! stands, who has answered, every message produced, the review) and input in, feedback out.
+//!
+//! The rules of a ceremony live here once, for the TUI and line mode alike: input is decoded at
+//! the edge ([`crate::intake`]) and each piece gets one outcome; a message for a later round is
+//! kept until that round comes; a byte-identical copy of a message already held is skipped; the
+//! journal is consulted before review and written before a share leaves; a key generation
+//! sends its round 2 only after the person confirmed the round-1 fingerprint. Sessions own
+//! their randomness (seeded by the caller) and do no I/O of their own except through the
+//! injected journal guard.
+
+mod coordinator;
+mod dkg;
+mod follower;
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use rand_core::CryptoRngCore;
+use zeroize::Zeroizing;
+
+use crate::dkg::DkgOutput;
+use crate::intake::{Intake, Piece};
+use crate::journal::Verdict;
+use crate::keyfile::StoredKey;
+use crate::keys::KeyShare;
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
+use crate::request::SigningRequest;
+
+use self::coordinator::CoordinatorSession;
+use self::dkg::DkgSession;
+use self::follower::FollowerSession;
+
+/// One line of feedback on what became of some input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feedback {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Feedback {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self {
+            ok: true,
+            text: text.into(),
+        }
+    }
+    pub fn err(text: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            text: text.into(),
+        }
+    }
+}
+
+impl From<Refusal> for Feedback {
+    fn from(r: Refusal) -> Self {
+        Feedback::err(r.to_string())
+    }
+}
+
+/// What became of one piece of input: `taken` is false when nothing of it was used, so a front
+/// end can keep the text (nothing a person typed or pasted is lost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PieceOutcome {
+    pub text: String,
+    pub taken: bool,
+    pub feedback: Vec<Feedback>,
+}
+
+/// A message this participant produced, and to whom it goes.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub message: AnyMessage,
+    /// pcli's JSON of `message`, what people copy.
+    pub json: String,
+    pub to: &'static str,
+}
+
+impl Outgoing {
+    fn new(message: impl Into<AnyMessage>, to: &'static str) -> Self {
+        let message = message.into();
+        Self {
+            json: message.to_json(),
+            message,
+            to,
+        }
+    }
+
+    pub fn kind(&self) -> MessageKind {
+        self.message.kind()
+    }
+}
+
+/// A participant's mark in the stepper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    You,
+    Answered,
+    Waiting,
+}
+
+/// How a ceremony ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// A signature or authorization to hand to pcli: `text` is exactly what pcli takes.
+    Signed {
+        headline: String,
+        text: String,
+        instructions: Vec<String>,
+    },
+    /// A key check passed.
+    Checked { signers: usize },
+    /// This follower's part is done.
+    FollowerDone,
+    /// A key generation finished: the share to store under `name`.
+    Generated {
+        name: String,
+        output: Box<DkgOutput>,
+    },
+}
+
+/// Where a session stands, for the front end.
+#[derive(Clone, Debug)]
+pub enum Stage {
+    /// Waiting for messages.
+    Collecting,
+    /// A key generation's round 1 is complete: the person must confirm that everyone sees
+    /// this fingerprint before this participant's round 2 goes out.
+    Confirm {
+        fingerprint: String,
+    },
+    /// A follower's request awaits approval.
+    Review,
+    /// The key the request needs is encrypted: its passphrase is needed.
+    Passphrase {
+        key: String,
+    },
+    /// A slow step must run ([`Session::compute`]): front ends run it off the UI thread.
+    Compute,
+    Done(Outcome),
+    Declined,
+    Failed(String),
+}
+
+/// Everything a front end displays, copied out so it can be shown while the session computes.
+#[derive(Clone, Debug)]
+pub struct SessionView {
+    pub title: String,
+    pub round: u8,
+    pub rounds: u8,
+    pub progress: String,
+    pub participants: Vec<(String, Mark)>,
+    /// Every message this participant produced, oldest first: the last is the one to send
+    /// now, and the others stay available until the ceremony is over for everyone.
+    pub sent: Vec<Outgoing>,
+    /// The request in words (a follower's review; a coordinator's summary).
+    pub review: Vec<String>,
+    /// A key generation's round-1 fingerprint, once round 1 is complete.
+    pub fingerprint: Option<String>,
+    pub stage: Stage,
+    /// The messages of the current round this participant holds (its own and those
+    /// accepted), for relaying as one bundle.
+    pub relay: Vec<AnyMessage>,
+    /// A short id of this ceremony for saved file names: the same for every participant of
+    /// a signing ceremony (from the request), this participant's own for a key generation.
+    pub ceremony_id: String,
+}
+
+impl SessionView {
+    /// The message to send now.
+    pub fn outgoing(&self) -> Option<&Outgoing> {
+        self.sent.last()
+    }
+}
+
+/// Checks and records what a participant signs: the journal. Injected, so tests can keep the
+/// journal in memory.
+pub trait SignGuard: Send {
+    fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<Verdict, Refusal>;
+    /// Must be durable when it returns Ok: a share may leave right after.
+    fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), Refusal>;
+    /// What opening the journal did besides reading it (an old journal taken over).
+    fn notes(&self) -> Vec<String> {
+        vec![]
+    }
+}
+
+impl SignGuard for crate::journal::JournalGuard {
+    fn check(&self, request: &SigningRequest, bytes: &[u8]) -> Result<Verdict, Refusal> {
+        crate::journal::JournalGuard::check(self, request, bytes)
+    }
+    fn record(&mut self, request: &SigningRequest, bytes: &[u8]) -> Result<(), Refusal> {
+        crate::journal::JournalGuard::record(self, request, bytes)
+            .map_err(|e| Refusal::JournalFailed(format!("{e:#}")))
+    }
+    fn notes(&self) -> Vec<String> {
+        crate::journal::JournalGuard::notes(self).to_vec()
+    }
+}
+
+/// Opens the guard of a share (locking it while the guard lives); the label names the key.
+pub type GuardOpener =
+    std::sync::Arc<dyn Fn(&str, &KeyShare) -> Result<Box<dyn SignGuard>, Refusal> + Send + Sync>;
+
+/// What opening the journal and its verdict tell the person.
+fn journal_notes(guard: &dyn SignGuard, verdict: Verdict) -> Vec<Feedback> {
+    let mut notes: Vec<Feedback> = guard
+        .notes()
+        .into_iter()
+        .map(|n| Feedback::ok(format!("journal: {n}")))
+        .collect();
+    if verdict == Verdict::Repeat {
+        notes.push(Feedback::ok(
+            "the journal shows this exact request was signed before: signing it again is harmless",
+        ));
+    }
+    notes
+}
+
+/// One ceremony: its role's engine, the input edge, the session's own randomness, and the
+/// proto bytes of every message taken (so a byte-identical copy is skipped, not refused).
+pub struct Session {
+    role: Role,
+    intake: Intake,
+    rng: ChaCha20Rng,
+    taken: Vec<Vec<u8>>,
+}
+
+/// What a coordinator starts with: its key (a share, or public key data only) and what it
+/// asks to sign, from `signers` signers (default: the threshold).
+pub struct Coordination<'a> {
+    pub label: &'a str,
+    pub key: &'a StoredKey,
+    pub request: SigningRequest,
+    pub signers: Option<usize>,
+    /// The definition file's name, for pcli's upload command in the result.
+    pub definition_file: Option<String>,
+}
+
+// One session lives per ceremony: boxing variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+enum Role {
+    Dkg(DkgSession),
+    Coordinator(CoordinatorSession),
+    Follower(FollowerSession),
+}
+
+fn seeded(rng: &mut impl CryptoRngCore) -> ChaCha20Rng {
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    ChaCha20Rng::from_seed(seed)
+}
+
+impl Session {
+    fn with(role: Role, rng: ChaCha20Rng) -> Self {
+        Self {
+            role,
+            intake: Intake::default(),
+            rng,
+            taken: vec![],
+        }
+    }
+
+    /// Starts a t-of-n key generation whose share will be stored as `name`.
+    pub fn dkg(
+        threshold: u16,
+        participants: u16,
+        name: &str,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Self, Refusal> {
+        let mut rng = seeded(rng);
+        let role = DkgSession::new(threshold, participants, name, &mut rng)?;
+        Ok(Self::with(Role::Dkg(role), rng))
+    }
+
+    /// Starts a signing ceremony as coordinator.
+    pub fn coordinate(
+        coordination: Coordination,
+        opener: &GuardOpener,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Self, Vec<Feedback>), Refusal> {
+        let (role, feedback) = CoordinatorSession::new(coordination, opener)?;
+        Ok((Self::with(Role::Coordinator(role), seeded(rng)), feedback))
+    }
+
+    /// Starts following: with a chosen key, or with the key among `keys` that the request
+    /// needs (`store` names where they are kept, for messages).
+    pub fn follow(
+        keys: Vec<(String, StoredKey)>,
+        chosen: Option<(String, KeyShare)>,
+        store: &str,
+        opener: GuardOpener,
+        rng: &mut impl CryptoRngCore,
+    ) -> Self {
+        let role = FollowerSession::new(keys, chosen, store, opener);
+        Self::with(Role::Follower(role), seeded(rng))
+    }
+
+    pub fn stage(&self) -> &Stage {
+        match &self.role {
+            Role::Dkg(s) => &s.stage,
+            Role::Coordinator(s) => &s.stage,
+            Role::Follower(s) => &s.stage,
+        }
+    }
+
+    /// Takes a paste: any number of messages and QR parts, in any order.
+    pub fn paste(&mut self, text: &str) -> Vec<PieceOutcome> {
+        let pieces = self.intake.paste(text);
+        self.take_pieces(pieces)
+    }
+
+    /// Takes one line of line mode (a message wrapped over lines is joined first).
+    pub fn line(&mut self, line: &str) -> Vec<PieceOutcome> {
+        let pieces = self.intake.line(line);
+        self.take_pieces(pieces)
+    }
+
+    /// The end of line-mode input.
+    pub fn end_of_input(&mut self) -> Vec<PieceOutcome> {
+        let pieces = self.intake.end();
+        self.take_pieces(pieces)
+    }
+
+    /// (have, total) QR parts of a message being collected.
+    pub fn ur_progress(&self) -> Option<(usize, usize)> {
+        self.intake.ur_progress()
+    }
+
+    fn take_pieces(&mut self, pieces: Vec<Piece>) -> Vec<PieceOutcome> {
+        pieces
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Refused { text, reason } => PieceOutcome {
+                    text,
+                    taken: false,
+                    feedback: vec![Feedback::err(reason)],
+                },
+                Piece::Part { text, note } => PieceOutcome {
+                    text,
+                    taken: true,
+                    feedback: vec![Feedback::ok(note)],
+                },
+                Piece::Messages {
+                    text,
+                    messages,
+                    bundle,
+                } => {
+                    let mut feedback = Vec::new();
+                    let mut taken = false;
+                    for message in messages {
+                        let (ok, more) = self.take_one(message, bundle);
+                        taken |= ok;
+                        feedback.extend(more);
+                    }
+                    PieceOutcome {
+                        text,
+                        taken,
+                        feedback,
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Takes one decoded message (from a camera, say) as if it had been pasted.
+    pub fn take(&mut self, message: AnyMessage) -> Vec<Feedback> {
+        self.take_one(message, false).1
+    }
+
+    /// Whether the message was used (or already held), and the feedback.
+    fn take_one(&mut self, message: AnyMessage, bundle: bool) -> (bool, Vec<Feedback>) {
+        let bytes = message.to_bytes();
+        if self.holds(&bytes) {
+            let what = if bundle { " (from the bundle)" } else { "" };
+            return (
+                true,
+                vec![Feedback::ok(format!(
+                    "skipped a {} already held{what}",
+                    message.kind()
+                ))],
+            );
+        }
+        let result = match &mut self.role {
+            Role::Dkg(s) => s.take(message, &mut self.rng),
+            Role::Coordinator(s) => s.take(message, &mut self.rng),
+            Role::Follower(s) => s.take(message),
+        };
+        match result {
+            Ok(feedback) => {
+                self.taken.push(bytes);
+                (true, feedback)
+            }
+            Err(refusal) => (false, vec![refusal.into()]),
+        }
+    }
+
+    /// Whether a message with these proto bytes was produced or taken already.
+    fn holds(&self, bytes: &[u8]) -> bool {
+        let sent: &[Outgoing] = match &self.role {
+            Role::Dkg(s) => s.sent(),
+            Role::Coordinator(s) => &s.sent,
+            Role::Follower(s) => &s.sent,
+        };
+        self.taken.iter().any(|t| t == bytes) || sent.iter().any(|o| o.message.to_bytes() == bytes)
+    }
+
+    /// The person confirmed that everyone sees the same round-1 fingerprint.
+    pub fn confirm(&mut self) -> Vec<Feedback> {
+        match &mut self.role {
+            Role::Dkg(s) => s.confirm(&mut self.rng),
+            _ => vec![],
+        }
+    }
+
+    /// The follower's answer to the review.
+    pub fn approve(&mut self) -> Vec<Feedback> {
+        match &mut self.role {
+            Role::Follower(s) => s.approve(&mut self.rng),
+            _ => vec![],
+        }
+    }
+
+    /// The follower declines (or the person abandons a key generation's fingerprint): nothing
+    /// is signed or sent.
+    pub fn decline(&mut self) {
+        match &mut self.role {
+            Role::Follower(s) => s.decline(),
+            Role::Dkg(s) => s.abandon(),
+            Role::Coordinator(_) => {}
+        }
+    }
+
+    /// The passphrase of the key asked for in [`Stage::Passphrase`]; opening it is slow, so
+    /// it happens in [`Session::compute`].
+    pub fn provide_passphrase(&mut self, passphrase: Zeroizing<String>) {
+        if let Role::Follower(s) = &mut self.role {
+            s.provide_passphrase(passphrase);
+        }
+    }
+
+    /// Runs the slow step [`Stage::Compute`] asks for: a key generation's last computation,
+    /// the aggregation, or opening an encrypted key.
+    pub fn compute(&mut self) -> Vec<Feedback> {
+        match &mut self.role {
+            Role::Dkg(s) => s.compute(),
+            Role::Coordinator(s) => s.compute(),
+            Role::Follower(s) => s.compute(),
+        }
+    }
+
+    pub fn view(&self) -> SessionView {
+        match &self.role {
+            Role::Dkg(s) => s.view(),
+            Role::Coordinator(s) => s.view(),
+            Role::Follower(s) => s.view(),
+        }
+    }
+}
+
+/// A short id of what is signed, the same for every participant: the first 8 hex digits of
+/// the journal's digest of the signed bytes.
+fn ceremony_id(signed_bytes: &[u8]) -> String {
+    crate::journal::digest(signed_bytes)[..8].to_string()
+}

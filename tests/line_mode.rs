@@ -1,0 +1,179 @@
+//! Line mode reads what the TUI reads: QR parts (one per line, any order, any case, repeated), a
+//! relay's bundle, and JSON a terminal wrapped over several lines. And a key generation sends
+//! nothing of round 2 until its person confirmed the round-1 fingerprint.
+
+mod common;
+
+use std::time::Duration;
+
+use common::process::*;
+use hoarfrost::messages::AnyMessage;
+use hoarfrost::transport::bundle;
+use hoarfrost::transport::ur::{UrParts, BUNDLE_TYPE};
+use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
+use penumbra_sdk_proto::Message;
+
+/// A message as UR parts, out of order, some repeated, some lowercase: what a camera sees of a
+/// looping code.
+fn scrambled_parts(json: &str, fragment: usize) -> Vec<String> {
+    let message = AnyMessage::from_json(json).unwrap();
+    let mut parts = UrParts::for_message(&message, fragment);
+    let n = parts.fragment_count();
+    assert!(n > 2, "a multi-part message");
+    let mut lines: Vec<String> = (0..n + 4)
+        .rev()
+        .map(|i| parts.part(i).to_string())
+        .collect();
+    lines.insert(2, lines[0].clone());
+    lines[1] = lines[1].to_ascii_lowercase();
+    lines
+}
+
+/// The text as a terminal shows it in an 80-column panel, a line each.
+fn wrapped(json: &str) -> Vec<String> {
+    let chars: Vec<char> = json.chars().collect();
+    chars.chunks(80).map(|c| c.iter().collect()).collect()
+}
+
+#[test]
+fn line_mode_reads_qr_parts_and_wrapped_json() {
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let file = write_definition(dir, 4, "Scanned Validator");
+    let k1 = key(dir, 1);
+    let mut coordinator = Process::start(&[
+        "coordinate",
+        "definition",
+        "--key",
+        &k1,
+        "--file",
+        file.to_str().unwrap(),
+        "--no-tui",
+    ]);
+    let round1 = coordinator.recv();
+    let mut follower = Process::start(&["follow", "--key", &key(dir, 2), "--no-tui", "--yes"]);
+    for part in scrambled_parts(&round1, 60) {
+        follower.send(&part);
+    }
+    let reply = follower.recv();
+    for line in wrapped(&reply) {
+        coordinator.send(&line);
+    }
+    let round2 = coordinator.recv();
+    for line in wrapped(&round2) {
+        follower.send(&line);
+    }
+    for line in wrapped(&follower.recv()) {
+        coordinator.send(&line);
+    }
+    let signature = decode_signature(&coordinator.recv());
+    coordinator.finish();
+    let stderr = follower.finish();
+    assert!(stderr.contains(" parts"), "progress is reported: {stderr}");
+    let validator =
+        hoarfrost::definition::parse_definition_toml(&std::fs::read_to_string(&file).unwrap())
+            .unwrap();
+    group_vk(dir)
+        .verify(
+            &stake_pb::Validator::from(validator).encode_to_vec(),
+            &signature,
+        )
+        .unwrap();
+}
+
+fn dkg(home: &std::path::Path, yes: bool) -> Process {
+    let mut args = vec![
+        "--home",
+        home.to_str().unwrap(),
+        "dkg",
+        "-t",
+        "2",
+        "-n",
+        "3",
+        "--name",
+        "relayed",
+        "--no-tui",
+    ];
+    if yes {
+        args.push("--yes");
+    }
+    Process::start(&args)
+}
+
+#[test]
+fn line_mode_takes_a_relays_bundle() {
+    let homes: Vec<_> = (0..3).map(|_| temp()).collect();
+    let mut procs: Vec<Process> = homes.iter().map(|h| dkg(h.path(), true)).collect();
+    let round1: Vec<String> = procs.iter().map(Process::recv).collect();
+    // Participant 0 relays: it gathers everyone's round 1 and shows them as one bundle, which
+    // the others scan (their own message in it is skipped).
+    procs[0].send(&round1[1]);
+    procs[0].send(&round1[2]);
+    let messages: Vec<AnyMessage> = round1
+        .iter()
+        .map(|m| AnyMessage::from_json(m).unwrap())
+        .collect();
+    let mut parts = UrParts::new(&bundle(&messages), BUNDLE_TYPE, 120);
+    let frames: Vec<String> = (0..2 * parts.fragment_count())
+        .map(|i| parts.part(i).to_string())
+        .collect();
+    for p in &mut procs[1..] {
+        for frame in &frames {
+            p.send(frame);
+        }
+    }
+    let round2: Vec<String> = procs.iter().map(Process::recv).collect();
+    for (i, p) in procs.iter_mut().enumerate() {
+        for (j, m) in round2.iter().enumerate() {
+            if i != j {
+                p.send(m);
+            }
+        }
+    }
+    let keys: Vec<String> = procs.iter().map(Process::recv).collect();
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    for p in procs.into_iter().skip(1) {
+        assert!(p.finish().contains("already held (from the bundle)"));
+    }
+}
+
+/// The attack: round 1 is unauthenticated, so a relay swaps participant 1's round-1 message,
+/// as participant 2 sees it, for one of its own. Participant 2's round-2 shares would then be
+/// encrypted to the relay. Participant 2's fingerprint differs from the others'; its person
+/// types the code the others read aloud, and nothing of round 2 ever leaves.
+#[test]
+fn a_swapped_round1_stops_before_round2_leaves() {
+    let homes: Vec<_> = (0..4).map(|_| temp()).collect();
+    let mut procs: Vec<Process> = homes[..3].iter().map(|h| dkg(h.path(), false)).collect();
+    let mut relay = dkg(homes[3].path(), true);
+    let round1: Vec<String> = procs.iter().map(Process::recv).collect();
+    let rogue = relay.recv();
+    procs[0].send(&round1[1]);
+    procs[0].send(&round1[2]);
+    procs[2].send(&round1[0]);
+    procs[2].send(&rogue);
+    let honest = procs[0].wait_line("Round 1 fingerprint: ");
+    let victim = procs[2].wait_line("Round 1 fingerprint: ");
+    assert_ne!(honest, victim);
+    // Participant 2's person hears participant 0's code and types it: it does not match.
+    procs[2].send(&honest);
+    drop(procs[2].stdin.take());
+    let status = procs[2].child.wait().unwrap();
+    assert!(!status.success());
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        procs[2]
+            .stdout
+            .recv_timeout(Duration::from_millis(200))
+            .is_err(),
+        "no round-2 message left the victim"
+    );
+    assert!(procs[2]
+        .stderr()
+        .contains("not confirmed: nothing more was sent"));
+    let _ = relay.child.kill();
+    for p in &mut procs {
+        let _ = p.child.kill();
+    }
+}
