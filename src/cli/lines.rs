@@ -7,8 +7,9 @@ use std::io::{BufRead, Write};
 /// transaction it plans (both are mostly 32-byte values, base64 in one and proofs and
 /// ciphertexts in the other), and CometBFT's default mempool refuses transactions over 1 MiB,
 /// so 4 MiB holds any plan a chain would take, with room to spare. A longer line is read to its
-/// end in chunks and dropped, never held whole.
-pub const MAX_LINE_BYTES: usize = 4 << 20;
+/// end in chunks and dropped, never held whole. The same bound as a message that a terminal
+/// wrapped over several lines may reach ([`crate::intake::MAX_PENDING`]).
+pub const MAX_LINE_BYTES: usize = crate::intake::MAX_PENDING;
 
 /// Prints a protocol message (or the final result) on its own line of stdout.
 pub fn emit(line: &str) -> anyhow::Result<()> {

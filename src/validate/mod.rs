@@ -25,10 +25,9 @@ use penumbra_sdk_proto::core::component::fee::v1 as fee_pb;
 use penumbra_sdk_proto::core::component::shielded_pool::v1 as sp_pb;
 use penumbra_sdk_proto::core::keys::v1 as keys_pb;
 use penumbra_sdk_proto::core::num::v1 as num_pb;
+use penumbra_sdk_proto::core::transaction::v1 as tx_pb;
 use penumbra_sdk_proto::custody::threshold::v1::coordinator_round1::Request;
 use penumbra_sdk_shielded_pool::Note;
-
-use penumbra_sdk_proto::core::transaction::v1 as tx_pb;
 use penumbra_sdk_transaction::TransactionPlan;
 
 use crate::excerpt::{bounded, PROBLEM_CHARS};

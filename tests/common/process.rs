@@ -349,3 +349,18 @@ pub fn write_definition(dir: &Path, seq: u32, name: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// Writes `dir/plan.json`: the plan `plan` makes for the group key dealt into `dir`.
+pub fn plan_file(
+    dir: &Path,
+    plan: impl FnOnce(&penumbra_sdk_keys::FullViewingKey) -> penumbra_sdk_transaction::TransactionPlan,
+) -> String {
+    let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+    let path = dir.join("plan.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&plan(group.material.group().fvk())).unwrap(),
+    )
+    .unwrap();
+    path.display().to_string()
+}
