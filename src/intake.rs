@@ -55,7 +55,7 @@ impl Default for Intake {
 
 /// Why text without any message structure is refused. Never quoted: it may be a passphrase
 /// typed into the wrong place.
-fn not_a_message(text: &str) -> String {
+pub(crate) fn not_a_message(text: &str) -> String {
     format!(
         "not a ceremony message ({} characters, not shown): nothing was taken",
         text.chars().count()

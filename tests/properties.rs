@@ -23,7 +23,8 @@ fn decode_everything(text: &str) {
     let _ = DkgRound2::from_json(text);
     let _ = keyfile::decode_any(text);
     let _ = hoarfrost::definition::parse_definition_toml(text);
-    let _ = serde_json::from_str::<penumbra_sdk_transaction::TransactionPlan>(text);
+    let _ = hoarfrost::validate::plan_from_json(text);
+    let _ = hoarfrost::messages::AnyMessage::from_json(text);
     let _ = serde_json::from_str::<hoarfrost::journal::Journal>(text);
     if let Ok(file) = serde_json::from_str::<hoarfrost::journal::interchange::Interchange>(text) {
         let journal = hoarfrost::journal::Journal::new(dealt(2, 2, 1)[0].group());
@@ -43,8 +44,13 @@ fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Valid messages of every kind, to mutate.
-fn samples() -> Vec<String> {
+/// Valid messages of every kind, to mutate: made once, shared by every case.
+fn samples() -> &'static [String] {
+    static SAMPLES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SAMPLES.get_or_init(make_samples)
+}
+
+fn make_samples() -> Vec<String> {
     let shares = dealt(2, 3, 42);
     let mut r = rng(43);
     let (mut c, round1) = Coordinator::new(
@@ -83,6 +89,7 @@ fn samples() -> Vec<String> {
         serde_json::to_string(&hoarfrost::journal::interchange::export(&journal)).unwrap(),
         hoarfrost::definition::definition_template(&mut r, shares[0].group(), None).unwrap(),
         include_str!("data/plan.json").to_string(),
+        every_action_round1(shares[0].group(), 44),
         hoarfrost::keyfile::encode(&hoarfrost::keyfile::StoredKey {
             name: None,
             material: hoarfrost::keyfile::KeyMaterial::Share(shares[2].clone()),
@@ -110,7 +117,7 @@ proptest! {
     }
 
     #[test]
-    fn decoders_survive_mutations(which in 0usize..13, at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
+    fn decoders_survive_mutations(which in 0..samples().len(), at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
         let sample = &samples()[which];
         let mut bytes = sample.clone().into_bytes();
         let start = at.index(bytes.len());

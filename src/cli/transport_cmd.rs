@@ -176,7 +176,7 @@ fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {
     for piece in crate::paste::split(&text) {
         match piece {
             crate::paste::Piece::Message(m) => out.push(AnyMessage::from_json(&m)?),
-            crate::paste::Piece::Garbage(g) => anyhow::bail!("not a ceremony message: {g}"),
+            crate::paste::Piece::Garbage(g) => anyhow::bail!(crate::intake::not_a_message(&g)),
         }
     }
     anyhow::ensure!(!out.is_empty(), "no message on standard input");
