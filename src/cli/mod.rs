@@ -7,6 +7,7 @@ mod dkg;
 mod journal_cmd;
 mod keys;
 mod lines;
+mod scan_cmd;
 mod secrets;
 mod sign;
 mod transport_cmd;
@@ -125,6 +126,9 @@ enum Command {
     /// Read QR codes from images (PNG, JPEG) or UR parts and JSON from text files, and print
     /// each message as pcli JSON.
     Decode { files: Vec<PathBuf> },
+    /// Scan QR codes with a camera (or from a folder of its frames) and print each message as
+    /// pcli JSON.
+    Scan(scan_cmd::ScanArgs),
     /// Turn pcli JSON messages (stdin) into UR parts (stdout) and, with --out, QR frames (PNG).
     Encode {
         #[arg(long)]
@@ -456,6 +460,7 @@ fn run(store: &Store, secrets: &secrets::Secrets, command: Command) -> anyhow::R
             keys::template(store, &key, governance.as_ref(), file.as_deref())
         }
         Command::Decode { files } => transport_cmd::decode(&files),
+        Command::Scan(args) => scan_cmd::run(args),
         Command::Encode { out, bundle } => transport_cmd::encode(out.as_deref(), bundle),
         Command::Journal { command } => match command {
             JournalCommand::Show { key } => journal_cmd::show(store, &key),

@@ -93,10 +93,71 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads ceremony messages out of texts (UR parts of several messages mixed, in any order, and
+/// pcli JSON lines): prints each complete message as pcli JSON on stdout, progress ("7 of 13
+/// parts") and problems on stderr.
+#[derive(Default)]
+pub struct MessagePrinter {
+    /// One collector per UR type: frames of several messages may be mixed.
+    collectors: std::collections::BTreeMap<String, UrCollector>,
+    printed: usize,
+}
+
+impl MessagePrinter {
+    pub fn feed(&mut self, text: &str) {
+        for line in text.lines() {
+            for token in line.split_whitespace() {
+                if !UrCollector::is_part(token) {
+                    continue;
+                }
+                let ur_type = token
+                    .get(3..)
+                    .and_then(|t| t.split('/').next())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                match self.collectors.entry(ur_type).or_default().receive(token) {
+                    Ok(Received::Complete(messages)) => {
+                        for m in messages {
+                            println!("{}", m.to_json());
+                            self.printed += 1;
+                        }
+                    }
+                    Ok(Received::Progress { have, total }) => eprintln!("{have} of {total} parts"),
+                    Ok(Received::Duplicate) => {}
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            if line.trim_start().starts_with('{') {
+                match AnyMessage::from_json(line) {
+                    Ok(m) => {
+                        println!("{}", m.to_json());
+                        self.printed += 1;
+                    }
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+        }
+    }
+
+    /// How many messages were printed.
+    pub fn printed(&self) -> usize {
+        self.printed
+    }
+
+    /// At the end of the input: fails when a message is incomplete or none was found.
+    pub fn finish(&self) -> anyhow::Result<()> {
+        if let Some((have, total)) = self.collectors.values().find_map(|c| c.progress()) {
+            anyhow::bail!(
+                "incomplete: {have} of {total} parts of a message; more frames are needed"
+            );
+        }
+        anyhow::ensure!(self.printed > 0, "no ceremony message found");
+        Ok(())
+    }
+}
+
 /// Reads images or text (UR parts, pcli JSON) and prints each complete message as pcli JSON.
 pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
-    // One collector per UR type: frames of several messages may be mixed.
-    let mut collectors: std::collections::BTreeMap<String, UrCollector> = Default::default();
     let mut texts = Vec::new();
     for file in files {
         let bytes =
@@ -109,46 +170,11 @@ pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
             },
         }
     }
-    let mut printed = 0;
+    let mut printer = MessagePrinter::default();
     for text in texts {
-        for line in text.lines() {
-            for token in line.split_whitespace() {
-                if !UrCollector::is_part(token) {
-                    continue;
-                }
-                let ur_type = token
-                    .get(3..)
-                    .and_then(|t| t.split('/').next())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                match collectors.entry(ur_type).or_default().receive(token) {
-                    Ok(Received::Complete(messages)) => {
-                        for m in messages {
-                            println!("{}", m.to_json());
-                            printed += 1;
-                        }
-                    }
-                    Ok(Received::Progress { have, total }) => eprintln!("{have} of {total} parts"),
-                    Ok(Received::Duplicate) => {}
-                    Err(e) => eprintln!("error: {e}"),
-                }
-            }
-            if line.trim_start().starts_with('{') {
-                match AnyMessage::from_json(line) {
-                    Ok(m) => {
-                        println!("{}", m.to_json());
-                        printed += 1;
-                    }
-                    Err(e) => eprintln!("error: {e}"),
-                }
-            }
-        }
+        printer.feed(&text);
     }
-    if let Some((have, total)) = collectors.values().find_map(|c| c.progress()) {
-        anyhow::bail!("incomplete: {have} of {total} parts of a message; more frames are needed");
-    }
-    anyhow::ensure!(printed > 0, "no ceremony message found");
-    Ok(())
+    printer.finish()
 }
 
 fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {

@@ -3,6 +3,7 @@
 //! enough. This module knows nothing of FROST: it moves bytes of known message kinds.
 
 pub mod qr;
+pub mod scan;
 pub mod ur;
 
 use penumbra_sdk_proto::custody::threshold::v1 as pb;

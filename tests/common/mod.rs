@@ -1,6 +1,7 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
+pub mod photo;
 pub mod process;
 
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
