@@ -11,7 +11,6 @@ use common::photo::{photograph, screen, Display, Shot};
 use common::process::{run, BIN};
 use common::*;
 use hoarfrost::dkg::Dkg;
-use hoarfrost::signing::Coordinator;
 use hoarfrost::transport::qr::{decode_image, modules, plan_payload};
 use hoarfrost::transport::ur::ur_type;
 use hoarfrost::transport::AnyMessage;
@@ -91,13 +90,7 @@ fn the_decoder_reads_at_least_what_zbar_reads_of_the_webcam_set() {
 fn two_messages() -> Vec<AnyMessage> {
     let shares = dealt(2, 3, 31);
     let mut r = rng(32);
-    let (_, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        definition_request(&shares[0], 1),
-        &mut r,
-    )
-    .unwrap();
+    let (_, round1) = coordinate(&shares, definition_request(&shares[0], 1), &mut r);
     let (_, dkg1) = Dkg::new(2, 3, &mut r).unwrap();
     vec![
         AnyMessage::CoordinatorRound1(round1),

@@ -73,6 +73,21 @@ pub fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare
     }
 }
 
+/// A coordinator holding share 0 starts `request`: its state and its `CoordinatorRound1`.
+pub fn coordinate(
+    shares: &[KeyShare],
+    request: SigningRequest,
+    r: &mut ChaCha20Rng,
+) -> (Coordinator, CoordinatorRound1) {
+    Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request,
+        r,
+    )
+    .unwrap()
+}
+
 /// Runs a ceremony with the coordinator holding share 0 and followers 1..signers, all messages
 /// passing through their JSON encoding.
 pub fn ceremony(
@@ -82,13 +97,7 @@ pub fn ceremony(
     seed: u64,
 ) -> SigningResult {
     let mut r = rng(seed);
-    let (mut coordinator, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        request,
-        &mut r,
-    )
-    .unwrap();
+    let (mut coordinator, round1) = coordinate(shares, request, &mut r);
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
     let mut followers: Vec<Follower> = shares[1..signers]
         .iter()

@@ -2,6 +2,12 @@
 //! taken in order), and a [`Scanner`] that decodes them on its own threads so that a screen
 //! showing the scan stays live.
 //!
+//! A screen polls [`Scanner::try_recv`] on each tick (it never waits), draws
+//! [`ScanEvent::Preview`] frames (asked for with [`ScanOptions::preview`], e.g. `(80, 48)` for
+//! an 80x24 view in half blocks: one pixel a column, two a row), and hands each
+//! [`ScanEvent::Decoded`] text to whatever collects UR parts (a session's paste, or
+//! `UrCollector`). Line mode waits with [`Scanner::recv`]:
+//!
 //! ```no_run
 //! use hoarfrost::transport::scan::{open_camera, ScanEvent, ScanOptions, Scanner};
 //!
@@ -72,3 +78,6 @@ pub trait FrameSource: Send {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;
