@@ -207,6 +207,9 @@ pub enum Command {
     /// Read QR codes from images (PNG, JPEG) or UR parts and JSON from text files, and print
     /// each message as pcli JSON.
     Decode { files: Vec<PathBuf> },
+    /// Scan QR codes with a camera (or from a folder of its frames) and print each message as
+    /// pcli JSON.
+    Scan(super::scan_cmd::ScanArgs),
     /// Turn pcli JSON messages (stdin) into UR parts (stdout) and, with --out, QR frames (PNG).
     Encode {
         /// Folder to write the QR frames (PNG) into.

@@ -10,6 +10,7 @@ pub mod driver;
 mod journal_cmd;
 mod keys;
 pub mod lines;
+mod scan_cmd;
 mod secrets;
 mod transport_cmd;
 
@@ -219,6 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         Command::Decode { files } => transport_cmd::decode(&files),
+        Command::Scan(args) => scan_cmd::run(args),
         Command::Encode { out, bundle } => transport_cmd::encode(out.as_deref(), bundle),
         Command::Journal { command } => match command {
             JournalCommand::Show { store: s, key } => {

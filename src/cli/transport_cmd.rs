@@ -98,15 +98,96 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads ceremony messages out of texts (UR parts of several messages mixed, in any order, and
+/// pcli JSON lines): prints each complete message as pcli JSON on stdout, and problems on
+/// stderr with, per message, how many parts it took (and, when scanning, "7 of 13 parts" as
+/// they come).
+#[derive(Default)]
+pub struct MessagePrinter {
+    /// One collector per UR type: frames of several messages may be mixed.
+    collectors: std::collections::BTreeMap<String, UrCollector>,
+    printed: usize,
+    /// Say each new part's progress (a live scan), not only each message's total.
+    progress: bool,
+}
+
+impl MessagePrinter {
+    /// A printer that says each new part's progress, for a live scan.
+    pub fn scanning() -> Self {
+        Self {
+            progress: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn feed(&mut self, text: &str) {
+        for line in text.lines() {
+            for token in line.split_whitespace() {
+                if !UrCollector::is_part(token) {
+                    continue;
+                }
+                let ur_type = token
+                    .get(3..)
+                    .and_then(|t| t.split('/').next())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let collector = self
+                    .collectors
+                    .entry(ur_type.clone())
+                    .or_insert_with(ur_collector);
+                match collector.receive(token) {
+                    Ok(Received::Complete(payloads)) => {
+                        if let Some((parts, fragments)) = collector.completed_parts() {
+                            eprintln!("{ur_type}: collected {parts} parts of {fragments}");
+                        }
+                        for payload in &payloads {
+                            match AnyMessage::from_ur(&payload.ur_type, &payload.bytes) {
+                                Ok(m) => {
+                                    println!("{}", m.to_json());
+                                    self.printed += 1;
+                                }
+                                Err(e) => eprintln!("error: {e}"),
+                            }
+                        }
+                    }
+                    Ok(Received::Progress { have, total }) if self.progress => {
+                        eprintln!("{ur_type}: {have} of {total} parts")
+                    }
+                    Ok(Received::Progress { .. } | Received::Duplicate) => {}
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+            if line.trim_start().starts_with('{') {
+                match AnyMessage::from_json(line) {
+                    Ok(m) => {
+                        println!("{}", m.to_json());
+                        self.printed += 1;
+                    }
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+        }
+    }
+
+    /// How many messages were printed.
+    pub fn printed(&self) -> usize {
+        self.printed
+    }
+
+    /// At the end of the input: fails when a message is incomplete or none was found.
+    pub fn finish(&self) -> anyhow::Result<()> {
+        if let Some((have, total)) = self.collectors.values().find_map(|c| c.progress()) {
+            anyhow::bail!(
+                "incomplete: {have} of {total} parts of a message; more frames are needed"
+            );
+        }
+        anyhow::ensure!(self.printed > 0, "no ceremony message found");
+        Ok(())
+    }
+}
+
 /// Reads images or text (UR parts, pcli JSON) and prints each complete message as pcli JSON.
 pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
-    // One collector per UR type: frames of several messages may be mixed.
-    let mut collectors: std::collections::BTreeMap<String, UrCollector> = Default::default();
-    let report = |ur_type: &str, collector: &UrCollector| {
-        if let Some((parts, fragments)) = collector.completed_parts() {
-            eprintln!("{ur_type}: collected {parts} parts of {fragments}");
-        }
-    };
     let mut texts = Vec::new();
     for file in files {
         let bytes =
@@ -119,54 +200,11 @@ pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
             },
         }
     }
-    let mut printed = 0;
+    let mut printer = MessagePrinter::default();
     for text in texts {
-        for line in text.lines() {
-            for token in line.split_whitespace() {
-                if !UrCollector::is_part(token) {
-                    continue;
-                }
-                let ur_type = token
-                    .get(3..)
-                    .and_then(|t| t.split('/').next())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                let collector = collectors
-                    .entry(ur_type.clone())
-                    .or_insert_with(ur_collector);
-                match collector.receive(token) {
-                    Ok(Received::Complete(payloads)) => {
-                        report(&ur_type, collector);
-                        for payload in &payloads {
-                            match AnyMessage::from_ur(&payload.ur_type, &payload.bytes) {
-                                Ok(m) => {
-                                    println!("{}", m.to_json());
-                                    printed += 1;
-                                }
-                                Err(e) => eprintln!("error: {e}"),
-                            }
-                        }
-                    }
-                    Ok(Received::Progress { .. } | Received::Duplicate) => {}
-                    Err(e) => eprintln!("error: {e}"),
-                }
-            }
-            if line.trim_start().starts_with('{') {
-                match AnyMessage::from_json(line) {
-                    Ok(m) => {
-                        println!("{}", m.to_json());
-                        printed += 1;
-                    }
-                    Err(e) => eprintln!("error: {e}"),
-                }
-            }
-        }
+        printer.feed(&text);
     }
-    if let Some((have, total)) = collectors.values().find_map(|c| c.progress()) {
-        anyhow::bail!("incomplete: {have} of {total} parts of a message; more frames are needed");
-    }
-    anyhow::ensure!(printed > 0, "no ceremony message found");
-    Ok(())
+    printer.finish()
 }
 
 fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {

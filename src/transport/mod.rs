@@ -4,6 +4,7 @@
 //! connect them to the ceremony messages.
 
 pub mod qr;
+pub mod scan;
 pub mod ur;
 
 use self::ur::{Payload, UrCollector};

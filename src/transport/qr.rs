@@ -136,11 +136,60 @@ pub fn decode_greyscale(
     height: usize,
     pixel: impl Fn(usize, usize) -> u8,
 ) -> Vec<String> {
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
-    img.detect_grids()
-        .into_iter()
-        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-        .collect()
+    let mut luma = Vec::with_capacity(width * height);
+    for y in 0..height {
+        luma.extend((0..width).map(|x| pixel(x, y)));
+    }
+    decode_luma(width, height, &luma)
+}
+
+/// Every QR code in `luma` (`width` x `height` bytes, row by row), as text.
+///
+/// rxing's port of ZXing-C++'s QR reader, which read the most of our webcam test frames
+/// (README, "Scanning with a camera"): first with one global threshold, which is fast and
+/// reads blurred codes best; only when that finds nothing, with local thresholds, which read
+/// unevenly lit ones.
+pub fn decode_luma(width: usize, height: usize, luma: &[u8]) -> Vec<String> {
+    use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+    use rxing::multi::MultipleBarcodeReader;
+    use rxing::qrcode::cpp_port::QrReader;
+    use rxing::{BinaryBitmap, DecodeHints, Luma8Source};
+    let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
+        return vec![];
+    };
+    if w == 0 || h == 0 || luma.len() != width * height {
+        return vec![];
+    }
+    let hints = DecodeHints {
+        TryHarder: Some(true),
+        ..Default::default()
+    };
+    let source = || Luma8Source::new_with_slice(luma, w, h).ok();
+    let texts = |found: Vec<rxing::RXingResult>| -> Vec<String> {
+        found.iter().map(|c| c.getText().to_string()).collect()
+    };
+    let global = source()
+        .and_then(|s| {
+            QrReader
+                .decode_multiple_with_hints(
+                    &mut BinaryBitmap::new(GlobalHistogramBinarizer::new(s)),
+                    &hints,
+                )
+                .ok()
+        })
+        .map(texts)
+        .unwrap_or_default();
+    if !global.is_empty() {
+        return global;
+    }
+    source()
+        .and_then(|s| {
+            QrReader
+                .decode_multiple_with_hints(&mut BinaryBitmap::new(HybridBinarizer::new(s)), &hints)
+                .ok()
+        })
+        .map(texts)
+        .unwrap_or_default()
 }
 
 /// Every QR code in an image file's bytes (PNG or JPEG: a photo or a screenshot).
@@ -148,8 +197,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<Vec<String>, String> {
     let img = image::load_from_memory(bytes)
         .map_err(|e| format!("not a PNG or JPEG image: {e}"))?
         .to_luma8();
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let found = decode_greyscale(w, h, |x, y| img.get_pixel(x as u32, y as u32)[0]);
+    let found = decode_luma(img.width() as usize, img.height() as usize, img.as_raw());
     if found.is_empty() {
         return Err("no readable QR code in the image".into());
     }

@@ -1,6 +1,7 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
+pub mod photo;
 pub mod plans;
 pub mod process;
 
@@ -114,6 +115,20 @@ pub fn verify(result: &SigningResult, request: &SigningRequest, share: &KeyShare
     }
 }
 
+/// A coordinator holding share 0 starts `request`: its state and its `CoordinatorRound1`.
+pub fn coordinate(
+    shares: &[KeyShare],
+    request: SigningRequest,
+) -> (Coordinator, CoordinatorRound1) {
+    Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        request,
+        None,
+    )
+    .unwrap()
+}
+
 /// Runs a ceremony with the coordinator holding share 0 and followers 1..signers, all messages
 /// passing through their JSON encoding.
 pub fn ceremony(
@@ -123,13 +138,7 @@ pub fn ceremony(
     seed: u64,
 ) -> SigningResult {
     let mut r = rng(seed);
-    let (mut coordinator, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        request,
-        None,
-    )
-    .unwrap();
+    let (mut coordinator, round1) = coordinate(shares, request);
     let round1 = CoordinatorRound1::from_json(&round1.to_json()).unwrap();
     let mut followers: Vec<Follower> = shares[1..signers]
         .iter()
