@@ -1,6 +1,7 @@
-//! The one refusal type: why an engine (key generation or signing), a session or the journal
-//! refused an input or a step. Every variant that has a culprit names it (frost-core's
-//! `Error::culprit` does the same for its own errors), so a front end can say who sent what.
+//! The one refusal type: why an engine (key generation, signing, refresh or repair), a session
+//! or the journal refused an input or a step. Every variant that has a culprit names it
+//! (frost-core's `Error::culprit` does the same for its own errors), so a front end can say who
+//! sent what; [`Refusal::skippable`] says which refusals a front end passes over quietly.
 
 use crate::messages::{DecodeError, MessageKind};
 use crate::request::RequestKind;
@@ -18,6 +19,33 @@ pub enum Refusal {
     Duplicate {
         kind: MessageKind,
         participant: String,
+    },
+    /// The same message again, as a bundle or a relay that carries everything to everyone
+    /// gives it: harmless.
+    #[error("{kind} from participant {participant}: already received (the same message again)")]
+    AlreadyReceived {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A second, different message from one sender in one round.
+    #[error("{kind} from participant {participant}: a different {kind} than the one already received from this participant: it sent two")]
+    Conflicting {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A message every participant sees on a shared relay, addressed to others.
+    #[error("{kind} from participant {participant}: not addressed to this participant")]
+    NotForThisParticipant {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A message of another ceremony of the same kind (an earlier attempt, another key).
+    #[error("{kind} from participant {participant}: belongs to another {} (session {theirs}), not this one (session {ours})", kind.ceremony())]
+    OtherSession {
+        kind: MessageKind,
+        participant: String,
+        theirs: String,
+        ours: String,
     },
     /// A sender the ceremony does not know: not in the signing key's group, or absent from a
     /// key generation's round 1.
@@ -62,12 +90,21 @@ pub enum Refusal {
         participant: String,
         index: usize,
     },
-    /// A signer used its key file from before a refresh.
-    #[error("{kind} from participant {participant}: participant {participant} holds a share from before the refresh of {date}; it must sign with its refreshed key file")]
+    /// A participant used its key file from before a refresh.
+    #[error("{kind} from participant {participant}: participant {participant} holds a share from before the refresh of {date}; it must use its refreshed key file")]
     StaleShare {
         kind: MessageKind,
         participant: String,
         date: String,
+    },
+    /// Another participant's message shows that this participant's own share is from before a
+    /// refresh.
+    #[error("this participant holds a share from before the refresh of {date} (participant {participant} has generation {theirs}, this share is generation {ours}): use the newest key file")]
+    OwnShareStale {
+        participant: String,
+        date: String,
+        theirs: u32,
+        ours: u32,
     },
     /// A coordinator's package that this participant must not sign.
     #[error("{kind}: {problem}")]
@@ -91,6 +128,9 @@ pub enum Refusal {
     NotEnoughSigners { have: usize, need: usize },
     #[error("a {threshold}-of-{participants} key generation is impossible (need 2 <= t <= n)")]
     Parameters { threshold: u16, participants: u16 },
+    /// What a refresh or repair is set up with cannot be: its members, helpers or date.
+    #[error("{0}")]
+    Setup(String),
     #[error("the request does not match this key: {0}")]
     WrongKey(String),
     #[error("cannot sign this request: {0}")]
@@ -106,12 +146,28 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Whether a front end may pass over this refusal quietly: a message that every participant
+    /// sees in a bundle or on a relay but that changes nothing here (this participant's own, one
+    /// received before, one for someone else).
+    pub fn skippable(&self) -> bool {
+        matches!(
+            self,
+            Refusal::OwnMessage { .. }
+                | Refusal::AlreadyReceived { .. }
+                | Refusal::NotForThisParticipant { .. }
+        )
+    }
+
     /// The participant (by fingerprint) whose message caused the refusal, when there is one.
     pub fn culprit(&self) -> Option<&str> {
         match self {
             Refusal::Decode(DecodeError::BadSignature { participant, .. })
             | Refusal::OwnMessage { participant, .. }
             | Refusal::Duplicate { participant, .. }
+            | Refusal::AlreadyReceived { participant, .. }
+            | Refusal::Conflicting { participant, .. }
+            | Refusal::NotForThisParticipant { participant, .. }
+            | Refusal::OtherSession { participant, .. }
             | Refusal::UnknownParticipant { participant, .. }
             | Refusal::NotASigner { participant, .. }
             | Refusal::WrongCount { participant, .. }

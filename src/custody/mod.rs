@@ -1,12 +1,13 @@
-//! What refresh and repair share: their messages' codec, the reference to a group every
-//! message carries, sessions, transcripts, the encryption of secret scalars, and the one refusal
-//! type both engines return.
+//! What refresh and repair share: the signed message their kinds share and its field checks,
+//! the reference to a group every message carries, sessions, transcripts, the encryption of
+//! secret scalars, and who may send what.
 //!
 //! Every message is broadcast-safe: secrets inside are encrypted to their recipient (as pcli's
 //! DKG round 2 encrypts shares, to decaf377-ka keys published in round 1), and every message is
 //! signed by its sender's participant key, so one relay, bundle or QR stream can carry
 //! everything to everyone; a recipient refuses messages from strangers and skips those that are
-//! not for it ([`CeremonyError::skippable`]).
+//! not for it ([`Refusal::skippable`]). Their kinds are in the one message table
+//! ([`crate::messages::MessageKind`]), their refusals are [`Refusal`]s.
 
 mod codec;
 pub mod proto;
@@ -15,9 +16,9 @@ mod tests;
 
 pub(crate) use codec::{
     decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted, envelope_glue, field_error, fixed,
+    encode_key_list, encode_targeted,
 };
-pub use codec::{Body, CustodyDecodeError, CustodyKind, CustodyMessage, Signed, SignedProto};
+pub use codec::{Body, Signed, SignedProto};
 
 use std::fmt;
 
@@ -28,90 +29,43 @@ use zeroize::Zeroizing;
 
 use crate::dkg::encryption;
 use crate::keys::{format_date, participant_fingerprint, GroupKey};
+use crate::messages::{field_error, fixed, AnyMessage, DecodeError, MessageKind};
+use crate::refusal::Refusal;
 
 /// The length of an encrypted scalar: ephemeral key (32), tag (16), scalar (32).
 pub const CIPHERTEXT_LEN: usize = 80;
 
-/// Why a refresh or repair engine refused a message or a step. Each names the message and the
-/// participant involved. A refusal leaves the engine as it was.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CeremonyError {
-    #[error(transparent)]
-    Decode(#[from] CustodyDecodeError),
-    #[error("{0}")]
-    Parameters(String),
-    #[error("{kind} from participant {participant}: that is this participant's own message")]
-    OwnMessage {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: already received (the same message again)")]
-    AlreadyReceived {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: a different {kind} than the one already received from this participant: it sent two")]
-    Duplicate {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: this key is not a participant of this {}", kind.ceremony())]
-    Stranger {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: belongs to another {} (session {theirs}), not this one (session {ours})", kind.ceremony())]
-    OtherSession {
-        kind: CustodyKind,
-        participant: String,
-        theirs: SessionId,
-        ours: SessionId,
-    },
-    #[error("participant {participant} holds a share from before the refresh of {date}")]
-    StaleShare { participant: String, date: String },
-    #[error("this participant holds a share from before the refresh of {date} (participant {participant} has generation {theirs}, this share is generation {ours}): use the newest key file")]
-    OwnShareStale {
-        participant: String,
-        date: String,
-        theirs: u32,
-        ours: u32,
-    },
-    #[error("{kind} from participant {participant}: not addressed to this participant")]
-    NotForThisParticipant {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: {problem}")]
-    Invalid {
-        kind: CustodyKind,
-        participant: String,
-        problem: String,
-    },
-    #[error("{kind} is not expected now: {now}")]
-    OutOfOrder {
-        kind: CustodyKind,
-        now: &'static str,
-    },
-    #[error("waiting for {missing} more {kind} message(s)")]
-    Incomplete { kind: CustodyKind, missing: usize },
-    #[error("the {ceremony} failed: {problem}")]
-    Failed {
-        ceremony: &'static str,
-        problem: String,
-    },
+/// A refresh or repair that could not be computed (frost-core refused).
+pub(crate) fn failed(kind: MessageKind, problem: impl fmt::Display) -> Refusal {
+    Refusal::Failed(format!("the {} failed: {problem}", kind.ceremony()))
 }
 
-impl CeremonyError {
-    /// Whether a front end may pass over this refusal quietly: a message every participant
-    /// sees in a bundle or relay but that changes nothing here (one's own, one seen before, one
-    /// for someone else).
-    pub fn skippable(&self) -> bool {
-        matches!(
-            self,
-            CeremonyError::OwnMessage { .. }
-                | CeremonyError::AlreadyReceived { .. }
-                | CeremonyError::NotForThisParticipant { .. }
-        )
+/// A sender that is not a participant of the ceremony at all.
+pub(crate) fn stranger(kind: MessageKind, participant: String) -> Refusal {
+    Refusal::UnknownParticipant {
+        kind,
+        participant,
+        why: if kind.ceremony() == "refresh" {
+            "this key is not a participant of this refresh"
+        } else {
+            "this key is not a participant of this repair"
+        },
+    }
+}
+
+/// A message this participant's engine does not take: one of hoarfrost's own (signed, and so
+/// seen by everyone on a relay) is passed over quietly as someone else's; any other kind is
+/// refused as not `expected`.
+pub(crate) fn not_for_this_participant(message: AnyMessage, expected: &'static str) -> Refusal {
+    match message.sender_key() {
+        Some(vk) => Refusal::NotForThisParticipant {
+            kind: message.kind(),
+            participant: participant_fingerprint(&vk),
+        },
+        None => Refusal::Unexpected {
+            got: message.kind(),
+            expected,
+        },
     }
 }
 
@@ -168,10 +122,10 @@ impl GroupRef {
     }
 
     pub(crate) fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         field: &str,
         proto: Option<proto::GroupRef>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, field, "missing"))?;
         let digest = fixed(kind, &format!("{field}.digest"), &proto.digest)?;
         let refreshed = match (proto.generation, proto.refreshed) {
@@ -204,9 +158,9 @@ impl GroupRef {
     pub(crate) fn check_against(
         &self,
         ours: &GroupKey,
-        kind: CustodyKind,
+        kind: MessageKind,
         participant: &str,
-    ) -> Result<(), CeremonyError> {
+    ) -> Result<(), Refusal> {
         if self.digest == ours.digest() {
             return Ok(());
         }
@@ -217,20 +171,21 @@ impl GroupRef {
                 .or(own.refreshed)
                 .map(format_date)
                 .unwrap_or_default();
-            return Err(CeremonyError::StaleShare {
+            return Err(Refusal::StaleShare {
+                kind,
                 participant: participant.to_string(),
                 date,
             });
         }
         if self.generation > own.number {
-            return Err(CeremonyError::OwnShareStale {
+            return Err(Refusal::OwnShareStale {
                 participant: participant.to_string(),
                 date: self.refreshed.map(format_date).unwrap_or_default(),
                 theirs: self.generation,
                 ours: own.number,
             });
         }
-        Err(CeremonyError::Invalid {
+        Err(Refusal::Invalid {
             kind,
             participant: participant.to_string(),
             problem: format!(
@@ -312,31 +267,31 @@ impl Roster<'_> {
     /// anyone else is a stranger). Returns the sender's fingerprint.
     pub fn check(
         &self,
-        kind: CustodyKind,
+        kind: MessageKind,
         vk: &VerificationKey,
         session: &SessionId,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let participant = participant_fingerprint(vk);
         if self.own == Some(vk) {
-            return Err(CeremonyError::OwnMessage { kind, participant });
+            return Err(Refusal::OwnMessage { kind, participant });
         }
         if session != self.session {
-            return Err(CeremonyError::OtherSession {
+            return Err(Refusal::OtherSession {
                 kind,
                 participant,
-                theirs: *session,
-                ours: *self.session,
+                theirs: session.to_string(),
+                ours: self.session.to_string(),
             });
         }
         if !self.participants.contains(vk) {
             return Err(if self.group.participant(vk).is_some() {
-                CeremonyError::Invalid {
+                Refusal::Invalid {
                     kind,
                     participant,
                     problem: self.outsider.into(),
                 }
             } else {
-                CeremonyError::Stranger { kind, participant }
+                stranger(kind, participant)
             });
         }
         Ok(participant)
@@ -368,14 +323,14 @@ pub(crate) fn fingerprints(heard: Vec<&[u8; 32]>) -> Vec<String> {
 pub(crate) fn check_first<M: PartialEq>(
     earlier: Option<&M>,
     msg: &M,
-    kind: CustodyKind,
+    kind: MessageKind,
     participant: &str,
-) -> Result<(), CeremonyError> {
+) -> Result<(), Refusal> {
     let participant = participant.to_string();
     match earlier {
         None => Ok(()),
-        Some(e) if e == msg => Err(CeremonyError::AlreadyReceived { kind, participant }),
-        Some(_) => Err(CeremonyError::Duplicate { kind, participant }),
+        Some(e) if e == msg => Err(Refusal::AlreadyReceived { kind, participant }),
+        Some(_) => Err(Refusal::Conflicting { kind, participant }),
     }
 }
 

@@ -105,7 +105,9 @@
 //! }
 //!
 //! // One message of either ceremony, as pasted: exactly one field is set, so the JSON names
-//! // its kind ({"refreshRound1": {...}}).
+//! // its kind ({"refreshRound1": {...}}). Only the JSON form uses it: QR codes carry the
+//! // message itself under the kind's UR type (`hoarfrost-refresh1` ...), and the envelope's
+//! // JSON is written and read by the one codec (`crate::messages`).
 //! message CustodyMessage {
 //!   oneof message {
 //!     RefreshRound1 refresh_round1 = 1;
@@ -367,38 +369,3 @@ signed_message!(RepairRound3, repair_round3, {
     #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
     pub sigma: Vec<u8>,
 });
-
-/// The envelope: one message of either ceremony.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct CustodyMessage {
-    #[prost(oneof = "custody_message::Message", tags = "1, 2, 3, 4, 5, 6")]
-    pub message: Option<custody_message::Message>,
-}
-
-pub mod custody_message {
-    use super::*;
-
-    /// In JSON the one set field is the object's only key, as proto3 JSON writes a oneof.
-    #[derive(Clone, PartialEq, prost::Oneof, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub enum Message {
-        #[prost(message, tag = "1")]
-        #[serde(alias = "refresh_round1")]
-        RefreshRound1(super::RefreshRound1),
-        #[prost(message, tag = "2")]
-        #[serde(alias = "refresh_round2")]
-        RefreshRound2(super::RefreshRound2),
-        #[prost(message, tag = "3")]
-        #[serde(alias = "repair_request")]
-        RepairRequest(super::RepairRequest),
-        #[prost(message, tag = "4")]
-        #[serde(alias = "repair_round1")]
-        RepairRound1(super::RepairRound1),
-        #[prost(message, tag = "5")]
-        #[serde(alias = "repair_round2")]
-        RepairRound2(super::RepairRound2),
-        #[prost(message, tag = "6")]
-        #[serde(alias = "repair_round3")]
-        RepairRound3(super::RepairRound3),
-    }
-}

@@ -14,9 +14,9 @@ use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
 use crate::custody::transcript;
 use crate::custody::{
     decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
-    envelope_glue, field_error, fixed, Body, CustodyDecodeError, CustodyKind, CustodyMessage,
-    GroupRef, SessionId, Signed,
+    Body, GroupRef, SessionId, Signed,
 };
+use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 
 type C = Decaf377Rdsa;
@@ -45,9 +45,9 @@ impl RefreshSession {
     }
 
     fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         proto: Option<pb::RefreshSession>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
         let members = decode_key_list(kind, "inner.session.members", &proto.members)?;
         if members.len() < 2 {
@@ -78,7 +78,7 @@ pub struct RefreshRound1Body {
 pub type RefreshRound1 = Signed<RefreshRound1Body>;
 
 impl Body for RefreshRound1Body {
-    const KIND: CustodyKind = CustodyKind::RefreshRound1;
+    const KIND: MessageKind = MessageKind::RefreshRound1;
     type Proto = pb::RefreshRound1;
 
     fn to_inner(&self) -> refresh_round1::Inner {
@@ -96,7 +96,7 @@ impl Body for RefreshRound1Body {
         }
     }
 
-    fn from_inner(inner: refresh_round1::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: refresh_round1::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         if inner.commitment.is_empty() {
             return Err(field_error(kind, "inner.commitment", "empty"));
@@ -116,8 +116,6 @@ impl Body for RefreshRound1Body {
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RefreshRound1);
 }
 
 /// A member's round-2 broadcast: for every other member, its refresh share encrypted to that
@@ -133,7 +131,7 @@ pub struct RefreshRound2Body {
 pub type RefreshRound2 = Signed<RefreshRound2Body>;
 
 impl Body for RefreshRound2Body {
-    const KIND: CustodyKind = CustodyKind::RefreshRound2;
+    const KIND: MessageKind = MessageKind::RefreshRound2;
     type Proto = pb::RefreshRound2;
 
     fn to_inner(&self) -> refresh_round2::Inner {
@@ -144,7 +142,7 @@ impl Body for RefreshRound2Body {
         }
     }
 
-    fn from_inner(inner: refresh_round2::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: refresh_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             session: SessionId(fixed(kind, "inner.session", &inner.session)?),
@@ -152,8 +150,6 @@ impl Body for RefreshRound2Body {
             shares: decode_targeted(kind, "inner.shares", inner.shares)?,
         })
     }
-
-    envelope_glue!(RefreshRound2);
 }
 
 /// The commitment of a refresh polynomial with its zero constant (the identity) restored.

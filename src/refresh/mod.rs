@@ -17,9 +17,9 @@
 //! - Before [`Refresh::join`], show the person the session: the key, the date, who stays and
 //!   who is removed ([`Refresh::removed`] after joining; the invitation's
 //!   [`RefreshSession::members`] before), and join only on approval.
-//! - Pass over refusals that are [`CeremonyError::skippable`] (a bundle carries one's own
+//! - Pass over refusals that are [`Refusal::skippable`] (a bundle carries one's own
 //!   message and others seen before); keep a message refused as
-//!   [`CeremonyError::OutOfOrder`] for the next round, as the DKG session does.
+//!   [`Refusal::OutOfOrder`] for the next round, as the DKG session does.
 //! - After [`Refresh::finish`], replace the key file: write the new share under the same name
 //!   (atomically, read back) and destroy the old share, with no backup copy: the refresh
 //!   protects nothing if old shares survive. Replace `group.toml` (public) on every machine
@@ -49,22 +49,21 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, CeremonyError, CustodyKind,
-    CustodyMessage, GroupRef, Roster, SessionId, Signed,
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, not_for_this_participant, stranger,
+    GroupRef, Roster, SessionId, Signed,
 };
 use crate::keys::{format_date, participant_fingerprint, Generation, KeyShare};
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
 
 type C = Decaf377Rdsa;
 
-const ROUND1: CustodyKind = CustodyKind::RefreshRound1;
-const ROUND2: CustodyKind = CustodyKind::RefreshRound2;
+const ROUND1: MessageKind = MessageKind::RefreshRound1;
+const ROUND2: MessageKind = MessageKind::RefreshRound2;
 
-fn failed(problem: impl std::fmt::Display) -> CeremonyError {
-    CeremonyError::Failed {
-        ceremony: "refresh",
-        problem: problem.to_string(),
-    }
+fn failed(problem: impl std::fmt::Display) -> Refusal {
+    crate::custody::failed(ROUND1, problem)
 }
 
 // One engine per ceremony: boxing the larger phase would buy nothing.
@@ -102,7 +101,7 @@ impl Refresh {
         members: &[VerificationKey],
         now: u64,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let mut members = members.to_vec();
         members.sort_by_key(|vk| vk.to_bytes());
         members.dedup();
@@ -123,13 +122,10 @@ impl Refresh {
         share: KeyShare,
         invitation: RefreshRound1,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let sender = invitation.sender();
         if share.group().participant(&invitation.vk).is_none() {
-            return Err(CeremonyError::Stranger {
-                kind: ROUND1,
-                participant: sender,
-            });
+            return Err(stranger(ROUND1, sender));
         }
         let session = invitation.body.session.clone();
         session
@@ -144,9 +140,9 @@ impl Refresh {
 
     /// The session's members must belong to the key, include this participant, be at least
     /// t, and its date must not precede the key's last refresh.
-    fn check_session(share: &KeyShare, session: &RefreshSession) -> Result<(), CeremonyError> {
+    fn check_session(share: &KeyShare, session: &RefreshSession) -> Result<(), Refusal> {
         let group = share.group();
-        let bad = |problem: String| Err(CeremonyError::Parameters(problem));
+        let bad = |problem: String| Err(Refusal::Setup(problem));
         if let Some(stranger) = session
             .members
             .iter()
@@ -186,7 +182,7 @@ impl Refresh {
         share: KeyShare,
         session: RefreshSession,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let members =
             u16::try_from(session.members.len()).map_err(|_| failed("too many members"))?;
         let (secret, package) = refresh_dkg_part1::<C, _>(
@@ -279,12 +275,10 @@ impl Refresh {
     }
 
     /// The message this member must send everyone in the current round.
-    pub fn outgoing(&self) -> Option<CustodyMessage> {
+    pub fn outgoing(&self) -> Option<AnyMessage> {
         match &self.phase {
-            Phase::Round1 { .. } => Some(CustodyMessage::RefreshRound1(self.own_round1.clone())),
-            Phase::Round2 { own_round2, .. } => {
-                Some(CustodyMessage::RefreshRound2(own_round2.clone()))
-            }
+            Phase::Round1 { .. } => Some(AnyMessage::RefreshRound1(self.own_round1.clone())),
+            Phase::Round2 { own_round2, .. } => Some(AnyMessage::RefreshRound2(own_round2.clone())),
             Phase::Done(_) => None,
         }
     }
@@ -300,33 +294,30 @@ impl Refresh {
     }
 
     /// Accepts any refresh message; repair messages are not for a refresh (skippable, see
-    /// [`CeremonyError::skippable`]).
+    /// [`Refusal::skippable`]), nor is any other kind.
     pub fn accept(
         &mut self,
-        msg: CustodyMessage,
+        msg: AnyMessage,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         match msg {
-            CustodyMessage::RefreshRound1(m) => self.accept_round1(m),
-            CustodyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
-            other => Err(CeremonyError::NotForThisParticipant {
-                kind: other.kind(),
-                participant: other.sender(),
-            }),
+            AnyMessage::RefreshRound1(m) => self.accept_round1(m),
+            AnyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
+            other => Err(not_for_this_participant(other, "a refresh message")),
         }
     }
 
     /// Accepts another member's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, CeremonyError> {
+    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, Refusal> {
         let Phase::Round1 { received, .. } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND1,
                 now: "round 1 is over",
             });
         };
         let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
         check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
-        let invalid = |problem: String| CeremonyError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND1,
             participant: participant.clone(),
             problem,
@@ -356,18 +347,15 @@ impl Refresh {
 
     /// Closes round 1 once every member is heard from and returns the round-2 message: each
     /// other member's refresh share, encrypted to it.
-    pub fn start_round2(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RefreshRound2, CeremonyError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RefreshRound2, Refusal> {
         let Phase::Round1 { secret, received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND2,
                 now: "round 2 has already started",
             });
         };
         if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: ROUND1,
                 missing: self.others() - received.len(),
             });
@@ -410,7 +398,7 @@ impl Refresh {
         &mut self,
         msg: RefreshRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let Phase::Round2 {
             round1,
             transcript,
@@ -418,7 +406,7 @@ impl Refresh {
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND2,
                 now: match self.phase {
                     Phase::Round1 { .. } => "round 1 is not complete",
@@ -433,7 +421,7 @@ impl Refresh {
             ROUND2,
             &participant,
         )?;
-        let invalid = |problem: &str| CeremonyError::Invalid {
+        let invalid = |problem: &str| Refusal::Invalid {
             kind: ROUND2,
             participant: participant.clone(),
             problem: problem.to_string(),
@@ -451,7 +439,7 @@ impl Refresh {
             .map(|vk| vk.to_bytes())
             .filter(|vk| vk != msg.vk.as_bytes());
         if !msg.body.shares.keys().copied().eq(expected) {
-            return Err(CeremonyError::Invalid {
+            return Err(Refusal::Invalid {
                 kind: ROUND2,
                 participant: participant.clone(),
                 problem: format!(
@@ -482,7 +470,7 @@ impl Refresh {
 
     /// Finishes the refresh once every round-2 message is in: the new share, under the new
     /// group description (next generation, dated by the session).
-    pub fn finish(&mut self) -> Result<KeyShare, CeremonyError> {
+    pub fn finish(&mut self) -> Result<KeyShare, Refusal> {
         if let Phase::Done(share) = &self.phase {
             return Ok(share.as_ref().clone());
         }
@@ -493,13 +481,13 @@ impl Refresh {
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: ROUND1,
                 missing: self.others() - self.progress().0,
             });
         };
         if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: ROUND2,
                 missing: self.others() - received.len(),
             });
@@ -546,7 +534,7 @@ impl Refresh {
 /// A member whose key state is the session's but whose key file labels it with an older
 /// generation (a share imported from a pcli config reads as generation 0) takes the session's
 /// label, so that every member numbers the new generation alike.
-fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, CeremonyError> {
+fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, Refusal> {
     let own = share.group().generation();
     if session.generation <= own.number {
         return Ok(share);

@@ -15,14 +15,16 @@ use super::{
     RepairRound3Body, RepairSession, OUTSIDER,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, wipe, CeremonyError, CustodyKind,
-    CustodyMessage, Roster, SessionId, Signed,
+    check_first, decrypt_scalar, encrypt_scalar, fingerprints, not_for_this_participant, stranger,
+    wipe, Roster, SessionId, Signed,
 };
 use crate::keys::KeyShare;
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 
-const ROUND1: CustodyKind = CustodyKind::RepairRound1;
-const ROUND2: CustodyKind = CustodyKind::RepairRound2;
+const ROUND1: MessageKind = MessageKind::RepairRound1;
+const ROUND2: MessageKind = MessageKind::RepairRound2;
 
 enum Phase {
     Round1 {
@@ -58,15 +60,17 @@ impl RepairHelper {
         request: RepairRequest,
         helpers: &[VerificationKey],
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
+    ) -> Result<(Self, RepairRound1), Refusal> {
         request
             .body
             .group
-            .check_against(share.group(), CustodyKind::RepairRequest, &request.sender())
+            .check_against(share.group(), MessageKind::RepairRequest, &request.sender())
             .map_err(|e| match e {
                 // A newcomer holds no share: what is stale is the group description it was given.
-                CeremonyError::StaleShare { participant, date } => CeremonyError::Invalid {
-                    kind: CustodyKind::RepairRequest,
+                Refusal::StaleShare {
+                    participant, date, ..
+                } => Refusal::Invalid {
+                    kind: MessageKind::RepairRequest,
                     participant,
                     problem: format!(
                         "the newcomer describes the key as it was before the refresh of {date}: give it the current group description"
@@ -93,13 +97,10 @@ impl RepairHelper {
         share: KeyShare,
         invitation: RepairRound1,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
+    ) -> Result<(Self, RepairRound1), Refusal> {
         let sender = invitation.sender();
         if share.group().participant(&invitation.vk).is_none() {
-            return Err(CeremonyError::Stranger {
-                kind: ROUND1,
-                participant: sender,
-            });
+            return Err(stranger(ROUND1, sender));
         }
         let session = invitation.body.session.clone();
         session
@@ -116,10 +117,10 @@ impl RepairHelper {
         share: KeyShare,
         session: RepairSession,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
+    ) -> Result<(Self, RepairRound1), Refusal> {
         check_session(share.group(), &session)?;
         if !session.helpers.contains(&share.verification_key()) {
-            return Err(CeremonyError::Parameters(format!(
+            return Err(Refusal::Setup(format!(
                 "this participant ({}) is not among the helpers of this repair",
                 share.fingerprint()
             )));
@@ -195,11 +196,11 @@ impl RepairHelper {
     }
 
     /// The message this helper must send (to everyone: the newcomer needs every round's).
-    pub fn outgoing(&self) -> CustodyMessage {
+    pub fn outgoing(&self) -> AnyMessage {
         match &self.phase {
-            Phase::Round1 { .. } => CustodyMessage::RepairRound1(self.own_round1.clone()),
-            Phase::Round2 { own_round2, .. } => CustodyMessage::RepairRound2(own_round2.clone()),
-            Phase::Done { own_round3, .. } => CustodyMessage::RepairRound3(own_round3.clone()),
+            Phase::Round1 { .. } => AnyMessage::RepairRound1(self.own_round1.clone()),
+            Phase::Round2 { own_round2, .. } => AnyMessage::RepairRound2(own_round2.clone()),
+            Phase::Done { own_round3, .. } => AnyMessage::RepairRound3(own_round3.clone()),
         }
     }
 
@@ -214,26 +215,23 @@ impl RepairHelper {
     }
 
     /// Accepts any repair message: round 1 and 2 from other helpers; the newcomer's request
-    /// and round-3 messages are not for helpers (skippable, see [`CeremonyError::skippable`]).
+    /// and round-3 messages are not for helpers (skippable, see [`Refusal::skippable`]).
     pub fn accept(
         &mut self,
-        msg: CustodyMessage,
+        msg: AnyMessage,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         match msg {
-            CustodyMessage::RepairRound1(m) => self.accept_round1(m),
-            CustodyMessage::RepairRound2(m) => self.accept_round2(m, rng),
-            other => Err(CeremonyError::NotForThisParticipant {
-                kind: other.kind(),
-                participant: other.sender(),
-            }),
+            AnyMessage::RepairRound1(m) => self.accept_round1(m),
+            AnyMessage::RepairRound2(m) => self.accept_round2(m, rng),
+            other => Err(not_for_this_participant(other, "a repair helper's message")),
         }
     }
 
     /// Accepts another helper's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, CeremonyError> {
+    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND1,
                 now: "round 1 is over",
             });
@@ -241,7 +239,7 @@ impl RepairHelper {
         let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
         check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
         if msg.body.session != self.session {
-            return Err(CeremonyError::Invalid {
+            return Err(Refusal::Invalid {
                 kind: ROUND1,
                 participant,
                 problem: "describes this repair differently (its newcomer or its helpers): it sent different members different sessions".into(),
@@ -256,18 +254,15 @@ impl RepairHelper {
     /// Closes round 1 once every helper is heard from and returns the round-2 message: the
     /// deltas of frost-core's `repair_share_part1`, each encrypted to its helper, and public
     /// commitments to all of them.
-    pub fn start_round2(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RepairRound2, CeremonyError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RepairRound2, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND2,
                 now: "round 2 has already started",
             });
         };
         if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: ROUND1,
                 missing: self.others() - received.len(),
             });
@@ -330,14 +325,14 @@ impl RepairHelper {
         &mut self,
         msg: RepairRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let Phase::Round2 {
             transcript,
             received,
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND2,
                 now: match self.phase {
                     Phase::Round1 { .. } => "round 1 is not complete",
@@ -352,7 +347,7 @@ impl RepairHelper {
             ROUND2,
             &participant,
         )?;
-        let invalid = |problem: String| CeremonyError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND2,
             participant: participant.clone(),
             problem,
@@ -380,10 +375,7 @@ impl RepairHelper {
     /// Once every helper's deltas are in: the newcomer's piece (sigma, frost-core's
     /// `repair_share_part2`), encrypted to it. This helper is then done: [`Self::finish`] gives
     /// its share under the group description that includes the newcomer.
-    pub fn start_round3(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RepairRound3, CeremonyError> {
+    pub fn start_round3(&mut self, rng: &mut impl CryptoRngCore) -> Result<RepairRound3, Refusal> {
         let Phase::Round2 {
             own_delta,
             own_round2,
@@ -391,8 +383,8 @@ impl RepairHelper {
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: CustodyKind::RepairRound3,
+            return Err(Refusal::OutOfOrder {
+                kind: MessageKind::RepairRound3,
                 now: match self.phase {
                     Phase::Round1 { .. } => "round 1 is not complete",
                     _ => "round 3 has already started",
@@ -400,7 +392,7 @@ impl RepairHelper {
             });
         };
         if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
+            return Err(Refusal::Incomplete {
                 kind: ROUND2,
                 missing: self.others() - received.len(),
             });
@@ -442,14 +434,14 @@ impl RepairHelper {
 
     /// This helper's share under the group description that includes the newcomer, once its
     /// round-3 message is out.
-    pub fn finish(&self) -> Result<KeyShare, CeremonyError> {
+    pub fn finish(&self) -> Result<KeyShare, Refusal> {
         match &self.phase {
             Phase::Done { share, .. } => Ok(share.as_ref().clone()),
-            Phase::Round1 { received } => Err(CeremonyError::Incomplete {
+            Phase::Round1 { received } => Err(Refusal::Incomplete {
                 kind: ROUND1,
                 missing: self.others() - received.len(),
             }),
-            Phase::Round2 { received, .. } => Err(CeremonyError::Incomplete {
+            Phase::Round2 { received, .. } => Err(Refusal::Incomplete {
                 kind: ROUND2,
                 missing: self.others() - received.len(),
             }),

@@ -12,9 +12,9 @@ use crate::custody::proto::{
 };
 use crate::custody::{
     decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted, envelope_glue, field_error, fixed, Body, CustodyDecodeError,
-    CustodyKind, CustodyMessage, GroupRef, SessionId, Signed,
+    encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
 };
+use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
 /// A newcomer's request to join a key: the key as it knows it, and a fresh encryption key.
 /// Signed with the newcomer's new participant key.
@@ -27,7 +27,7 @@ pub struct RepairRequestBody {
 pub type RepairRequest = Signed<RepairRequestBody>;
 
 impl Body for RepairRequestBody {
-    const KIND: CustodyKind = CustodyKind::RepairRequest;
+    const KIND: MessageKind = MessageKind::RepairRequest;
     type Proto = pb::RepairRequest;
 
     fn to_inner(&self) -> repair_request::Inner {
@@ -37,15 +37,13 @@ impl Body for RepairRequestBody {
         }
     }
 
-    fn from_inner(inner: repair_request::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_request::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             group: GroupRef::from_proto(kind, "inner.group", inner.group)?,
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RepairRequest);
 }
 
 /// What the helpers of a repair agree on: who joins (its request, as it signed it) and who
@@ -68,9 +66,9 @@ impl RepairSession {
     }
 
     fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         proto: Option<pb::RepairSession>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
         let newcomer = Signed::from_proto(
             proto
@@ -110,7 +108,7 @@ pub struct RepairRound1Body {
 pub type RepairRound1 = Signed<RepairRound1Body>;
 
 impl Body for RepairRound1Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound1;
+    const KIND: MessageKind = MessageKind::RepairRound1;
     type Proto = pb::RepairRound1;
 
     fn to_inner(&self) -> repair_round1::Inner {
@@ -120,15 +118,13 @@ impl Body for RepairRound1Body {
         }
     }
 
-    fn from_inner(inner: repair_round1::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round1::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             session: RepairSession::from_proto(kind, inner.session)?,
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RepairRound1);
 }
 
 /// A helper's round-2 broadcast: its deltas (frost-core's `repair_share_part1`), each encrypted
@@ -147,7 +143,7 @@ pub struct RepairRound2Body {
 pub type RepairRound2 = Signed<RepairRound2Body>;
 
 impl Body for RepairRound2Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound2;
+    const KIND: MessageKind = MessageKind::RepairRound2;
     type Proto = pb::RepairRound2;
 
     fn to_inner(&self) -> repair_round2::Inner {
@@ -163,7 +159,7 @@ impl Body for RepairRound2Body {
         }
     }
 
-    fn from_inner(inner: repair_round2::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             session: SessionId(fixed(kind, "inner.session", &inner.session)?),
@@ -177,8 +173,6 @@ impl Body for RepairRound2Body {
             deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
         })
     }
-
-    envelope_glue!(RepairRound2);
 }
 
 /// A helper's round-3 message for the newcomer: its sigma (frost-core's `repair_share_part2`)
@@ -193,7 +187,7 @@ pub struct RepairRound3Body {
 pub type RepairRound3 = Signed<RepairRound3Body>;
 
 impl Body for RepairRound3Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound3;
+    const KIND: MessageKind = MessageKind::RepairRound3;
     type Proto = pb::RepairRound3;
 
     fn to_inner(&self) -> repair_round3::Inner {
@@ -204,7 +198,7 @@ impl Body for RepairRound3Body {
         }
     }
 
-    fn from_inner(inner: repair_round3::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round3::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
         Ok(Self {
@@ -213,6 +207,4 @@ impl Body for RepairRound3Body {
             sigma: inner.sigma,
         })
     }
-
-    envelope_glue!(RepairRound3);
 }

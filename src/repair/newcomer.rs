@@ -15,15 +15,16 @@ use super::{
     OUTSIDER,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, wipe, CeremonyError, CustodyKind, CustodyMessage, GroupRef,
-    Roster, Signed,
+    check_first, decrypt_scalar, not_for_this_participant, wipe, GroupRef, Roster, Signed,
 };
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Decaf377Rdsa, SigningShare};
 
-const ROUND1: CustodyKind = CustodyKind::RepairRound1;
-const ROUND2: CustodyKind = CustodyKind::RepairRound2;
-const ROUND3: CustodyKind = CustodyKind::RepairRound3;
+const ROUND1: MessageKind = MessageKind::RepairRound1;
+const ROUND2: MessageKind = MessageKind::RepairRound2;
+const ROUND3: MessageKind = MessageKind::RepairRound3;
 
 /// Everything received in one session, by helper.
 struct Collected {
@@ -62,7 +63,7 @@ impl Newcomer {
     pub fn new(
         group: GroupKey,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRequest), CeremonyError> {
+    ) -> Result<(Self, RepairRequest), Refusal> {
         let signing_key = SigningKey::new(&mut *rng);
         let decryption_key = decaf377_ka::Secret::new(rng);
         let request = Signed::sign(
@@ -145,44 +146,39 @@ impl Newcomer {
     }
 
     /// The newcomer sends only its request.
-    pub fn outgoing(&self) -> Option<CustodyMessage> {
+    pub fn outgoing(&self) -> Option<AnyMessage> {
         match self.phase {
             Phase::Done(_) => None,
-            _ => Some(CustodyMessage::RepairRequest(self.request.clone())),
+            _ => Some(AnyMessage::RepairRequest(self.request.clone())),
         }
     }
 
     /// Accepts any repair message: every helper round is for the newcomer.
     pub fn accept(
         &mut self,
-        msg: CustodyMessage,
+        msg: AnyMessage,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         match msg {
-            CustodyMessage::RepairRound1(m) => self.accept_round1(m),
-            CustodyMessage::RepairRound2(m) => self.accept_round2(m),
-            CustodyMessage::RepairRound3(m) => self.accept_round3(m, rng),
-            CustodyMessage::RepairRequest(m) if m == self.request => {
-                Err(CeremonyError::OwnMessage {
-                    kind: CustodyKind::RepairRequest,
-                    participant: m.sender(),
-                })
-            }
-            other => Err(CeremonyError::NotForThisParticipant {
-                kind: other.kind(),
-                participant: other.sender(),
+            AnyMessage::RepairRound1(m) => self.accept_round1(m),
+            AnyMessage::RepairRound2(m) => self.accept_round2(m),
+            AnyMessage::RepairRound3(m) => self.accept_round3(m, rng),
+            AnyMessage::RepairRequest(m) if m == self.request => Err(Refusal::OwnMessage {
+                kind: MessageKind::RepairRequest,
+                participant: m.sender(),
             }),
+            other => Err(not_for_this_participant(other, "a repair helper's message")),
         }
     }
 
-    fn collected(&self, kind: CustodyKind) -> Result<&Collected, CeremonyError> {
+    fn collected(&self, kind: MessageKind) -> Result<&Collected, Refusal> {
         match &self.phase {
             Phase::Collecting(c) => Ok(c),
-            Phase::Waiting => Err(CeremonyError::OutOfOrder {
+            Phase::Waiting => Err(Refusal::OutOfOrder {
                 kind,
                 now: "no helper's round-1 message has arrived yet",
             }),
-            Phase::Done(_) => Err(CeremonyError::OutOfOrder {
+            Phase::Done(_) => Err(Refusal::OutOfOrder {
                 kind,
                 now: "the repair is finished",
             }),
@@ -201,12 +197,12 @@ impl Newcomer {
 
     /// Accepts a helper's round-1 message. The first one tells the session, which must name
     /// this newcomer's request exactly; the others must carry the same. Returns the sender.
-    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, CeremonyError> {
+    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, Refusal> {
         let sender = msg.sender();
         let session = &msg.body.session;
         match &self.phase {
             Phase::Done(_) => {
-                return Err(CeremonyError::OutOfOrder {
+                return Err(Refusal::OutOfOrder {
                     kind: ROUND1,
                     now: "the repair is finished",
                 })
@@ -217,7 +213,7 @@ impl Newcomer {
                     .check(ROUND1, &msg.vk, &session.id)?;
                 check_first(c.round1.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
                 if *session != c.session {
-                    return Err(CeremonyError::Invalid {
+                    return Err(Refusal::Invalid {
                         kind: ROUND1,
                         participant,
                         problem: "describes this repair differently (its newcomer or its helpers): it sent different members different sessions".into(),
@@ -226,7 +222,7 @@ impl Newcomer {
             }
             Phase::Waiting => {
                 if session.newcomer != self.request {
-                    return Err(CeremonyError::NotForThisParticipant {
+                    return Err(Refusal::NotForThisParticipant {
                         kind: ROUND1,
                         participant: sender,
                     });
@@ -256,20 +252,20 @@ impl Newcomer {
 
     /// Accepts a helper's round-2 message, once round 1 is complete: it saw the same round 1
     /// and its delta commitments add up to its part. Returns the sender.
-    pub fn accept_round2(&mut self, msg: RepairRound2) -> Result<String, CeremonyError> {
+    pub fn accept_round2(&mut self, msg: RepairRound2) -> Result<String, Refusal> {
         let c = self.collected(ROUND2)?;
         let participant = self
             .roster(&c.session)
             .check(ROUND2, &msg.vk, &msg.body.session)?;
         if c.round1.len() < c.session.helpers.len() {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND2,
                 now: "round 1 is not complete",
             });
         }
         check_first(c.round2.get(msg.vk.as_bytes()), &msg, ROUND2, &participant)?;
         if msg.body.transcript != round1_transcript(&c.session.id, c.round1.values()) {
-            return Err(CeremonyError::Invalid {
+            return Err(Refusal::Invalid {
                 kind: ROUND2,
                 participant,
                 problem: "saw other round-1 messages than the newcomer did: someone sent different members different messages; start the repair again".into(),
@@ -288,13 +284,13 @@ impl Newcomer {
         &mut self,
         msg: RepairRound3,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let c = self.collected(ROUND3)?;
         let participant = self
             .roster(&c.session)
             .check(ROUND3, &msg.vk, &msg.body.session)?;
         if c.round2.len() < c.session.helpers.len() {
-            return Err(CeremonyError::OutOfOrder {
+            return Err(Refusal::OutOfOrder {
                 kind: ROUND3,
                 now: "round 2 is not complete",
             });
@@ -305,7 +301,7 @@ impl Newcomer {
             ROUND3,
             &participant,
         )?;
-        let invalid = |problem: String| CeremonyError::Invalid {
+        let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND3,
             participant: participant.clone(),
             problem,
@@ -333,11 +329,11 @@ impl Newcomer {
     /// The newcomer's share (frost-core's `repair_share_part3`), under the group description
     /// that includes it, once every helper's piece is in. Its verifying share is checked
     /// against the one interpolated from the group's.
-    pub fn finish(&mut self) -> Result<KeyShare, CeremonyError> {
+    pub fn finish(&mut self) -> Result<KeyShare, Refusal> {
         let c = match &self.phase {
             Phase::Done(share) => return Ok(share.as_ref().clone()),
             Phase::Waiting => {
-                return Err(CeremonyError::Incomplete {
+                return Err(Refusal::Incomplete {
                     kind: ROUND1,
                     missing: usize::from(self.group.threshold()),
                 })
@@ -351,7 +347,7 @@ impl Newcomer {
             (ROUND3, c.round3.len()),
         ] {
             if have < helpers {
-                return Err(CeremonyError::Incomplete {
+                return Err(Refusal::Incomplete {
                     kind,
                     missing: helpers - have,
                 });

@@ -4,11 +4,10 @@
 pub mod plans;
 pub mod process;
 
-use hoarfrost::custody::CustodyMessage;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
 use hoarfrost::messages::{
-    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+    AnyMessage, Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
 };
 use hoarfrost::refresh::Refresh;
 use hoarfrost::request::SigningRequest;
@@ -39,16 +38,16 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
     let (first, invitation) =
         Refresh::start(shares[members[0]].clone(), &vks, 1_800_000_000, &mut r).unwrap();
     let mut engines = vec![first];
-    let mut round1 = vec![CustodyMessage::RefreshRound1(invitation.clone())];
+    let mut round1 = vec![AnyMessage::RefreshRound1(invitation.clone())];
     for i in &members[1..] {
         let (engine, msg) = Refresh::join(shares[*i].clone(), invitation.clone(), &mut r).unwrap();
         engines.push(engine);
-        round1.push(CustodyMessage::RefreshRound1(msg));
+        round1.push(AnyMessage::RefreshRound1(msg));
     }
-    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[CustodyMessage]| {
+    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[AnyMessage]| {
         for engine in engines.iter_mut() {
             for m in messages {
-                let m = CustodyMessage::from_json(&m.to_json()).unwrap();
+                let m = AnyMessage::from_json(&m.to_json()).unwrap();
                 if let Err(e) = engine.accept(m, &mut r) {
                     assert!(e.skippable(), "{e}");
                 }
@@ -59,7 +58,7 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
     let mut r2 = rng(seed + 1);
     let round2: Vec<_> = engines
         .iter_mut()
-        .map(|e| CustodyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
+        .map(|e| AnyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
         .collect();
     deliver(&mut engines, &round2);
     engines.iter_mut().map(|e| e.finish().unwrap()).collect()
