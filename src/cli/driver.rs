@@ -131,7 +131,7 @@ pub fn drive<R: BufRead>(
             Stage::Review => {
                 if !reviewed {
                     out.say("");
-                    out.say(&format!("You are asked to sign ({}):", view.title));
+                    out.say(&format!("{} ({}):", view.question.heading, view.title));
                     for line in &view.review {
                         out.say(&format!("  {line}"));
                     }
@@ -143,7 +143,10 @@ pub fn drive<R: BufRead>(
                     say_feedback(out, &session.approve());
                     continue;
                 }
-                out.say("Sign this? Type yes to approve; anything else declines:");
+                out.say(&format!(
+                    "{} Type yes to approve; anything else declines:",
+                    view.question.ask
+                ));
                 let answer = input.next_line()?.unwrap_or_default();
                 if is_yes(&answer) {
                     say_feedback(out, &session.approve());
@@ -165,7 +168,7 @@ pub fn drive<R: BufRead>(
             }
             Stage::Compute => say_feedback(out, &session.compute()),
             Stage::Done(outcome) => return Ok(outcome),
-            Stage::Declined => anyhow::bail!("declined: nothing was signed"),
+            Stage::Declined => anyhow::bail!("declined: nothing was signed or sent"),
             Stage::Failed(e) => anyhow::bail!("{e}"),
         }
     }
