@@ -257,7 +257,7 @@ fn a_member_who_sends_a_bad_refresh_share_is_named() {
         )) && text.contains("does not decrypt"),
         "{text}"
     );
-    assert_eq!(s0.view().progress, "0 of 2 messages received");
+    assert_eq!(s0.view().progress, "round 2: 0 of 2 messages received");
     // The engine names the same culprit.
     let AnyMessage::RefreshRound2(bad) = AnyMessage::from_json(&bad).unwrap() else {
         unreachable!()

@@ -184,6 +184,48 @@ pub enum Command {
         #[command(flatten)]
         line: LineArgs,
     },
+    /// Refresh the shares of a key with the other members: every member who stays gets a new
+    /// share of the same key (same identity, governance and viewing keys); members left out are
+    /// removed. The threshold stays as it is: frost-core refuses to lower it. Line mode only
+    /// (the terminal UI does not run it yet): messages on stdin and stdout, and every line can
+    /// go to every member.
+    ///
+    /// The member who starts runs it with --start or --remove; the others run it without
+    /// either and join from the first RefreshRound1 they see, after reviewing who stays and who
+    /// is removed. Afterwards the new share replaces the old one in the store or key file
+    /// (sealed under the same passphrase), and the old share is destroyed.
+    Refresh {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Start the refresh here: the others join from this member's RefreshRound1.
+        #[arg(long)]
+        start: bool,
+        /// A member to remove, by the participant id `keys show` prints (8 hex digits);
+        /// repeatable. Starts the refresh here.
+        #[arg(long, value_name = "PARTICIPANT")]
+        remove: Vec<String>,
+        /// Also replace this public group description (group.toml) with the refreshed one.
+        #[arg(long, value_name = "FILE")]
+        group: Option<PathBuf>,
+        /// Take part without asking (scripts only: the review is still printed).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+        #[command(flatten)]
+        line: LineArgs,
+    },
+    /// Replace a lost member: a newcomer, with a new participant key, receives a share of the
+    /// key from at least t helpers, without any of them learning it. Then refresh without the
+    /// lost member. Line mode only (the terminal UI does not run it yet).
+    // `repair help` is the helpers' command: `repair --help` shows the help.
+    #[command(disable_help_subcommand = true)]
+    Repair {
+        #[command(subcommand)]
+        command: RepairCommand,
+    },
     /// Coordinate a signing ceremony.
     Coordinate {
         #[command(subcommand)]
@@ -257,6 +299,54 @@ pub enum JournalCommand {
         key: KeyArgs,
         #[arg(long)]
         definition: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RepairCommand {
+    /// The newcomer: prints its request (RepairRequest) for the helpers, then takes their
+    /// messages and stores its new share under --name.
+    Request {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The key's public group description (`hoarfrost keys export-group` writes it).
+        #[arg(long, value_name = "FILE")]
+        group: PathBuf,
+        /// The name to store the new share under.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        seal: SealArgs,
+        #[command(flatten)]
+        line: LineArgs,
+    },
+    /// A helper: the helper who starts (--start or --without) takes the newcomer's request;
+    /// the others join from its RepairRound1. Each first confirms the newcomer's fingerprint
+    /// with the newcomer itself. Afterwards the key's group description includes the newcomer.
+    Help {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Start the repair here, from the newcomer's request, with every member helping but
+        /// those given with --without.
+        #[arg(long)]
+        start: bool,
+        /// A member who does not help (the lost member; anyone who cannot take part now), by
+        /// participant id; repeatable. Starts the repair here.
+        #[arg(long, value_name = "PARTICIPANT")]
+        without: Vec<String>,
+        /// Also replace this public group description (group.toml) with the one that includes
+        /// the newcomer.
+        #[arg(long, value_name = "FILE")]
+        group: Option<PathBuf>,
+        /// Help without asking (scripts only: the review is still printed).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+        #[command(flatten)]
+        line: LineArgs,
     },
 }
 
@@ -407,6 +497,17 @@ pub enum KeysCommand {
         out: Option<PathBuf>,
         #[command(flatten)]
         seal: SealArgs,
+    },
+    /// Write a key's public group description (no share): what a newcomer to the key needs,
+    /// and what a coordinator without a share uses.
+    ExportGroup {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The file to write (group.toml).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write a share as a pcli config with a threshold custody backend.
     ExportPcli {

@@ -56,7 +56,11 @@ fn opener(store: &Store, choice: &KeyChoice) -> GuardOpener {
     })
 }
 
-fn run(session: &mut Session, unlocker: Option<&Unlocker>, yes: bool) -> anyhow::Result<Outcome> {
+pub(super) fn run(
+    session: &mut Session,
+    unlocker: Option<&Unlocker>,
+    yes: bool,
+) -> anyhow::Result<Outcome> {
     let mut ask = |label: &str| match unlocker {
         Some(u) => u.passphrase(label),
         None => anyhow::bail!("key {label} is encrypted and no passphrase can be asked"),

@@ -6,6 +6,7 @@
 
 pub mod args;
 mod ceremonies;
+mod custody_cmd;
 pub mod driver;
 mod journal_cmd;
 mod keys;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use self::args::{Cli, Command, JournalCommand, KeysCommand, LineArgs};
+use self::args::{Cli, Command, JournalCommand, KeysCommand, LineArgs, RepairCommand};
 use self::args::{SealArgs, StoreArgs, TemplateKind};
 use crate::sealed::KdfParams;
 use crate::spec::{RequestSpec, Spec};
@@ -189,6 +190,69 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             transport_cmd::configure(&line);
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
         }
+        Command::Refresh {
+            store: s,
+            key,
+            start,
+            remove,
+            group,
+            yes,
+            unlock,
+            line,
+        } => {
+            transport_cmd::configure(&line);
+            custody_cmd::refresh(
+                &store(&top, &s)?,
+                &secrets::Unlocker::new(&unlock),
+                &key.choice(),
+                start,
+                &remove,
+                group.as_deref(),
+                yes,
+            )
+        }
+        Command::Repair {
+            command:
+                RepairCommand::Request {
+                    store: s,
+                    group,
+                    name,
+                    seal,
+                    line,
+                },
+        } => {
+            transport_cmd::configure(&line);
+            custody_cmd::repair_request(
+                &store(&top, &s)?,
+                &secrets::Sealer::new(&seal)?,
+                &group,
+                &name,
+            )
+        }
+        Command::Repair {
+            command:
+                RepairCommand::Help {
+                    store: s,
+                    key,
+                    start,
+                    without,
+                    group,
+                    yes,
+                    unlock,
+                    line,
+                },
+        } => {
+            transport_cmd::configure(&line);
+            custody_cmd::repair_help(
+                &store(&top, &s)?,
+                &secrets::Unlocker::new(&unlock),
+                &key.choice(),
+                start,
+                &without,
+                group.as_deref(),
+                yes,
+            )
+        }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)
         }
@@ -256,6 +320,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name.as_deref(),
                 out.as_deref(),
             ),
+            KeysCommand::ExportGroup { store: s, key, out } => {
+                custody_cmd::export_group(&store(&top, &s)?, &key.choice(), &out)
+            }
             KeysCommand::ExportPcli {
                 store: s,
                 key,

@@ -279,7 +279,12 @@ impl HelperSession {
             Helper::Running(engine) => {
                 let (have, need) = engine.progress();
                 let progress = match self.stage {
-                    Stage::Collecting => format!("{have} of {need} messages received"),
+                    Stage::Collecting => {
+                        format!(
+                            "round {}: {have} of {need} messages received",
+                            engine.round()
+                        )
+                    }
                     _ => "all messages received".into(),
                 };
                 let participants = marks(

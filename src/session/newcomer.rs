@@ -121,7 +121,9 @@ impl NewcomerSession {
             rounds: 3,
             progress: match (&self.stage, self.newcomer.session()) {
                 (Stage::Collecting, None) => "waiting for the helpers' RepairRound1".into(),
-                (Stage::Collecting, Some(_)) => format!("{have} of {need} messages received"),
+                (Stage::Collecting, Some(_)) => {
+                    format!("round {round}: {have} of {need} messages received")
+                }
                 _ => "all messages received".into(),
             },
             participants,

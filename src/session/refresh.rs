@@ -238,7 +238,12 @@ impl MemberSession {
             Member::Running(engine) => {
                 let (have, need) = engine.progress();
                 let progress = match self.stage {
-                    Stage::Collecting => format!("{have} of {need} messages received"),
+                    Stage::Collecting => {
+                        format!(
+                            "round {}: {have} of {need} messages received",
+                            engine.round()
+                        )
+                    }
                     _ => "all messages received".into(),
                 };
                 let members = engine.session().members.iter().map(participant_fingerprint);
