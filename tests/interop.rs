@@ -305,7 +305,9 @@ async fn pcli_follows_with_a_share_the_binary_refreshed_and_exported() {
         .iter()
         .map(|n| dir.path().join(n).display().to_string())
         .collect();
-    let mut deal = vec!["deal", "-t", "2", "-n", "3", "--name", "identity", "--homes"];
+    let mut deal = vec![
+        "deal", "-t", "2", "-n", "3", "--name", "identity", "--homes",
+    ];
     deal.extend(homes.iter().map(String::as_str));
     run_ok(&deal);
     let mut refresh: Vec<Process> = homes
@@ -313,7 +315,9 @@ async fn pcli_follows_with_a_share_the_binary_refreshed_and_exported() {
         .enumerate()
         .map(|(i, home)| {
             let start = if i == 0 { "--start" } else { "--yes" };
-            Process::start(&["--home", home, "refresh", "--name", "identity", start, "--no-tui"])
+            Process::start(&[
+                "--home", home, "refresh", "--name", "identity", start, "--no-tui",
+            ])
         })
         .collect();
     relay(&mut refresh);

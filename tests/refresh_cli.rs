@@ -281,6 +281,51 @@ fn replace_a_lost_laptop_end_to_end() {
 }
 
 #[test]
+fn key_files_and_their_group_description_are_refreshed_in_place() {
+    // As the README's split walkthrough leaves them: key files, and a public group.toml.
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let files: Vec<String> = (1..=3).map(|i| key(dir, i)).collect();
+    let group = dir.join("group.toml").display().to_string();
+    let mut processes: Vec<Process> = files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let mut args = vec!["refresh", "--key", file, "--no-tui"];
+            if i == 0 {
+                args.extend(["--start", "--group", &group]);
+            } else {
+                args.push("--yes");
+            }
+            start(&args)
+        })
+        .collect();
+    relay(&mut processes);
+    finish_all(processes);
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "group.toml",
+            "participant-1.toml",
+            "participant-2.toml",
+            "participant-3.toml"
+        ]
+    );
+    let public = keyfile::decode(&std::fs::read_to_string(&group).unwrap()).unwrap();
+    for file in &files {
+        let key = keyfile::decode(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(key.material.group().generation().number, 1);
+        assert_eq!(key.material.group(), public.material.group());
+    }
+}
+
+#[test]
 fn refresh_refuses_what_it_cannot_do_before_anything_is_sent() {
     let dir = temp();
     let dir = dir.path();
