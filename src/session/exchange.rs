@@ -1,23 +1,25 @@
 //! What the refresh and repair roles share around their engines: the messages sent, those kept
 //! for a later round, those accepted (for a relay's bundle), one outcome for each message
-//! offered, and the participants' marks.
+//! offered, the review before joining, each round sent as soon as the one before is complete,
+//! and the view.
 //!
 //! These ceremonies run over one relay that carries everything to everyone, so much of what
 //! arrives changes nothing here (this participant's own message, one seen before, one for
 //! someone else): such refusals ([`Refusal::skippable`]) become ok-feedback. A message for a
-//! round the engine has not reached is kept and offered again whenever the engine moves on, as
-//! a key generation keeps early round-2 messages.
+//! round the engine has not reached, or that comes before this participant joined, is kept and
+//! offered again whenever the engine moves on, as a key generation keeps early round-2 messages.
 
 use rand_core::CryptoRngCore;
 
-use super::{Feedback, Mark, Outgoing};
+use super::{Feedback, Mark, Outcome, Outgoing, Question, SessionView, Stage};
+use crate::custody::not_for_this_participant;
 use crate::keys::participant_fingerprint;
 use crate::messages::{AnyMessage, MessageKind};
 use crate::refresh::Refresh;
 use crate::refusal::Refusal;
 use crate::repair::{Newcomer, RepairHelper};
 
-/// A refresh or repair engine, as the exchange drives it.
+/// A refresh or repair engine, as a session drives it.
 pub(super) trait Engine {
     fn accept(
         &mut self,
@@ -26,6 +28,16 @@ pub(super) trait Engine {
     ) -> Result<String, Refusal>;
     /// The round whose messages the engine takes now.
     fn round(&self) -> u8;
+    /// (heard from, needed) in the current round.
+    fn progress(&self) -> (usize, usize);
+    fn waiting_for(&self) -> Vec<String>;
+    /// The next round's message, once the current round is complete; None when this
+    /// participant has nothing more to send and only its result is left to compute.
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal>;
+    /// The ceremony's session id (or, before it is known, this participant's fingerprint).
+    fn id(&self) -> String;
+    /// The fingerprints of the session's participants other than the removed.
+    fn members(&self) -> Vec<String>;
 }
 
 impl Engine for Refresh {
@@ -38,6 +50,25 @@ impl Engine for Refresh {
     }
     fn round(&self) -> u8 {
         Refresh::round(self)
+    }
+    fn progress(&self) -> (usize, usize) {
+        Refresh::progress(self)
+    }
+    fn waiting_for(&self) -> Vec<String> {
+        Refresh::waiting_for(self)
+    }
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        match self.round() {
+            1 => self.start_round2(rng).map(|m| Some(m.into())),
+            _ => Ok(None),
+        }
+    }
+    fn id(&self) -> String {
+        self.session().id.to_string()
+    }
+    fn members(&self) -> Vec<String> {
+        let members = &self.session().members;
+        members.iter().map(participant_fingerprint).collect()
     }
 }
 
@@ -52,6 +83,26 @@ impl Engine for RepairHelper {
     fn round(&self) -> u8 {
         RepairHelper::round(self)
     }
+    fn progress(&self) -> (usize, usize) {
+        RepairHelper::progress(self)
+    }
+    fn waiting_for(&self) -> Vec<String> {
+        RepairHelper::waiting_for(self)
+    }
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        match self.round() {
+            1 => self.start_round2(rng).map(|m| Some(m.into())),
+            2 => self.start_round3(rng).map(|m| Some(m.into())),
+            _ => Ok(None),
+        }
+    }
+    fn id(&self) -> String {
+        self.session().id.to_string()
+    }
+    fn members(&self) -> Vec<String> {
+        let helpers = &self.session().helpers;
+        helpers.iter().map(participant_fingerprint).collect()
+    }
 }
 
 impl Engine for Newcomer {
@@ -65,10 +116,30 @@ impl Engine for Newcomer {
     fn round(&self) -> u8 {
         Newcomer::round(self)
     }
+    fn progress(&self) -> (usize, usize) {
+        Newcomer::progress(self)
+    }
+    fn waiting_for(&self) -> Vec<String> {
+        Newcomer::waiting_for(self)
+    }
+    /// The newcomer sends only its request.
+    fn next(&mut self, _: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        Ok(None)
+    }
+    fn id(&self) -> String {
+        match self.session() {
+            Some(session) => session.id.to_string(),
+            None => self.fingerprint(),
+        }
+    }
+    fn members(&self) -> Vec<String> {
+        let helpers = self.session().map(|s| s.helpers.as_slice()).unwrap_or(&[]);
+        helpers.iter().map(participant_fingerprint).collect()
+    }
 }
 
 /// The round a refresh or repair message belongs to (a newcomer's request comes before round 1).
-pub(super) fn round_of(kind: MessageKind) -> u8 {
+fn round_of(kind: MessageKind) -> u8 {
     match kind {
         MessageKind::RepairRequest => 0,
         MessageKind::RefreshRound2 | MessageKind::RepairRound2 => 2,
@@ -90,18 +161,11 @@ pub(super) fn quietly(result: Result<Vec<Feedback>, Refusal>) -> Result<Vec<Feed
     }
 }
 
-fn sender(message: &AnyMessage) -> String {
-    message
-        .sender_key()
-        .map(|vk| participant_fingerprint(&vk))
-        .unwrap_or_default()
-}
-
 /// The messages of one participant's refresh or repair.
 #[derive(Default)]
-pub(super) struct Exchange {
+struct Exchange {
     /// Every message this participant produced, oldest first.
-    pub(super) sent: Vec<Outgoing>,
+    sent: Vec<Outgoing>,
     /// Messages for a round the engine has not reached (or before it exists).
     held: Vec<AnyMessage>,
     /// Messages the engine accepted, for relaying.
@@ -109,28 +173,20 @@ pub(super) struct Exchange {
 }
 
 impl Exchange {
-    pub(super) fn send(&mut self, message: impl Into<AnyMessage>, to: &'static str) {
-        self.sent.push(Outgoing::new(message, to));
-    }
-
-    /// Records a message the engine took outside [`Exchange::offer`] (an invitation).
-    pub(super) fn accepted(&mut self, message: impl Into<AnyMessage>) {
-        self.accepted.push(message.into());
-    }
-
     /// Keeps a message until the engine can take it.
-    pub(super) fn keep(&mut self, message: AnyMessage, until: &str) -> Feedback {
+    fn keep(&mut self, message: AnyMessage, until: &str) -> Feedback {
+        let sender = message.sender_key().map(|vk| participant_fingerprint(&vk));
         let feedback = Feedback::ok(format!(
             "kept the {} from {} for later: {until}",
             message.kind(),
-            sender(&message)
+            sender.unwrap_or_default()
         ));
         self.held.push(message);
         feedback
     }
 
     /// Offers one message to the engine: accepted, kept for a later round, skipped, or refused.
-    pub(super) fn offer(
+    fn offer(
         &mut self,
         engine: &mut impl Engine,
         message: AnyMessage,
@@ -151,12 +207,8 @@ impl Exchange {
         }
     }
 
-    /// Offers the kept messages again, once the engine has moved on; those still early stay.
-    pub(super) fn retry(
-        &mut self,
-        engine: &mut impl Engine,
-        rng: &mut impl CryptoRngCore,
-    ) -> Vec<Feedback> {
+    /// Offers the kept messages again; those still early stay, silently.
+    fn retry(&mut self, engine: &mut impl Engine, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
         let mut out = Vec::new();
         for message in std::mem::take(&mut self.held) {
             let kind = message.kind();
@@ -177,7 +229,7 @@ impl Exchange {
 
     /// The messages of `round` this participant holds (its own and those accepted), for a
     /// relay's bundle.
-    pub(super) fn relay(&self, round: u8) -> Vec<AnyMessage> {
+    fn relay(&self, round: u8) -> Vec<AnyMessage> {
         self.sent
             .iter()
             .map(|o| &o.message)
@@ -188,23 +240,259 @@ impl Exchange {
     }
 }
 
+enum State<E> {
+    /// Before this participant takes part: the role decides what starts it.
+    Waiting,
+    /// The engine started or joined (every check passed); its first message goes out only
+    /// once the person approves.
+    Review {
+        engine: Box<E>,
+        first: Box<AnyMessage>,
+    },
+    Running(Box<E>),
+    Declined,
+}
+
+/// One participant of a refresh or repair: its engine (once it takes part) and its messages.
+pub(super) struct Joined<E> {
+    state: State<E>,
+    exchange: Exchange,
+    /// Who this participant's messages go to, in words.
+    to: &'static str,
+    /// The ceremony in words, for the review.
+    pub(super) review: Vec<String>,
+    pub(super) stage: Stage,
+}
+
+impl<E: Engine> Joined<E> {
+    /// A participant that takes part once its role starts or joins the engine.
+    pub(super) fn waiting(to: &'static str) -> Self {
+        Self {
+            state: State::Waiting,
+            exchange: Exchange::default(),
+            to,
+            review: vec![],
+            stage: Stage::Collecting,
+        }
+    }
+
+    /// A participant whose engine runs from the start, `first` already sent.
+    pub(super) fn running(engine: E, first: impl Into<AnyMessage>, to: &'static str) -> Self {
+        let mut joined = Self::waiting(to);
+        joined.exchange.sent.push(Outgoing::new(first, to));
+        joined.state = State::Running(Box::new(engine));
+        joined
+    }
+
+    pub(super) fn is_waiting(&self) -> bool {
+        matches!(self.state, State::Waiting)
+    }
+
+    pub(super) fn sent(&self) -> &[Outgoing] {
+        &self.exchange.sent
+    }
+
+    pub(super) fn engine(&self) -> Option<&E> {
+        match &self.state {
+            State::Review { engine, .. } | State::Running(engine) => Some(engine),
+            State::Waiting | State::Declined => None,
+        }
+    }
+
+    /// Records a message the engine took when it joined (the invitation).
+    pub(super) fn accepted(&mut self, message: impl Into<AnyMessage>) {
+        self.exchange.accepted.push(message.into());
+    }
+
+    /// The engine started or joined: the person reviews `review` before `first` goes out.
+    pub(super) fn review(&mut self, engine: E, first: impl Into<AnyMessage>, review: Vec<String>) {
+        self.review = review;
+        self.state = State::Review {
+            engine: Box::new(engine),
+            first: Box::new(first.into()),
+        };
+        self.stage = Stage::Review;
+    }
+
+    /// Offers a message to the running engine (then sends what the next round needs). Before
+    /// it runs, this ceremony's round messages (`ours`) are kept; anything else is not for it.
+    pub(super) fn take(
+        &mut self,
+        message: AnyMessage,
+        rng: &mut impl CryptoRngCore,
+        ours: &[MessageKind],
+        expected: &'static str,
+    ) -> Result<Vec<Feedback>, Refusal> {
+        let result = match &mut self.state {
+            State::Running(engine) => {
+                self.exchange
+                    .offer(engine.as_mut(), message, rng)
+                    .map(|mut out| {
+                        out.extend(self.advance(rng));
+                        out
+                    })
+            }
+            State::Declined => Err(Refusal::OutOfOrder {
+                kind: message.kind(),
+                now: "this participant declined",
+            }),
+            _ if ours.contains(&message.kind()) => Ok(vec![self
+                .exchange
+                .keep(message, "this participant has not joined yet")]),
+            _ => Err(not_for_this_participant(message, expected)),
+        };
+        quietly(result)
+    }
+
+    /// The person approved the review: the first message goes out, and the engine runs.
+    pub(super) fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
+        let State::Review { engine, first } = std::mem::replace(&mut self.state, State::Waiting)
+        else {
+            return vec![];
+        };
+        let note = format!("approved: send your {} to {}", first.kind(), self.to);
+        self.exchange.sent.push(Outgoing::new(*first, self.to));
+        self.state = State::Running(engine);
+        self.stage = Stage::Collecting;
+        let mut out = vec![Feedback::ok(note)];
+        out.extend(self.advance(rng));
+        out
+    }
+
+    /// Nothing is sent; the key stays as it is.
+    pub(super) fn decline(&mut self) {
+        if matches!(self.state, State::Review { .. } | State::Waiting) {
+            self.state = State::Declined;
+            self.stage = Stage::Declined;
+        }
+    }
+
+    /// Offers the kept messages again whenever the engine moved on, and sends each round as soon
+    /// as the one before is complete; when nothing is left to send, the result is computed.
+    fn advance(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
+        let mut out = Vec::new();
+        while let (State::Running(engine), Stage::Collecting) = (&mut self.state, &self.stage) {
+            let round = engine.round();
+            out.extend(self.exchange.retry(engine.as_mut(), rng));
+            let (have, need) = engine.progress();
+            if engine.round() != round {
+                continue;
+            }
+            if have < need {
+                break;
+            }
+            match engine.next(rng) {
+                Ok(Some(message)) => {
+                    out.push(Feedback::ok(format!(
+                        "round {round} complete: send your {} to {}",
+                        message.kind(),
+                        self.to
+                    )));
+                    self.exchange.sent.push(Outgoing::new(message, self.to));
+                }
+                Ok(None) => self.stage = Stage::Compute,
+                Err(e) => {
+                    self.stage = Stage::Failed(e.to_string());
+                    out.push(e.into());
+                }
+            }
+        }
+        out
+    }
+
+    /// Computes the result ([`Stage::Compute`]) with `finish`; `done` tells the person.
+    pub(super) fn compute(
+        &mut self,
+        finish: impl FnOnce(&mut E) -> Result<Outcome, Refusal>,
+        done: &str,
+    ) -> Vec<Feedback> {
+        let (Stage::Compute, State::Running(engine)) = (&self.stage, &mut self.state) else {
+            return vec![];
+        };
+        match finish(engine) {
+            Ok(outcome) => {
+                self.stage = Stage::Done(outcome);
+                vec![Feedback::ok(done)]
+            }
+            Err(e) => {
+                self.stage = Stage::Failed(e.to_string());
+                vec![e.into()]
+            }
+        }
+    }
+
+    /// What a front end shows. `rounds` the ceremony has; `waiting` says what this
+    /// participant waits for before it takes part; `everyone` are the key's members (shown
+    /// before the session is known); `removed` those the session leaves out.
+    pub(super) fn view(&self, look: Look, you: &str, removed: &[String]) -> SessionView {
+        let (round, progress, participants) = match (&self.state, &self.stage) {
+            (State::Running(engine), stage) => {
+                let round = engine.round().min(look.rounds);
+                let (have, need) = engine.progress();
+                let progress = match stage {
+                    Stage::Collecting => {
+                        format!("round {round}: {have} of {need} messages received")
+                    }
+                    _ => "all messages received".into(),
+                };
+                let members = marks(you, engine.members(), &engine.waiting_for(), removed);
+                (round, progress, members)
+            }
+            (State::Review { engine, .. }, _) => {
+                let members = marks(you, engine.members(), &[], removed);
+                (1, format!("review the {}", look.ceremony), members)
+            }
+            (State::Waiting, _) => {
+                let members = marks(you, look.everyone.clone(), &look.everyone, &[]);
+                (1, look.waiting.to_string(), members)
+            }
+            (State::Declined, _) => (1, "declined: nothing was sent".into(), vec![]),
+        };
+        SessionView {
+            title: look.title,
+            round,
+            rounds: look.rounds,
+            progress,
+            participants,
+            sent: self.exchange.sent.clone(),
+            review: self.review.clone(),
+            question: look.question,
+            fingerprint: None,
+            stage: self.stage.clone(),
+            relay: self.exchange.relay(round),
+            ceremony_id: self.engine().map_or_else(|| you.to_string(), Engine::id),
+        }
+    }
+}
+
+/// How a role's view reads.
+pub(super) struct Look {
+    pub(super) title: String,
+    pub(super) rounds: u8,
+    /// The ceremony's name: "refresh", "repair".
+    pub(super) ceremony: &'static str,
+    pub(super) question: Question,
+    /// What a participant that has not joined waits for.
+    pub(super) waiting: &'static str,
+    /// The key's members, shown before the session is known.
+    pub(super) everyone: Vec<String>,
+}
+
 /// The participants' marks: `you`, then `members` (waiting or answered), then `removed`.
-pub(super) fn marks(
+fn marks(
     you: &str,
-    members: impl IntoIterator<Item = String>,
+    members: Vec<String>,
     waiting: &[String],
     removed: &[String],
 ) -> Vec<(String, Mark)> {
     let mut out = vec![(you.to_string(), Mark::You)];
-    for fp in members {
-        if fp != you {
-            let mark = if waiting.contains(&fp) {
-                Mark::Waiting
-            } else {
-                Mark::Answered
-            };
-            out.push((fp, mark));
-        }
+    for fp in members.into_iter().filter(|fp| fp != you) {
+        let mark = if waiting.contains(&fp) {
+            Mark::Waiting
+        } else {
+            Mark::Answered
+        };
+        out.push((fp, mark));
     }
     out.extend(removed.iter().map(|fp| (fp.clone(), Mark::Removed)));
     out

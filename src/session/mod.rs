@@ -409,9 +409,9 @@ impl Session {
             Role::Dkg(s) => &s.stage,
             Role::Coordinator(s) => &s.stage,
             Role::Follower(s) => &s.stage,
-            Role::Member(s) => &s.stage,
-            Role::Helper(s) => &s.stage,
-            Role::Newcomer(s) => &s.stage,
+            Role::Member(s) => s.stage(),
+            Role::Helper(s) => s.stage(),
+            Role::Newcomer(s) => s.stage(),
         }
     }
 
