@@ -27,6 +27,11 @@ pub trait Body: Sized + Clone {
 
     fn to_inner(&self) -> <Self::Proto as SignedProto>::Inner;
     fn from_inner(inner: <Self::Proto as SignedProto>::Inner) -> Result<Self, DecodeError>;
+
+    /// The session the message belongs to (None for a newcomer's request, which precedes it).
+    fn session_id(&self) -> Option<super::SessionId> {
+        None
+    }
 }
 
 /// A message signed by its sender's participant key (ed25519).

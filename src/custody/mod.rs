@@ -9,11 +9,14 @@
 //! not for it ([`Refusal::skippable`]). Their kinds are in the one message table
 //! ([`crate::messages::MessageKind`]), their refusals are [`Refusal`]s.
 
+mod circle;
 mod codec;
 pub mod proto;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use circle::{first_stranger, out_of_order, Inbox};
+pub use circle::{round_of, Ceremony, Circle};
 pub(crate) use codec::{
     decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
     encode_key_list, encode_targeted,
@@ -23,7 +26,7 @@ pub use codec::{Body, Signed, SignedProto};
 use std::fmt;
 
 use decaf377::Fr;
-use ed25519_consensus::VerificationKey;
+use prost::Message as _;
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
@@ -51,6 +54,22 @@ pub(crate) fn stranger(kind: MessageKind, participant: String) -> Refusal {
             "this key is not a participant of this repair"
         },
     }
+}
+
+/// Checks an invitation (another participant's round-1 message, which this participant joins
+/// from): its sender is a member of the key, and it is about the key (`about`) as this
+/// participant holds it. Returns the sender's fingerprint.
+pub(crate) fn check_invitation<B: Body>(
+    group: &GroupKey,
+    invitation: &Signed<B>,
+    about: &GroupRef,
+) -> Result<String, Refusal> {
+    let sender = invitation.sender();
+    if group.participant(&invitation.vk).is_none() {
+        return Err(stranger(B::KIND, sender));
+    }
+    about.check_against(group, B::KIND, &sender)?;
+    Ok(sender)
 }
 
 /// A message this participant's engine does not take: one of hoarfrost's own (signed, and so
@@ -198,20 +217,23 @@ impl GroupRef {
 
 /// A digest of one round's messages: everyone who saw the same messages gets the same bytes,
 /// so a sender that told different members different things is caught in the next round.
-pub(crate) fn transcript<'a>(
+pub(crate) fn transcript<'a, B: Body + 'a>(
     personal: &[u8; 16],
     session: &SessionId,
-    messages: impl IntoIterator<Item = (&'a [u8; 32], Vec<u8>)>,
+    messages: impl IntoIterator<Item = &'a Signed<B>>,
 ) -> [u8; 32] {
-    let mut sorted: Vec<(&[u8; 32], Vec<u8>)> = messages.into_iter().collect();
-    sorted.sort_by_key(|(vk, _)| **vk);
+    let mut sorted: Vec<([u8; 32], Vec<u8>)> = messages
+        .into_iter()
+        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
+        .collect();
+    sorted.sort_by_key(|(vk, _)| *vk);
     let mut state = blake2b_simd::Params::new()
         .hash_length(32)
         .personal(personal)
         .to_state();
     state.update(&session.0);
     for (vk, bytes) in sorted {
-        state.update(vk);
+        state.update(&vk);
         state.update(&(bytes.len() as u64).to_le_bytes());
         state.update(&bytes);
     }
@@ -248,90 +270,6 @@ pub(crate) fn decrypt_scalar(
     Fr::from_bytes_checked(&bytes)
         .map(Zeroizing::new)
         .map_err(|_| "does not hold a canonical scalar")
-}
-
-/// Who may send a ceremony's messages: the participants of one session of one group.
-pub(crate) struct Roster<'a> {
-    /// This participant's own key, if it sends messages of this kind.
-    pub own: Option<&'a VerificationKey>,
-    pub session: &'a SessionId,
-    pub participants: &'a [VerificationKey],
-    pub group: &'a GroupKey,
-    /// What a member of the group who is not a participant is not, in words.
-    pub outsider: &'static str,
-}
-
-impl Roster<'_> {
-    /// Checks a message's sender and session, in this order: not this participant's own, of
-    /// this session, from a participant (a member of the key who is not one is named as such;
-    /// anyone else is a stranger). Returns the sender's fingerprint.
-    pub fn check(
-        &self,
-        kind: MessageKind,
-        vk: &VerificationKey,
-        session: &SessionId,
-    ) -> Result<String, Refusal> {
-        let participant = participant_fingerprint(vk);
-        if self.own == Some(vk) {
-            return Err(Refusal::OwnMessage { kind, participant });
-        }
-        if session != self.session {
-            return Err(Refusal::OtherSession {
-                kind,
-                participant,
-                theirs: session.to_string(),
-                ours: self.session.to_string(),
-            });
-        }
-        if !self.participants.contains(vk) {
-            return Err(if self.group.participant(vk).is_some() {
-                Refusal::Invalid {
-                    kind,
-                    participant,
-                    problem: self.outsider.into(),
-                }
-            } else {
-                stranger(kind, participant)
-            });
-        }
-        Ok(participant)
-    }
-}
-
-impl Roster<'_> {
-    /// The fingerprints of the participants, other than this one, not among `heard`.
-    pub fn waiting_for(&self, heard: &[&[u8; 32]]) -> Vec<String> {
-        self.participants
-            .iter()
-            .filter(|vk| self.own != Some(*vk) && !heard.contains(&vk.as_bytes()))
-            .map(participant_fingerprint)
-            .collect()
-    }
-}
-
-/// The fingerprints of the senders whose key bytes are `heard`.
-pub(crate) fn fingerprints(heard: Vec<&[u8; 32]>) -> Vec<String> {
-    heard
-        .into_iter()
-        .filter_map(|k| VerificationKey::try_from(*k).ok())
-        .map(|vk| participant_fingerprint(&vk))
-        .collect()
-}
-
-/// Refuses a second message from a sender already heard from in this round: the same message
-/// again (harmless, as in a bundle seen twice) or a different one (the sender sent two).
-pub(crate) fn check_first<M: PartialEq>(
-    earlier: Option<&M>,
-    msg: &M,
-    kind: MessageKind,
-    participant: &str,
-) -> Result<(), Refusal> {
-    let participant = participant.to_string();
-    match earlier {
-        None => Ok(()),
-        Some(e) if e == msg => Err(Refusal::AlreadyReceived { kind, participant }),
-        Some(_) => Err(Refusal::Conflicting { kind, participant }),
-    }
 }
 
 /// Overwrites a secret that frost-core gives without a `Zeroize` implementation (its repair

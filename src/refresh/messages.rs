@@ -8,13 +8,11 @@ use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 use frost_core::keys::dkg::round1;
 use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment};
-use prost::Message as _;
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
-use crate::custody::transcript;
 use crate::custody::{
     decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
-    Body, GroupRef, SessionId, Signed,
+    transcript, Body, GroupRef, Inbox, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
@@ -81,6 +79,10 @@ impl Body for RefreshRound1Body {
     const KIND: MessageKind = MessageKind::RefreshRound1;
     type Proto = pb::RefreshRound1;
 
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
+    }
+
     fn to_inner(&self) -> refresh_round1::Inner {
         refresh_round1::Inner {
             session: Some(self.session.to_proto()),
@@ -134,6 +136,10 @@ impl Body for RefreshRound2Body {
     const KIND: MessageKind = MessageKind::RefreshRound2;
     type Proto = pb::RefreshRound2;
 
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
+
     fn to_inner(&self) -> refresh_round2::Inner {
         refresh_round2::Inner {
             session: self.session.0.to_vec(),
@@ -167,11 +173,11 @@ pub(super) fn with_zero_constant(
 /// so there is no secret whose knowledge to prove: frost-core neither checks nor uses the
 /// proof of knowledge in a refresh, and the messages do not carry one.
 pub(super) fn round1_packages(
-    messages: &BTreeMap<[u8; 32], RefreshRound1>,
+    messages: &Inbox<RefreshRound1Body>,
 ) -> BTreeMap<Identifier, round1::Package<C>> {
     let no_proof = frost_core::Signature::new(Element::GENERATOR, Fr::ZERO);
     messages
-        .values()
+        .messages()
         .map(|m| {
             (
                 identifier_for(&m.vk),
@@ -188,12 +194,5 @@ pub(super) fn round1_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RefreshRound1>,
 ) -> [u8; 32] {
-    let entries: Vec<([u8; 32], Vec<u8>)> = messages
-        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
-        .collect();
-    transcript(
-        b"hoarfrost-rfsh-1",
-        session,
-        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
-    )
+    transcript(b"hoarfrost-rfsh-1", session, messages)
 }

@@ -1,8 +1,10 @@
 //! Whole refreshes (all members; with members removed), and every refusal, with the state kept.
 
 use super::*;
+use crate::custody::Ceremony;
 use crate::definition::vote_body;
 use crate::keys::deal;
+use crate::keys::participant_fingerprint;
 use crate::messages::{Codec, DecodeError};
 use crate::refusal::Refusal;
 use crate::request::SigningRequest;

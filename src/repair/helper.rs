@@ -1,8 +1,6 @@
 //! A helper in a repair: a member of the key who, with at least t-1 others, gives the newcomer
 //! a share without learning it.
 
-use std::collections::BTreeMap;
-
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 use frost_core::keys::repairable::{repair_share_part1, repair_share_part2, Delta, Sigma};
@@ -10,13 +8,13 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use super::{
-    check_commitments, check_session, failed, helper_index, round1_transcript, round2_transcript,
-    RepairRequest, RepairRound1, RepairRound1Body, RepairRound2, RepairRound2Body, RepairRound3,
-    RepairRound3Body, RepairSession, OUTSIDER,
+    check_commitments, check_session, circle, failed, helper_index, round1_transcript,
+    round2_transcript, RepairRequest, RepairRound1, RepairRound1Body, RepairRound2,
+    RepairRound2Body, RepairRound3, RepairRound3Body, RepairSession,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, not_for_this_participant, stranger,
-    wipe, Roster, SessionId, Signed,
+    check_invitation, decrypt_scalar, encrypt_scalar, not_for_this_participant, out_of_order, wipe,
+    Ceremony, Circle, Inbox, SessionId, Signed,
 };
 use crate::keys::KeyShare;
 use crate::messages::{AnyMessage, MessageKind};
@@ -26,26 +24,26 @@ use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 const ROUND1: MessageKind = MessageKind::RepairRound1;
 const ROUND2: MessageKind = MessageKind::RepairRound2;
 
+// One engine per ceremony: boxing the larger phase would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     Round1 {
-        received: BTreeMap<[u8; 32], RepairRound1>,
+        received: Inbox<RepairRound1Body>,
     },
     Round2 {
         transcript: [u8; 32],
         own_delta: Zeroizing<Fr>,
         own_round2: RepairRound2,
-        received: BTreeMap<[u8; 32], (RepairRound2, Zeroizing<Fr>)>,
+        received: Inbox<RepairRound2Body, Zeroizing<Fr>>,
     },
-    Done {
-        own_round3: RepairRound3,
-        share: Box<KeyShare>,
-    },
+    Done(Box<KeyShare>),
 }
 
 /// One helper in a repair.
 pub struct RepairHelper {
     share: KeyShare,
     session: RepairSession,
+    circle: Circle,
     decryption_key: decaf377_ka::Secret,
     own_round1: RepairRound1,
     phase: Phase,
@@ -98,16 +96,8 @@ impl RepairHelper {
         invitation: RepairRound1,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(Self, RepairRound1), Refusal> {
-        let sender = invitation.sender();
-        if share.group().participant(&invitation.vk).is_none() {
-            return Err(stranger(ROUND1, sender));
-        }
         let session = invitation.body.session.clone();
-        session
-            .newcomer
-            .body
-            .group
-            .check_against(share.group(), ROUND1, &sender)?;
+        check_invitation(share.group(), &invitation, &session.newcomer.body.group)?;
         let (mut helper, round1) = Self::begin(share, session, rng)?;
         helper.accept_round1(invitation)?;
         Ok((helper, round1))
@@ -134,12 +124,13 @@ impl RepairHelper {
             },
         );
         let helper = Self {
+            circle: circle(Some(share.verification_key()), &session),
             share,
             session,
             decryption_key,
             own_round1: own_round1.clone(),
             phase: Phase::Round1 {
-                received: BTreeMap::new(),
+                received: Inbox::default(),
             },
         };
         Ok((helper, own_round1))
@@ -153,91 +144,12 @@ impl RepairHelper {
         self.share.fingerprint()
     }
 
-    fn others(&self) -> usize {
-        self.session.helpers.len() - 1
-    }
-
-    /// 1 or 2 while running, 3 once the newcomer's piece is out (then [`Self::finish`]).
-    pub fn round(&self) -> u8 {
-        match self.phase {
-            Phase::Round1 { .. } => 1,
-            Phase::Round2 { .. } => 2,
-            Phase::Done { .. } => 3,
-        }
-    }
-
-    fn heard(&self) -> Vec<&[u8; 32]> {
-        match &self.phase {
-            Phase::Round1 { received } => received.keys().collect(),
-            Phase::Round2 { received, .. } => received.keys().collect(),
-            Phase::Done { .. } => vec![],
-        }
-    }
-
-    /// (heard from, needed) in the current round.
-    pub fn progress(&self) -> (usize, usize) {
-        match self.phase {
-            Phase::Done { .. } => (self.others(), self.others()),
-            _ => (self.heard().len(), self.others()),
-        }
-    }
-
-    /// The fingerprints of the helpers heard from in the current round.
-    pub fn heard_from(&self) -> Vec<String> {
-        fingerprints(self.heard())
-    }
-
-    /// The fingerprints of the helpers still to be heard from in the current round.
-    pub fn waiting_for(&self) -> Vec<String> {
-        if matches!(self.phase, Phase::Done { .. }) {
-            return vec![];
-        }
-        self.roster().waiting_for(&self.heard())
-    }
-
-    /// The message this helper must send (to everyone: the newcomer needs every round's).
-    pub fn outgoing(&self) -> AnyMessage {
-        match &self.phase {
-            Phase::Round1 { .. } => AnyMessage::RepairRound1(self.own_round1.clone()),
-            Phase::Round2 { own_round2, .. } => AnyMessage::RepairRound2(own_round2.clone()),
-            Phase::Done { own_round3, .. } => AnyMessage::RepairRound3(own_round3.clone()),
-        }
-    }
-
-    fn roster(&self) -> Roster<'_> {
-        Roster {
-            own: Some(&self.own_round1.vk),
-            session: &self.session.id,
-            participants: &self.session.helpers,
-            group: self.share.group(),
-            outsider: OUTSIDER,
-        }
-    }
-
-    /// Accepts any repair message: round 1 and 2 from other helpers; the newcomer's request
-    /// and round-3 messages are not for helpers (skippable, see [`Refusal::skippable`]).
-    pub fn accept(
-        &mut self,
-        msg: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
-        match msg {
-            AnyMessage::RepairRound1(m) => self.accept_round1(m),
-            AnyMessage::RepairRound2(m) => self.accept_round2(m, rng),
-            other => Err(not_for_this_participant(other, "a repair helper's message")),
-        }
-    }
-
     /// Accepts another helper's round-1 message. Returns the sender's fingerprint.
     pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(Refusal::OutOfOrder {
-                kind: ROUND1,
-                now: "round 1 is over",
-            });
+            return Err(out_of_order(ROUND1, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
-        check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
         if msg.body.session != self.session {
             return Err(Refusal::Invalid {
                 kind: ROUND1,
@@ -246,7 +158,7 @@ impl RepairHelper {
             });
         }
         if let Phase::Round1 { received } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), msg);
+            received.insert(msg, ());
         }
         Ok(participant)
     }
@@ -256,16 +168,10 @@ impl RepairHelper {
     /// commitments to all of them.
     pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RepairRound2, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(Refusal::OutOfOrder {
-                kind: ROUND2,
-                now: "round 2 has already started",
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        if received.len() < self.others() {
-            return Err(Refusal::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND1));
         }
         let helper_ids: Vec<Identifier> = self.session.helpers.iter().map(identifier_for).collect();
         let mut deltas = repair_share_part1(
@@ -283,7 +189,7 @@ impl RepairHelper {
             .map(|vk| Element::GENERATOR * *scalar(vk))
             .collect();
         let encrypted = received
-            .values()
+            .messages()
             .map(|m| {
                 (
                     m.vk.to_bytes(),
@@ -298,7 +204,7 @@ impl RepairHelper {
         }
         let transcript = round1_transcript(
             &self.session.id,
-            received.values().chain([&self.own_round1]),
+            received.messages().chain([&self.own_round1]),
         );
         let own_round2 = Signed::sign(
             self.share.signing_key(),
@@ -313,7 +219,7 @@ impl RepairHelper {
             transcript,
             own_delta,
             own_round2: own_round2.clone(),
-            received: BTreeMap::new(),
+            received: Inbox::default(),
         };
         Ok(own_round2)
     }
@@ -332,21 +238,9 @@ impl RepairHelper {
             ..
         } = &self.phase
         else {
-            return Err(Refusal::OutOfOrder {
-                kind: ROUND2,
-                now: match self.phase {
-                    Phase::Round1 { .. } => "round 1 is not complete",
-                    _ => "this helper has finished",
-                },
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND2, &msg.vk, &msg.body.session)?;
-        check_first(
-            received.get(msg.vk.as_bytes()).map(|(m, _)| m),
-            &msg,
-            ROUND2,
-            &participant,
-        )?;
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
         let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND2,
             participant: participant.clone(),
@@ -367,7 +261,7 @@ impl RepairHelper {
             ));
         }
         if let Phase::Round2 { received, .. } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), (msg, delta));
+            received.insert(msg, delta);
         }
         Ok(participant)
     }
@@ -383,22 +277,13 @@ impl RepairHelper {
             ..
         } = &self.phase
         else {
-            return Err(Refusal::OutOfOrder {
-                kind: MessageKind::RepairRound3,
-                now: match self.phase {
-                    Phase::Round1 { .. } => "round 1 is not complete",
-                    _ => "round 3 has already started",
-                },
-            });
+            return Err(out_of_order(MessageKind::RepairRound3, self.round(), 2));
         };
-        if received.len() < self.others() {
-            return Err(Refusal::Incomplete {
-                kind: ROUND2,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND2));
         }
         let mut deltas: Vec<Delta<Decaf377Rdsa>> = std::iter::once(**own_delta)
-            .chain(received.values().map(|(_, d)| **d))
+            .chain(received.entries().map(|(_, d)| **d))
             .map(Delta::new)
             .collect();
         let mut sigma_value = repair_share_part2(&deltas);
@@ -407,10 +292,8 @@ impl RepairHelper {
             wipe(delta, Delta::new(Fr::ZERO));
         }
         wipe(&mut sigma_value, Sigma::new(Fr::ZERO));
-        let transcript = round2_transcript(
-            &self.session.id,
-            received.values().map(|(m, _)| m).chain([own_round2]),
-        );
+        let transcript =
+            round2_transcript(&self.session.id, received.messages().chain([own_round2]));
         let own_round3 = Signed::sign(
             self.share.signing_key(),
             RepairRound3Body {
@@ -425,10 +308,7 @@ impl RepairHelper {
             .enrol(self.session.newcomer.vk)
             .map_err(failed)?;
         let share = self.share.with_group(group).map_err(failed)?;
-        self.phase = Phase::Done {
-            own_round3: own_round3.clone(),
-            share: Box::new(share),
-        };
+        self.phase = Phase::Done(Box::new(share));
         Ok(own_round3)
     }
 
@@ -436,15 +316,51 @@ impl RepairHelper {
     /// round-3 message is out.
     pub fn finish(&self) -> Result<KeyShare, Refusal> {
         match &self.phase {
-            Phase::Done { share, .. } => Ok(share.as_ref().clone()),
-            Phase::Round1 { received } => Err(Refusal::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - received.len(),
-            }),
-            Phase::Round2 { received, .. } => Err(Refusal::Incomplete {
-                kind: ROUND2,
-                missing: self.others() - received.len(),
-            }),
+            Phase::Done(share) => Ok(share.as_ref().clone()),
+            Phase::Round1 { .. } => Err(self.incomplete(ROUND1)),
+            Phase::Round2 { .. } => Err(self.incomplete(ROUND2)),
+        }
+    }
+}
+
+impl Ceremony for RepairHelper {
+    /// Accepts any repair message: round 1 and 2 from other helpers; the newcomer's request
+    /// and round-3 messages are not for helpers (skippable, see [`Refusal::skippable`]).
+    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
+        match msg {
+            AnyMessage::RepairRound1(m) => self.accept_round1(m),
+            AnyMessage::RepairRound2(m) => self.accept_round2(m, rng),
+            other => Err(not_for_this_participant(other, "a repair helper's message")),
+        }
+    }
+
+    /// 1 or 2 while running, 3 once the newcomer's piece is out (then [`RepairHelper::finish`]).
+    fn round(&self) -> u8 {
+        match self.phase {
+            Phase::Round1 { .. } => 1,
+            Phase::Round2 { .. } => 2,
+            Phase::Done(_) => 3,
+        }
+    }
+
+    /// Round 2 once round 1 is complete, round 3 (for the newcomer) once round 2 is.
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        Ok(match self.phase {
+            Phase::Round1 { .. } => Some(self.start_round2(rng)?.into()),
+            Phase::Round2 { .. } => Some(self.start_round3(rng)?.into()),
+            Phase::Done(_) => None,
+        })
+    }
+
+    fn circle(&self) -> Option<&Circle> {
+        Some(&self.circle)
+    }
+
+    fn heard(&self) -> Option<Vec<&[u8; 32]>> {
+        match &self.phase {
+            Phase::Round1 { received } => Some(received.senders()),
+            Phase::Round2 { received, .. } => Some(received.senders()),
+            Phase::Done(_) => None,
         }
     }
 }

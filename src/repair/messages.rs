@@ -111,6 +111,10 @@ impl Body for RepairRound1Body {
     const KIND: MessageKind = MessageKind::RepairRound1;
     type Proto = pb::RepairRound1;
 
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
+    }
+
     fn to_inner(&self) -> repair_round1::Inner {
         repair_round1::Inner {
             session: Some(self.session.to_proto()),
@@ -145,6 +149,10 @@ pub type RepairRound2 = Signed<RepairRound2Body>;
 impl Body for RepairRound2Body {
     const KIND: MessageKind = MessageKind::RepairRound2;
     type Proto = pb::RepairRound2;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
 
     fn to_inner(&self) -> repair_round2::Inner {
         repair_round2::Inner {
@@ -189,6 +197,10 @@ pub type RepairRound3 = Signed<RepairRound3Body>;
 impl Body for RepairRound3Body {
     const KIND: MessageKind = MessageKind::RepairRound3;
     type Proto = pb::RepairRound3;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
 
     fn to_inner(&self) -> repair_round3::Inner {
         repair_round3::Inner {

@@ -53,9 +53,8 @@ use std::collections::BTreeSet;
 
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
-use prost::Message as _;
 
-use crate::custody::{stranger, transcript, Body, SessionId, Signed};
+use crate::custody::{first_stranger, stranger, transcript, Circle, SessionId};
 use crate::keys::{participant_fingerprint, GroupKey};
 use crate::messages::MessageKind;
 use crate::refusal::Refusal;
@@ -65,20 +64,19 @@ fn failed(problem: impl std::fmt::Display) -> Refusal {
     crate::custody::failed(MessageKind::RepairRound1, problem)
 }
 
-const OUTSIDER: &str = "this member of the key is not one of this repair's helpers";
+/// The helpers of a session, as a helper (`own`) or the newcomer (None) sees them.
+fn circle(own: Option<VerificationKey>, session: &RepairSession) -> Circle {
+    let outsider = "this member of the key is not one of this repair's helpers";
+    Circle::new(own, session.id, &session.helpers, outsider)
+}
 
 /// Checks a session against a member's (or the newcomer's) view of the key: the helpers are
 /// at least t of its members, the newcomer is not one.
 fn check_session(group: &GroupKey, session: &RepairSession) -> Result<(), Refusal> {
     let bad = |problem: String| Err(Refusal::Setup(problem));
-    if let Some(stranger) = session
-        .helpers
-        .iter()
-        .find(|vk| group.participant(vk).is_none())
-    {
+    if let Some(stranger) = first_stranger(group, &session.helpers) {
         return bad(format!(
-            "participant {} is not a member of this key and cannot help",
-            participant_fingerprint(stranger)
+            "participant {stranger} is not a member of this key and cannot help"
         ));
     }
     let t = usize::from(group.threshold());
@@ -166,33 +164,18 @@ fn helper_index(session: &RepairSession, vk: &VerificationKey) -> usize {
         .expect("only helpers are looked up")
 }
 
-fn round_transcript<'a, B: Body + 'a>(
-    personal: &[u8; 16],
-    session: &SessionId,
-    messages: impl Iterator<Item = &'a Signed<B>>,
-) -> [u8; 32] {
-    let entries: Vec<([u8; 32], Vec<u8>)> = messages
-        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
-        .collect();
-    transcript(
-        personal,
-        session,
-        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
-    )
-}
-
 fn round1_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RepairRound1>,
 ) -> [u8; 32] {
-    round_transcript(b"hoarfrost-rpr1-1", session, messages)
+    transcript(b"hoarfrost-rpr1-1", session, messages)
 }
 
 fn round2_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RepairRound2>,
 ) -> [u8; 32] {
-    round_transcript(b"hoarfrost-rpr2-1", session, messages)
+    transcript(b"hoarfrost-rpr2-1", session, messages)
 }
 
 /// The group description after a repair, for a member who did not help: the newcomer

@@ -1,7 +1,7 @@
 //! Whole repairs (exactly t helpers, and more), lying helpers named, and every refusal.
 
 use super::*;
-use crate::custody::encrypt_scalar;
+use crate::custody::{encrypt_scalar, Body, Ceremony, Signed};
 use crate::keys::{deal, KeyShare};
 use crate::messages::{AnyMessage, Codec};
 use crate::refresh::tests::{refresh, sign};

@@ -12,141 +12,10 @@
 use rand_core::CryptoRngCore;
 
 use super::{Feedback, Mark, Outcome, Outgoing, Question, SessionView, Stage};
-use crate::custody::not_for_this_participant;
+use crate::custody::{not_for_this_participant, round_of, Ceremony, Circle};
 use crate::keys::participant_fingerprint;
 use crate::messages::{AnyMessage, MessageKind};
-use crate::refresh::Refresh;
 use crate::refusal::Refusal;
-use crate::repair::{Newcomer, RepairHelper};
-
-/// A refresh or repair engine, as a session drives it.
-pub(super) trait Engine {
-    fn accept(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal>;
-    /// The round whose messages the engine takes now.
-    fn round(&self) -> u8;
-    /// (heard from, needed) in the current round.
-    fn progress(&self) -> (usize, usize);
-    fn waiting_for(&self) -> Vec<String>;
-    /// The next round's message, once the current round is complete; None when this
-    /// participant has nothing more to send and only its result is left to compute.
-    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal>;
-    /// The ceremony's session id (or, before it is known, this participant's fingerprint).
-    fn id(&self) -> String;
-    /// The fingerprints of the session's participants other than the removed.
-    fn members(&self) -> Vec<String>;
-}
-
-impl Engine for Refresh {
-    fn accept(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
-        Refresh::accept(self, message, rng)
-    }
-    fn round(&self) -> u8 {
-        Refresh::round(self)
-    }
-    fn progress(&self) -> (usize, usize) {
-        Refresh::progress(self)
-    }
-    fn waiting_for(&self) -> Vec<String> {
-        Refresh::waiting_for(self)
-    }
-    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
-        match self.round() {
-            1 => self.start_round2(rng).map(|m| Some(m.into())),
-            _ => Ok(None),
-        }
-    }
-    fn id(&self) -> String {
-        self.session().id.to_string()
-    }
-    fn members(&self) -> Vec<String> {
-        let members = &self.session().members;
-        members.iter().map(participant_fingerprint).collect()
-    }
-}
-
-impl Engine for RepairHelper {
-    fn accept(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
-        RepairHelper::accept(self, message, rng)
-    }
-    fn round(&self) -> u8 {
-        RepairHelper::round(self)
-    }
-    fn progress(&self) -> (usize, usize) {
-        RepairHelper::progress(self)
-    }
-    fn waiting_for(&self) -> Vec<String> {
-        RepairHelper::waiting_for(self)
-    }
-    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
-        match self.round() {
-            1 => self.start_round2(rng).map(|m| Some(m.into())),
-            2 => self.start_round3(rng).map(|m| Some(m.into())),
-            _ => Ok(None),
-        }
-    }
-    fn id(&self) -> String {
-        self.session().id.to_string()
-    }
-    fn members(&self) -> Vec<String> {
-        let helpers = &self.session().helpers;
-        helpers.iter().map(participant_fingerprint).collect()
-    }
-}
-
-impl Engine for Newcomer {
-    fn accept(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
-        Newcomer::accept(self, message, rng)
-    }
-    fn round(&self) -> u8 {
-        Newcomer::round(self)
-    }
-    fn progress(&self) -> (usize, usize) {
-        Newcomer::progress(self)
-    }
-    fn waiting_for(&self) -> Vec<String> {
-        Newcomer::waiting_for(self)
-    }
-    /// The newcomer sends only its request.
-    fn next(&mut self, _: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
-        Ok(None)
-    }
-    fn id(&self) -> String {
-        match self.session() {
-            Some(session) => session.id.to_string(),
-            None => self.fingerprint(),
-        }
-    }
-    fn members(&self) -> Vec<String> {
-        let helpers = self.session().map(|s| s.helpers.as_slice()).unwrap_or(&[]);
-        helpers.iter().map(participant_fingerprint).collect()
-    }
-}
-
-/// The round a refresh or repair message belongs to (a newcomer's request comes before round 1).
-fn round_of(kind: MessageKind) -> u8 {
-    match kind {
-        MessageKind::RepairRequest => 0,
-        MessageKind::RefreshRound2 | MessageKind::RepairRound2 => 2,
-        MessageKind::RepairRound3 => 3,
-        _ => 1,
-    }
-}
 
 /// What a skippable refusal tells the person: an ok, not an error.
 fn skipped(refusal: &Refusal) -> Feedback {
@@ -188,7 +57,7 @@ impl Exchange {
     /// Offers one message to the engine: accepted, kept for a later round, skipped, or refused.
     fn offer(
         &mut self,
-        engine: &mut impl Engine,
+        engine: &mut impl Ceremony,
         message: AnyMessage,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Vec<Feedback>, Refusal> {
@@ -208,7 +77,7 @@ impl Exchange {
     }
 
     /// Offers the kept messages again; those still early stay, silently.
-    fn retry(&mut self, engine: &mut impl Engine, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
+    fn retry(&mut self, engine: &mut impl Ceremony, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
         let mut out = Vec::new();
         for message in std::mem::take(&mut self.held) {
             let kind = message.kind();
@@ -264,7 +133,7 @@ pub(super) struct Joined<E> {
     pub(super) stage: Stage,
 }
 
-impl<E: Engine> Joined<E> {
+impl<E: Ceremony> Joined<E> {
     /// A participant that takes part once its role starts or joins the engine.
     pub(super) fn waiting(to: &'static str) -> Self {
         Self {
@@ -435,11 +304,16 @@ impl<E: Engine> Joined<E> {
                     }
                     _ => "all messages received".into(),
                 };
-                let members = marks(you, engine.members(), &engine.waiting_for(), removed);
+                let members = marks(
+                    you,
+                    members(engine.as_ref()),
+                    &engine.waiting_for(),
+                    removed,
+                );
                 (round, progress, members)
             }
             (State::Review { engine, .. }, _) => {
-                let members = marks(you, engine.members(), &[], removed);
+                let members = marks(you, members(engine.as_ref()), &[], removed);
                 (1, format!("review the {}", look.ceremony), members)
             }
             (State::Waiting, _) => {
@@ -460,7 +334,10 @@ impl<E: Engine> Joined<E> {
             fingerprint: None,
             stage: self.stage.clone(),
             relay: self.exchange.relay(round),
-            ceremony_id: self.engine().map_or_else(|| you.to_string(), Engine::id),
+            ceremony_id: self
+                .engine()
+                .and_then(Ceremony::circle)
+                .map_or_else(|| you.to_string(), |c| c.session().to_string()),
         }
     }
 }
@@ -476,6 +353,14 @@ pub(super) struct Look {
     pub(super) waiting: &'static str,
     /// The key's members, shown before the session is known.
     pub(super) everyone: Vec<String>,
+}
+
+/// The session's participants, once known.
+fn members(engine: &impl Ceremony) -> Vec<String> {
+    engine
+        .circle()
+        .map(Circle::fingerprints)
+        .unwrap_or_default()
 }
 
 /// The participants' marks: `you`, then `members` (waiting or answered), then `removed`.

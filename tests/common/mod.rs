@@ -4,6 +4,7 @@
 pub mod plans;
 pub mod process;
 
+use hoarfrost::custody::Ceremony;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
 use hoarfrost::messages::{
