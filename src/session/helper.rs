@@ -1,152 +1,134 @@
-//! A repair helper's session: the helper who starts takes the newcomer's request, the others
-//! join from its round-1 message; either way the person first confirms the newcomer's
-//! fingerprint with the newcomer itself and reviews who helps. Rounds 2 and 3 go out as soon as
-//! the round before is complete; the outcome is this member's share under the group that now
-//! includes the newcomer, to replace its key.
+//! A repair helper's part: the helper who starts takes the newcomer's request, the others join
+//! from its round-1 message; either way the person first confirms the newcomer's fingerprint
+//! with the newcomer itself and reviews who helps. Rounds 2 and 3 go out as soon as the round
+//! before is complete; the outcome is this member's share under the group that now includes the
+//! newcomer, to replace its key.
 
 use ed25519_consensus::VerificationKey;
 use rand_core::CryptoRngCore;
 
-use super::exchange::{listed, Joined, Look};
-use super::{Feedback, Outcome, Outgoing, Question, SessionView, Stage};
+use super::joined::{listed, Joined, Look, Part, Participant, Started};
+use super::{Outcome, Question};
+use crate::custody::first_stranger;
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
 use crate::refusal::Refusal;
 use crate::repair::{RepairHelper, RepairSession};
 
-const TO_EVERYONE: &str = "every helper and the newcomer (one relay may carry it to all)";
-const OURS: &[MessageKind] = &[MessageKind::RepairRound1, MessageKind::RepairRound2];
-
-pub(super) struct HelperSession {
+pub(super) struct Helper {
     label: String,
     share: KeyShare,
     /// The helpers, when this helper starts the repair from the newcomer's request.
     helpers: Option<Vec<VerificationKey>>,
-    joined: Joined<RepairHelper>,
 }
 
-impl HelperSession {
-    /// A helper that will start the repair from the newcomer's request, with every member
-    /// but `without` helping.
-    pub(super) fn start(
-        label: &str,
-        share: KeyShare,
-        without: &[VerificationKey],
-    ) -> Result<Self, Refusal> {
-        let group = share.group();
-        if let Some(stranger) = without.iter().find(|vk| group.participant(vk).is_none()) {
-            return Err(Refusal::Setup(format!(
-                "participant {} is not a member of this key",
-                participant_fingerprint(stranger)
-            )));
-        }
-        if without.contains(&share.verification_key()) {
-            return Err(Refusal::Setup(format!(
-                "this participant ({}) starts the repair, so it helps",
-                share.fingerprint()
-            )));
-        }
-        let helpers: Vec<VerificationKey> = group
-            .participants()
-            .map(|p| p.vk)
-            .filter(|vk| !without.contains(vk))
-            .collect();
-        let t = usize::from(group.threshold());
-        if helpers.len() < t {
-            return Err(Refusal::Setup(format!(
-                "a repair needs at least t = {t} helpers, and only {} members are left to help",
-                helpers.len()
-            )));
-        }
-        Ok(Self {
-            helpers: Some(helpers),
-            ..Self::join(label, share)
-        })
+/// A helper that will start the repair from the newcomer's request, with every member but
+/// `without` helping.
+pub(super) fn start(
+    label: &str,
+    share: KeyShare,
+    without: &[VerificationKey],
+) -> Result<Box<dyn Participant>, Refusal> {
+    let group = share.group();
+    let bad = |problem: String| Err(Refusal::Setup(problem));
+    if let Some(stranger) = first_stranger(group, without) {
+        return bad(format!(
+            "participant {stranger} is not a member of this key"
+        ));
     }
-
-    /// A helper that joins from another helper's round-1 message.
-    pub(super) fn join(label: &str, share: KeyShare) -> Self {
-        Self {
-            label: label.to_string(),
-            share,
-            helpers: None,
-            joined: Joined::waiting(TO_EVERYONE),
-        }
+    if without.contains(&share.verification_key()) {
+        return bad(format!(
+            "this participant ({}) starts the repair, so it helps",
+            share.fingerprint()
+        ));
     }
-
-    pub(super) fn stage(&self) -> &Stage {
-        &self.joined.stage
+    let helpers: Vec<VerificationKey> = group
+        .participants()
+        .map(|p| p.vk)
+        .filter(|vk| !without.contains(vk))
+        .collect();
+    let t = group.threshold();
+    if helpers.len() < usize::from(t) {
+        return bad(format!(
+            "a repair needs at least t = {t} helpers, and only {} members are left to help",
+            helpers.len()
+        ));
     }
+    Ok(Box::new(Joined::waiting(Helper {
+        label: label.to_string(),
+        share,
+        helpers: Some(helpers),
+    })))
+}
 
-    pub(super) fn sent(&self) -> &[Outgoing] {
-        self.joined.sent()
-    }
+/// A helper that joins from another helper's round-1 message.
+pub(super) fn join(label: &str, share: KeyShare) -> Box<dyn Participant> {
+    Box::new(Joined::waiting(Helper {
+        label: label.to_string(),
+        share,
+        helpers: None,
+    }))
+}
 
-    pub(super) fn take(
+impl Part for Helper {
+    type Engine = RepairHelper;
+    const OURS: &'static [MessageKind] = &[MessageKind::RepairRound1, MessageKind::RepairRound2];
+    const EXPECTED: &'static str = "a repair message";
+    const TO: &'static str = "every helper and the newcomer (one relay may carry it to all)";
+
+    /// The newcomer's request (for the helper who starts) or another helper's round-1 message:
+    /// the engine starts or joins, and the person reviews before anything goes out.
+    fn start(
         &mut self,
         message: AnyMessage,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<Feedback>, Refusal> {
-        let waiting = self.joined.is_waiting();
-        let (engine, round1, by) = match (message, &self.helpers) {
-            (AnyMessage::RepairRequest(request), Some(helpers)) if waiting => {
-                let (engine, round1) =
-                    RepairHelper::start(self.share.clone(), request, helpers, rng)?;
-                (engine, round1, None)
+    ) -> Result<Started<RepairHelper>, Refusal> {
+        let share = self.share.clone();
+        let (engine, round1, accepted, by) = match (message, &self.helpers) {
+            (AnyMessage::RepairRequest(request), Some(helpers)) => {
+                let (engine, round1) = RepairHelper::start(share, request, helpers, rng)?;
+                (engine, round1, None, None)
             }
-            (AnyMessage::RepairRequest(request), None) if waiting => {
-                return Ok(vec![Feedback::ok(format!(
+            (AnyMessage::RepairRequest(request), None) => {
+                return Ok(Started::Noted(format!(
                     "received newcomer {}'s request: waiting for the helper who starts the repair (its RepairRound1)",
                     request.sender()
-                ))])
+                )))
             }
-            (AnyMessage::RepairRound1(invitation), _) if waiting => {
-                let (engine, round1) =
-                    RepairHelper::join(self.share.clone(), invitation.clone(), rng)?;
+            (AnyMessage::RepairRound1(invitation), _) => {
+                let (engine, round1) = RepairHelper::join(share, invitation.clone(), rng)?;
                 let by = invitation.sender();
-                self.joined.accepted(invitation);
-                (engine, round1, Some(by))
+                (engine, round1, Some(Box::new(invitation.into())), Some(by))
             }
-            (other, _) => return self.joined.take(other, rng, OURS, "a repair message"),
+            (other, _) => return Ok(Started::Not(other)),
         };
         let newcomer = engine.session().newcomer.sender();
-        let review = describe(
-            &self.label,
-            self.share.group(),
-            engine.session(),
-            by.as_deref(),
-        );
-        self.joined.review(engine, round1, review);
-        Ok(vec![Feedback::ok(format!(
-            "a repair that enrols newcomer {newcomer}: confirm that fingerprint with the newcomer itself, review the helpers, then approve or decline"
-        ))])
+        Ok(Started::Review {
+            review: describe(&self.label, self.share.group(), engine.session(), by),
+            engine: Box::new(engine),
+            first: Box::new(round1.into()),
+            accepted,
+            note: format!(
+                "a repair that enrols newcomer {newcomer}: confirm that fingerprint with the newcomer itself, review the helpers, then approve or decline"
+            ),
+        })
     }
 
-    pub(super) fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
-        self.joined.approve(rng)
-    }
-
-    pub(super) fn decline(&mut self) {
-        self.joined.decline()
-    }
-
-    pub(super) fn compute(&mut self) -> Vec<Feedback> {
-        let key = self.label.clone();
-        self.joined.compute(
-            |engine| {
-                Ok(Outcome::Helped {
-                    share: Box::new(engine.finish()?),
-                    newcomer: engine.session().newcomer.sender(),
-                    key,
-                })
-            },
+    fn finish(&self, engine: &mut RepairHelper) -> Result<(Outcome, &'static str), Refusal> {
+        let outcome = Outcome::Helped {
+            share: Box::new(engine.finish()?),
+            newcomer: engine.session().newcomer.sender(),
+            key: self.label.clone(),
+        };
+        Ok((
+            outcome,
             "this helper's part is done: the newcomer and the other helpers still need your messages if they have not got them",
-        )
+        ))
     }
 
-    pub(super) fn view(&self) -> SessionView {
+    fn look(&self) -> Look {
         let group = self.share.group();
-        let look = Look {
+        Look {
             title: format!(
                 "Repair of key {} ({}-of-{}) \u{2022} you are {}",
                 self.label,
@@ -154,6 +136,7 @@ impl HelperSession {
                 group.participant_count(),
                 self.share.fingerprint()
             ),
+            you: self.share.fingerprint(),
             rounds: 3,
             ceremony: "repair",
             question: Question {
@@ -165,8 +148,7 @@ impl HelperSession {
                 None => "waiting for a helper's RepairRound1 to join from",
             },
             everyone: group.participants().map(|p| p.fingerprint()).collect(),
-        };
-        self.joined.view(look, &self.share.fingerprint(), &[])
+        }
     }
 }
 
@@ -176,7 +158,7 @@ fn describe(
     label: &str,
     group: &GroupKey,
     session: &RepairSession,
-    by: Option<&str>,
+    by: Option<String>,
 ) -> Vec<String> {
     let helpers: Vec<String> = session
         .helpers

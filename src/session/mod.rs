@@ -20,6 +20,7 @@ mod dkg;
 mod exchange;
 mod follower;
 mod helper;
+mod joined;
 mod newcomer;
 mod refresh;
 
@@ -41,9 +42,7 @@ use crate::request::SigningRequest;
 use self::coordinator::CoordinatorSession;
 use self::dkg::DkgSession;
 use self::follower::FollowerSession;
-use self::helper::HelperSession;
-use self::newcomer::NewcomerSession;
-use self::refresh::MemberSession;
+use self::joined::Participant;
 
 /// One line of feedback on what became of some input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,9 +296,8 @@ enum Role {
     Dkg(DkgSession),
     Coordinator(CoordinatorSession),
     Follower(FollowerSession),
-    Member(MemberSession),
-    Helper(HelperSession),
-    Newcomer(NewcomerSession),
+    /// A refresh member, a repair helper or a repair's newcomer.
+    Custody(Box<dyn Participant>),
 }
 
 fn seeded(rng: &mut impl CryptoRngCore) -> ChaCha20Rng {
@@ -364,14 +362,14 @@ impl Session {
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, Refusal> {
         let mut rng = seeded(rng);
-        let role = MemberSession::start(label, share, remove, now, &mut rng)?;
-        Ok(Self::with(Role::Member(role), rng))
+        let role = refresh::start(label, share, remove, now, &mut rng)?;
+        Ok(Self::with(Role::Custody(role), rng))
     }
 
     /// Joins a refresh of `share`'s key from the first round-1 message another member sends,
     /// once the person approved it ([`Stage::Review`]).
     pub fn refresh_join(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
-        Self::with(Role::Member(MemberSession::join(label, share)), seeded(rng))
+        Self::with(Role::Custody(refresh::join(label, share)), seeded(rng))
     }
 
     /// Starts a repair of `share`'s key as the helper who takes the newcomer's request, with
@@ -382,14 +380,14 @@ impl Session {
         without: &[VerificationKey],
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, Refusal> {
-        let role = HelperSession::start(label, share, without)?;
-        Ok(Self::with(Role::Helper(role), seeded(rng)))
+        let role = helper::start(label, share, without)?;
+        Ok(Self::with(Role::Custody(role), seeded(rng)))
     }
 
     /// Helps in a repair of `share`'s key, joining from another helper's round-1 message once
     /// the person approved it ([`Stage::Review`]).
     pub fn repair_join(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
-        Self::with(Role::Helper(HelperSession::join(label, share)), seeded(rng))
+        Self::with(Role::Custody(helper::join(label, share)), seeded(rng))
     }
 
     /// The newcomer of a repair of the key `group` describes (its public description), with a
@@ -400,8 +398,8 @@ impl Session {
         rng: &mut impl CryptoRngCore,
     ) -> Result<Self, Refusal> {
         let mut rng = seeded(rng);
-        let role = NewcomerSession::new(name, group, &mut rng)?;
-        Ok(Self::with(Role::Newcomer(role), rng))
+        let role = newcomer::start(name, group, &mut rng)?;
+        Ok(Self::with(Role::Custody(role), rng))
     }
 
     pub fn stage(&self) -> &Stage {
@@ -409,9 +407,7 @@ impl Session {
             Role::Dkg(s) => &s.stage,
             Role::Coordinator(s) => &s.stage,
             Role::Follower(s) => &s.stage,
-            Role::Member(s) => s.stage(),
-            Role::Helper(s) => s.stage(),
-            Role::Newcomer(s) => s.stage(),
+            Role::Custody(s) => s.stage(),
         }
     }
 
@@ -496,9 +492,7 @@ impl Session {
             Role::Dkg(s) => s.take(message, &mut self.rng),
             Role::Coordinator(s) => s.take(message, &mut self.rng),
             Role::Follower(s) => s.take(message),
-            Role::Member(s) => s.take(message, &mut self.rng),
-            Role::Helper(s) => s.take(message, &mut self.rng),
-            Role::Newcomer(s) => s.take(message, &mut self.rng),
+            Role::Custody(s) => s.take(message, &mut self.rng),
         };
         match result {
             Ok(feedback) => {
@@ -515,9 +509,7 @@ impl Session {
             Role::Dkg(s) => s.sent(),
             Role::Coordinator(s) => &s.sent,
             Role::Follower(s) => &s.sent,
-            Role::Member(s) => s.sent(),
-            Role::Helper(s) => s.sent(),
-            Role::Newcomer(s) => s.sent(),
+            Role::Custody(s) => s.sent(),
         };
         self.taken.iter().any(|t| t == bytes) || sent.iter().any(|o| o.message.to_bytes() == bytes)
     }
@@ -535,8 +527,7 @@ impl Session {
     pub fn approve(&mut self) -> Vec<Feedback> {
         match &mut self.role {
             Role::Follower(s) => s.approve(&mut self.rng),
-            Role::Member(s) => s.approve(&mut self.rng),
-            Role::Helper(s) => s.approve(&mut self.rng),
+            Role::Custody(s) => s.approve(&mut self.rng),
             _ => vec![],
         }
     }
@@ -547,9 +538,8 @@ impl Session {
         match &mut self.role {
             Role::Follower(s) => s.decline(),
             Role::Dkg(s) => s.abandon(),
-            Role::Member(s) => s.decline(),
-            Role::Helper(s) => s.decline(),
-            Role::Coordinator(_) | Role::Newcomer(_) => {}
+            Role::Custody(s) => s.decline(),
+            Role::Coordinator(_) => {}
         }
     }
 
@@ -568,9 +558,7 @@ impl Session {
             Role::Dkg(s) => s.compute(),
             Role::Coordinator(s) => s.compute(),
             Role::Follower(s) => s.compute(),
-            Role::Member(s) => s.compute(),
-            Role::Helper(s) => s.compute(),
-            Role::Newcomer(s) => s.compute(),
+            Role::Custody(s) => s.compute(),
         }
     }
 
@@ -579,9 +567,7 @@ impl Session {
             Role::Dkg(s) => s.view(),
             Role::Coordinator(s) => s.view(),
             Role::Follower(s) => s.view(),
-            Role::Member(s) => s.view(),
-            Role::Helper(s) => s.view(),
-            Role::Newcomer(s) => s.view(),
+            Role::Custody(s) => s.view(),
         }
     }
 }

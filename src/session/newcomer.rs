@@ -1,82 +1,71 @@
-//! A newcomer's session: its request goes out (with a new participant key), the helpers'
-//! three rounds come in (in any order: what comes early is kept), and the outcome is its new
-//! share, to store under a name of its own.
+//! A newcomer's part: its request goes out (with a new participant key), the helpers' three
+//! rounds come in (in any order: what comes early is kept), and the outcome is its new share,
+//! to store under a name of its own.
 
 use rand_core::CryptoRngCore;
 
-use super::exchange::{Joined, Look};
-use super::{Feedback, Outcome, Outgoing, Question, SessionView, Stage};
+use super::joined::{Joined, Look, Part, Participant, Started};
+use super::{Outcome, Question};
 use crate::keys::GroupKey;
-use crate::messages::AnyMessage;
+use crate::messages::{AnyMessage, MessageKind};
 use crate::refusal::Refusal;
 use crate::repair::Newcomer;
 
-pub(super) struct NewcomerSession {
+pub(super) struct Enrolling {
     name: String,
     group: GroupKey,
     you: String,
-    joined: Joined<Newcomer>,
 }
 
-impl NewcomerSession {
-    /// A newcomer to the key `group` describes (its public description), to be stored as `name`.
-    pub(super) fn new(
-        name: &str,
-        group: GroupKey,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Self, Refusal> {
-        let (newcomer, request) = Newcomer::new(group.clone(), rng)?;
-        let you = newcomer.fingerprint();
-        let mut joined = Joined::running(
-            newcomer,
-            request,
-            "the helpers: the members who help (one relay may carry it to all)",
-        );
-        joined.review = vec![
-            format!("Your participant fingerprint: {you}"),
-            "Tell it to the helpers by a channel they trust (by phone, in person): each compares it before helping.".into(),
-            format!("Identity key of the key you join: {}", group.identity_key()),
-        ];
-        Ok(Self {
-            name: name.to_string(),
-            group,
-            you,
-            joined,
-        })
-    }
+/// A newcomer to the key `group` describes (its public description), to be stored as `name`.
+pub(super) fn start(
+    name: &str,
+    group: GroupKey,
+    rng: &mut impl CryptoRngCore,
+) -> Result<Box<dyn Participant>, Refusal> {
+    let (newcomer, request) = Newcomer::new(group.clone(), rng)?;
+    let you = newcomer.fingerprint();
+    let review = vec![
+        format!("Your participant fingerprint: {you}"),
+        "Tell it to the helpers by a channel they trust (by phone, in person): each compares it before helping.".into(),
+        format!("Identity key of the key you join: {}", group.identity_key()),
+    ];
+    let part = Enrolling {
+        name: name.to_string(),
+        group,
+        you,
+    };
+    Ok(Box::new(Joined::running(part, newcomer, request, review)))
+}
 
-    pub(super) fn stage(&self) -> &Stage {
-        &self.joined.stage
-    }
+impl Part for Enrolling {
+    type Engine = Newcomer;
+    const OURS: &'static [MessageKind] = &[];
+    const EXPECTED: &'static str = "a repair helper's message";
+    const TO: &'static str = "the helpers: the members who help (one relay may carry it to all)";
 
-    pub(super) fn sent(&self) -> &[Outgoing] {
-        self.joined.sent()
-    }
-
-    pub(super) fn take(
+    /// The newcomer's engine runs from the start.
+    fn start(
         &mut self,
         message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<Feedback>, Refusal> {
-        self.joined
-            .take(message, rng, &[], "a repair helper's message")
+        _: &mut impl CryptoRngCore,
+    ) -> Result<Started<Newcomer>, Refusal> {
+        Ok(Started::Not(message))
     }
 
-    pub(super) fn compute(&mut self) -> Vec<Feedback> {
-        let name = self.name.clone();
-        self.joined.compute(
-            |engine| {
-                Ok(Outcome::Enrolled {
-                    share: Box::new(engine.finish()?),
-                    name,
-                })
-            },
+    fn finish(&self, engine: &mut Newcomer) -> Result<(Outcome, &'static str), Refusal> {
+        let outcome = Outcome::Enrolled {
+            share: Box::new(engine.finish()?),
+            name: self.name.clone(),
+        };
+        Ok((
+            outcome,
             "repair finished: this newcomer holds a share of the key",
-        )
+        ))
     }
 
-    pub(super) fn view(&self) -> SessionView {
-        let look = Look {
+    fn look(&self) -> Look {
+        Look {
             title: format!(
                 "Joining key {} ({}-of-{}) as newcomer {}",
                 self.name,
@@ -84,12 +73,12 @@ impl NewcomerSession {
                 self.group.participant_count(),
                 self.you
             ),
+            you: self.you.clone(),
             rounds: 3,
             ceremony: "repair",
             question: Question::SIGN,
             waiting: "",
             everyone: vec![],
-        };
-        self.joined.view(look, &self.you, &[])
+        }
     }
 }

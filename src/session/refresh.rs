@@ -1,5 +1,5 @@
-//! A refresh member's session: the member who starts chooses who stays; the others join from
-//! the first round-1 message they see, once the person reviewed the refresh (who stays, who is
+//! A refresh member's part: the member who starts chooses who stays; the others join from the
+//! first round-1 message they see, once the person reviewed the refresh (who stays, who is
 //! removed, the key, the date). Round 2 goes out as soon as round 1 is complete (every message
 //! is signed and round 2 carries a digest of round 1, so nothing needs confirming by voice);
 //! the outcome is the new share, to replace the old one.
@@ -7,127 +7,100 @@
 use ed25519_consensus::VerificationKey;
 use rand_core::CryptoRngCore;
 
-use super::exchange::{listed, Joined, Look};
-use super::{Feedback, Outcome, Outgoing, Question, SessionView, Stage};
+use super::joined::{listed, Joined, Look, Part, Participant, Started};
+use super::{Outcome, Question};
+use crate::custody::first_stranger;
 use crate::keys::{format_date, participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
-use crate::refresh::{Refresh, RefreshRound1, RefreshSession};
+use crate::refresh::{Refresh, RefreshSession};
 use crate::refusal::Refusal;
 
-const TO_EVERYONE: &str = "every member (one relay may carry it to all)";
-const OURS: &[MessageKind] = &[MessageKind::RefreshRound1, MessageKind::RefreshRound2];
-
-pub(super) struct MemberSession {
+pub(super) struct Member {
     label: String,
-    /// This member's share, until it joins a refresh.
+    /// This member's share as it was when the session began.
     share: KeyShare,
-    joined: Joined<Refresh>,
 }
 
-impl MemberSession {
-    /// Starts a refresh of `share`'s key in which every member but `remove` stays.
-    pub(super) fn start(
-        label: &str,
-        share: KeyShare,
-        remove: &[VerificationKey],
-        now: u64,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Self, Refusal> {
-        let group = share.group();
-        if let Some(stranger) = remove.iter().find(|vk| group.participant(vk).is_none()) {
-            return Err(Refusal::Setup(format!(
-                "participant {} is not a member of this key: there is nobody to remove",
-                participant_fingerprint(stranger)
-            )));
-        }
-        let members: Vec<VerificationKey> = group
-            .participants()
-            .map(|p| p.vk)
-            .filter(|vk| !remove.contains(vk))
-            .collect();
-        let (engine, round1) = Refresh::start(share.clone(), &members, now, rng)?;
-        let review = describe(label, group, engine.session(), &share.fingerprint());
-        let mut joined = Joined::running(engine, round1, TO_EVERYONE);
-        joined.review = review;
-        Ok(Self {
-            label: label.to_string(),
-            share,
-            joined,
-        })
+/// Starts a refresh of `share`'s key in which every member but `remove` stays.
+pub(super) fn start(
+    label: &str,
+    share: KeyShare,
+    remove: &[VerificationKey],
+    now: u64,
+    rng: &mut impl CryptoRngCore,
+) -> Result<Box<dyn Participant>, Refusal> {
+    let group = share.group();
+    if let Some(stranger) = first_stranger(group, remove) {
+        return Err(Refusal::Setup(format!(
+            "participant {stranger} is not a member of this key: there is nobody to remove"
+        )));
     }
+    let members: Vec<VerificationKey> = group
+        .participants()
+        .map(|p| p.vk)
+        .filter(|vk| !remove.contains(vk))
+        .collect();
+    let (engine, round1) = Refresh::start(share.clone(), &members, now, rng)?;
+    let review = describe(label, group, engine.session(), &share.fingerprint());
+    let part = Member {
+        label: label.to_string(),
+        share,
+    };
+    Ok(Box::new(Joined::running(part, engine, round1, review)))
+}
 
-    /// Waits for another member's round-1 message to join from.
-    pub(super) fn join(label: &str, share: KeyShare) -> Self {
-        Self {
-            label: label.to_string(),
-            share,
-            joined: Joined::waiting(TO_EVERYONE),
-        }
-    }
+/// Waits for another member's round-1 message to join from.
+pub(super) fn join(label: &str, share: KeyShare) -> Box<dyn Participant> {
+    Box::new(Joined::waiting(Member {
+        label: label.to_string(),
+        share,
+    }))
+}
 
-    pub(super) fn stage(&self) -> &Stage {
-        &self.joined.stage
-    }
-
-    pub(super) fn sent(&self) -> &[Outgoing] {
-        self.joined.sent()
-    }
-
-    pub(super) fn take(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<Feedback>, Refusal> {
-        match message {
-            AnyMessage::RefreshRound1(invitation) if self.joined.is_waiting() => {
-                self.invited(invitation, rng)
-            }
-            other => self.joined.take(other, rng, OURS, "a refresh message"),
-        }
-    }
+impl Part for Member {
+    type Engine = Refresh;
+    const OURS: &'static [MessageKind] = &[MessageKind::RefreshRound1, MessageKind::RefreshRound2];
+    const EXPECTED: &'static str = "a refresh message";
+    const TO: &'static str = "every member (one relay may carry it to all)";
 
     /// Another member's round-1 message: the engine joins (checking the sender, the session and
     /// this member's share), and the person reviews before anything goes out.
-    fn invited(
+    fn start(
         &mut self,
-        invitation: RefreshRound1,
+        message: AnyMessage,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<Feedback>, Refusal> {
+    ) -> Result<Started<Refresh>, Refusal> {
+        let AnyMessage::RefreshRound1(invitation) = message else {
+            return Ok(Started::Not(message));
+        };
         let by = invitation.sender();
         let (engine, round1) = Refresh::join(self.share.clone(), invitation.clone(), rng)?;
-        let review = describe(&self.label, self.share.group(), engine.session(), &by);
-        self.joined.accepted(invitation);
-        self.joined.review(engine, round1, review);
-        Ok(vec![Feedback::ok(format!(
-            "RefreshRound1 from {by} invites this member to a refresh: review it, then approve or decline"
-        ))])
+        Ok(Started::Review {
+            review: describe(&self.label, self.share.group(), engine.session(), &by),
+            engine: Box::new(engine),
+            first: Box::new(round1.into()),
+            accepted: Some(Box::new(invitation.into())),
+            note: format!(
+                "RefreshRound1 from {by} invites this member to a refresh: review it, then approve or decline"
+            ),
+        })
     }
 
-    pub(super) fn approve(&mut self, rng: &mut impl CryptoRngCore) -> Vec<Feedback> {
-        self.joined.approve(rng)
-    }
-
-    pub(super) fn decline(&mut self) {
-        self.joined.decline()
-    }
-
-    pub(super) fn compute(&mut self) -> Vec<Feedback> {
-        let key = self.label.clone();
-        self.joined.compute(
-            |engine| {
-                Ok(Outcome::Refreshed {
-                    share: Box::new(engine.finish()?),
-                    removed: engine.removed(),
-                    key,
-                })
-            },
+    fn finish(&self, engine: &mut Refresh) -> Result<(Outcome, &'static str), Refusal> {
+        let outcome = Outcome::Refreshed {
+            share: Box::new(engine.finish()?),
+            removed: engine.removed(),
+            key: self.label.clone(),
+        };
+        Ok((
+            outcome,
             "refresh finished: the others still need your RefreshRound2 if they have not got it",
-        )
+        ))
     }
 
-    pub(super) fn view(&self) -> SessionView {
+    fn look(&self) -> Look {
         let group = self.share.group();
-        let look = Look {
+        Look {
             title: format!(
                 "Refresh of key {} ({}-of-{}) \u{2022} you are {}",
                 self.label,
@@ -135,6 +108,7 @@ impl MemberSession {
                 group.participant_count(),
                 self.share.fingerprint()
             ),
+            you: self.share.fingerprint(),
             rounds: 2,
             ceremony: "refresh",
             question: Question {
@@ -143,13 +117,11 @@ impl MemberSession {
             },
             waiting: "waiting for a member's RefreshRound1 to join from",
             everyone: group.participants().map(|p| p.fingerprint()).collect(),
-        };
-        let removed = self.joined.engine().map(Refresh::removed);
-        self.joined.view(
-            look,
-            &self.share.fingerprint(),
-            &removed.unwrap_or_default(),
-        )
+        }
+    }
+
+    fn removed(&self, engine: &Refresh) -> Vec<String> {
+        engine.removed()
     }
 }
 
