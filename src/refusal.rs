@@ -6,6 +6,16 @@
 use crate::messages::{DecodeError, MessageKind};
 use crate::request::RequestKind;
 
+/// The `participant` of whichever of the listed variants `value` is.
+macro_rules! participant_of {
+    { $value:expr; $($variant:ident)* } => {
+        match $value {
+            $(Refusal::$variant { participant, .. })|* => Some(participant.as_str()),
+            _ => None,
+        }
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error(transparent)]
@@ -161,22 +171,12 @@ impl Refusal {
     /// The participant (by fingerprint) whose message caused the refusal, when there is one.
     pub fn culprit(&self) -> Option<&str> {
         match self {
-            Refusal::Decode(DecodeError::BadSignature { participant, .. })
-            | Refusal::OwnMessage { participant, .. }
-            | Refusal::Duplicate { participant, .. }
-            | Refusal::AlreadyReceived { participant, .. }
-            | Refusal::Conflicting { participant, .. }
-            | Refusal::NotForThisParticipant { participant, .. }
-            | Refusal::OtherSession { participant, .. }
-            | Refusal::UnknownParticipant { participant, .. }
-            | Refusal::NotASigner { participant, .. }
-            | Refusal::WrongCount { participant, .. }
-            | Refusal::TooMany { participant, .. }
-            | Refusal::Invalid { participant, .. }
-            | Refusal::InvalidShare { participant, .. }
-            | Refusal::StaleShare { participant, .. } => Some(participant),
+            Refusal::Decode(DecodeError::BadSignature { participant, .. }) => Some(participant),
             Refusal::Cheaters { participants } => participants.first().map(String::as_str),
-            _ => None,
+            other => participant_of! { other;
+                OwnMessage Duplicate AlreadyReceived Conflicting NotForThisParticipant OtherSession
+                UnknownParticipant NotASigner WrongCount TooMany Invalid InvalidShare StaleShare
+            },
         }
     }
 }
@@ -208,5 +208,27 @@ mod tests {
             participants: vec!["aa".into(), "bb".into()],
         };
         assert_eq!(cheaters.culprit(), Some("aa"));
+        let bad_signature = Refusal::Decode(DecodeError::BadSignature {
+            kind: MessageKind::RefreshRound2,
+            participant: "cc".into(),
+        });
+        assert_eq!(bad_signature.culprit(), Some("cc"));
+    }
+
+    #[test]
+    fn another_session_is_named_and_not_skipped() {
+        let other = Refusal::OtherSession {
+            kind: MessageKind::RefreshRound1,
+            participant: "1c7f687e".into(),
+            theirs: "aa".into(),
+            ours: "bb".into(),
+        };
+        assert!(!other.skippable());
+        assert_eq!(other.culprit(), Some("1c7f687e"));
+        assert_eq!(
+            other.to_string(),
+            "RefreshRound1 from participant 1c7f687e: belongs to another refresh (session aa), not this one (session bb)"
+        );
+        assert_eq!(Refusal::Setup("too few members".into()).culprit(), None);
     }
 }

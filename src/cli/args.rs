@@ -196,26 +196,11 @@ pub enum Command {
     /// (sealed under the same passphrase), and the old share is destroyed.
     Refresh {
         #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        /// Start the refresh here: the others join from this member's RefreshRound1.
-        #[arg(long)]
-        start: bool,
+        part: PartArgs,
         /// A member to remove, by the participant id `keys show` prints (8 hex digits);
         /// repeatable. Starts the refresh here.
         #[arg(long, value_name = "PARTICIPANT")]
         remove: Vec<String>,
-        /// Also replace this public group description (group.toml) with the refreshed one.
-        #[arg(long, value_name = "FILE")]
-        group: Option<PathBuf>,
-        /// Take part without asking (scripts only: the review is still printed).
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        unlock: UnlockArgs,
-        #[command(flatten)]
-        line: LineArgs,
     },
     /// Replace a lost member: a newcomer, with a new participant key, receives a share of the
     /// key from at least t helpers, without any of them learning it. Then refresh without the
@@ -325,29 +310,34 @@ pub enum RepairCommand {
     /// with the newcomer itself. Afterwards the key's group description includes the newcomer.
     Help {
         #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        /// Start the repair here, from the newcomer's request, with every member helping but
-        /// those given with --without.
-        #[arg(long)]
-        start: bool,
+        part: PartArgs,
         /// A member who does not help (the lost member; anyone who cannot take part now), by
-        /// participant id; repeatable. Starts the repair here.
+        /// participant id; repeatable. Starts the repair here, from the newcomer's request.
         #[arg(long, value_name = "PARTICIPANT")]
         without: Vec<String>,
-        /// Also replace this public group description (group.toml) with the one that includes
-        /// the newcomer.
-        #[arg(long, value_name = "FILE")]
-        group: Option<PathBuf>,
-        /// Help without asking (scripts only: the review is still printed).
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        unlock: UnlockArgs,
-        #[command(flatten)]
-        line: LineArgs,
     },
+}
+
+/// A member's part in a refresh or a repair: its key, whether it starts, and line mode.
+#[derive(Args, Debug, Clone)]
+pub struct PartArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Start here: the others join from this member's first message.
+    #[arg(long)]
+    pub start: bool,
+    /// Also replace this public group description (group.toml) with the new one.
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+    /// Take part without asking (scripts only: the review is still printed).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    #[command(flatten)]
+    pub line: LineArgs,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -10,7 +10,8 @@ use ed25519_consensus::VerificationKey;
 use rand_core::OsRng;
 use zeroize::Zeroizing;
 
-use super::ceremonies::run;
+use super::args::PartArgs;
+use super::ceremonies::{run, unused_key_path};
 use super::keys::{load_file, print_group, resolve};
 use super::lines::say;
 use super::secrets::{Sealer, Unlocker};
@@ -19,7 +20,7 @@ use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{format_date, GroupKey, KeyShare};
 use crate::session::{Outcome, Session};
 use crate::spec::KeyChoice;
-use crate::store::{check_name, replace_share, write_key_file, Store};
+use crate::store::{replace_share, write_key_file, Store};
 
 /// A key opened for a ceremony whose outcome replaces its share.
 struct Opened {
@@ -141,29 +142,36 @@ fn replace(opened: &Opened, share: &KeyShare, group: Option<&Path>) -> anyhow::R
     Ok(())
 }
 
-pub fn refresh(
+/// Opens a member's key for its part in a refresh or repair, with the members the command line
+/// names (`option`) and says who this member is.
+fn open_part(
     store: &Store,
-    unlocker: &Unlocker,
-    choice: &KeyChoice,
-    start: bool,
-    remove: &[String],
-    group: Option<&Path>,
-    yes: bool,
-) -> anyhow::Result<()> {
-    let opened = open(store, unlocker, choice)?;
+    part: &PartArgs,
+    option: &str,
+    ids: &[String],
+    ceremony: &str,
+) -> anyhow::Result<(Opened, Vec<VerificationKey>)> {
+    let opened = open(store, &Unlocker::new(&part.unlock), &part.key.choice())?;
     let key = opened.share.group();
-    let removed = participants(key, "--remove", remove)?;
+    let named = participants(key, option, ids)?;
     say(format!(
-        "Refresh of key {} as participant {} of a {}-of-{} key (generation {}). The threshold \
-         stays {}: frost-core refuses to lower it.",
+        "{ceremony} of key {} as participant {} of a {}-of-{} key (generation {}).",
         opened.label,
         opened.share.fingerprint(),
         key.threshold(),
         key.participant_count(),
         key.generation().number,
-        key.threshold()
     ));
-    let mut session = if start || !removed.is_empty() {
+    Ok((opened, named))
+}
+
+pub fn refresh(store: &Store, part: &PartArgs, remove: &[String]) -> anyhow::Result<()> {
+    let (opened, removed) = open_part(store, part, "--remove", remove, "Refresh")?;
+    let t = opened.share.group().threshold();
+    say(format!(
+        "The threshold stays {t}: frost-core refuses to lower it."
+    ));
+    let mut session = if part.start || !removed.is_empty() {
         let session = Session::refresh_start(
             &opened.label,
             opened.share.clone(),
@@ -180,7 +188,7 @@ pub fn refresh(
         say("Paste the RefreshRound1 of the member who starts (or of any member who joined):");
         Session::refresh_join(&opened.label, opened.share.clone(), &mut OsRng)
     };
-    let Outcome::Refreshed { share, removed, .. } = run(&mut session, None, yes)? else {
+    let Outcome::Refreshed { share, removed, .. } = run(&mut session, None, part.yes)? else {
         anyhow::bail!("the refresh ended without a new share");
     };
     let generation = share.group().generation();
@@ -189,7 +197,7 @@ pub fn refresh(
         generation.number,
         generation.refreshed.map(format_date).unwrap_or_default()
     ));
-    replace(&opened, &share, group)?;
+    replace(&opened, &share, part.group.as_deref())?;
     if !removed.is_empty() {
         say(format!(
             "Removed: {}. Their shares stop working only once every member has destroyed its \
@@ -203,27 +211,9 @@ pub fn refresh(
     Ok(())
 }
 
-pub fn repair_help(
-    store: &Store,
-    unlocker: &Unlocker,
-    choice: &KeyChoice,
-    start: bool,
-    without: &[String],
-    group: Option<&Path>,
-    yes: bool,
-) -> anyhow::Result<()> {
-    let opened = open(store, unlocker, choice)?;
-    let key = opened.share.group();
-    let without_ids = without;
-    let without = participants(key, "--without", without)?;
-    say(format!(
-        "Repair of key {} as helper {} of a {}-of-{} key.",
-        opened.label,
-        opened.share.fingerprint(),
-        key.threshold(),
-        key.participant_count()
-    ));
-    let mut session = if start || !without.is_empty() {
+pub fn repair_help(store: &Store, part: &PartArgs, without_ids: &[String]) -> anyhow::Result<()> {
+    let (opened, without) = open_part(store, part, "--without", without_ids, "Repair")?;
+    let mut session = if part.start || !without.is_empty() {
         say("Paste the newcomer's request (RepairRequest). The other helpers run `hoarfrost repair help` without --start or --without.");
         Session::repair_start(&opened.label, opened.share.clone(), &without, &mut OsRng)?
     } else {
@@ -232,14 +222,14 @@ pub fn repair_help(
     };
     let Outcome::Helped {
         share, newcomer, ..
-    } = run(&mut session, None, yes)?
+    } = run(&mut session, None, part.yes)?
     else {
         anyhow::bail!("the repair ended without a result");
     };
     say(format!(
         "Repair finished: newcomer {newcomer} holds a share; this member's key now includes it."
     ));
-    replace(&opened, &share, group)?;
+    replace(&opened, &share, part.group.as_deref())?;
     let lost = match without_ids {
         [] => " --remove LOST".to_string(),
         ids => ids.iter().map(|id| format!(" --remove {id}")).collect(),
@@ -259,14 +249,7 @@ pub fn repair_request(
     group_file: &Path,
     name: &str,
 ) -> anyhow::Result<()> {
-    // Refuse now, not after the ceremony, if the result could not be saved.
-    check_name(name)?;
-    let path = store.path_of(name)?;
-    anyhow::ensure!(
-        !path.exists(),
-        "{} already exists: choose another --name",
-        path.display()
-    );
+    unused_key_path(store, name)?;
     let described = load_file(group_file)?;
     anyhow::ensure!(
         !described.material.has_share(),

@@ -190,26 +190,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             transport_cmd::configure(&line);
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
         }
-        Command::Refresh {
-            store: s,
-            key,
-            start,
-            remove,
-            group,
-            yes,
-            unlock,
-            line,
-        } => {
-            transport_cmd::configure(&line);
-            custody_cmd::refresh(
-                &store(&top, &s)?,
-                &secrets::Unlocker::new(&unlock),
-                &key.choice(),
-                start,
-                &remove,
-                group.as_deref(),
-                yes,
-            )
+        Command::Refresh { part, remove } => {
+            transport_cmd::configure(&part.line);
+            custody_cmd::refresh(&store(&top, &part.store)?, &part, &remove)
         }
         Command::Repair {
             command:
@@ -230,28 +213,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         Command::Repair {
-            command:
-                RepairCommand::Help {
-                    store: s,
-                    key,
-                    start,
-                    without,
-                    group,
-                    yes,
-                    unlock,
-                    line,
-                },
+            command: RepairCommand::Help { part, without },
         } => {
-            transport_cmd::configure(&line);
-            custody_cmd::repair_help(
-                &store(&top, &s)?,
-                &secrets::Unlocker::new(&unlock),
-                &key.choice(),
-                start,
-                &without,
-                group.as_deref(),
-                yes,
-            )
+            transport_cmd::configure(&part.line);
+            custody_cmd::repair_help(&store(&top, &part.store)?, &part, &without)
         }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)
