@@ -53,6 +53,18 @@ impl KeyArgs {
     }
 }
 
+/// A key, and a file to write from it.
+#[derive(Args, Debug, Clone)]
+pub struct KeyToFile {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
 /// A t-of-n key's size.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct Size {
@@ -260,14 +272,7 @@ pub enum JournalCommand {
         key: KeyArgs,
     },
     /// Write the journal as an interchange file (modelled on EIP-3076).
-    Export {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Export(KeyToFile),
     /// Merge an interchange file into the journal (conflicts are kept, and refuse more).
     Import {
         #[command(flatten)]
@@ -490,15 +495,7 @@ pub enum KeysCommand {
     },
     /// Write a key's public group description (no share): what a newcomer to the key needs,
     /// and what a coordinator without a share uses.
-    ExportGroup {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        /// The file to write (group.toml).
-        #[arg(long)]
-        out: PathBuf,
-    },
+    ExportGroup(KeyToFile),
     /// Write a share as a pcli config with a threshold custody backend.
     ExportPcli {
         #[command(flatten)]

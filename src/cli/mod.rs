@@ -253,8 +253,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             JournalCommand::Show { store: s, key } => {
                 journal_cmd::show(&store(&top, &s)?, &key.choice())
             }
-            JournalCommand::Export { store: s, key, out } => {
-                journal_cmd::export_to(&store(&top, &s)?, &key.choice(), &out)
+            JournalCommand::Export(to) => {
+                journal_cmd::export_to(&store(&top, &to.store)?, &to.key.choice(), &to.out)
             }
             JournalCommand::Import {
                 store: s,
@@ -285,8 +285,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name.as_deref(),
                 out.as_deref(),
             ),
-            KeysCommand::ExportGroup { store: s, key, out } => {
-                custody_cmd::export_group(&store(&top, &s)?, &key.choice(), &out)
+            KeysCommand::ExportGroup(to) => {
+                custody_cmd::export_group(&store(&top, &to.store)?, &to.key.choice(), &to.out)
             }
             KeysCommand::ExportPcli {
                 store: s,

@@ -244,6 +244,18 @@ pub(crate) fn transcript<'a, B: Body + 'a>(
         .expect("32-byte hash")
 }
 
+/// Decodes the session id and the transcript digest every message after round 1 carries.
+pub(crate) fn decode_session_and_transcript(
+    kind: MessageKind,
+    session: &[u8],
+    transcript: &[u8],
+) -> Result<(SessionId, [u8; 32]), DecodeError> {
+    Ok((
+        SessionId(fixed(kind, "inner.session", session)?),
+        fixed(kind, "inner.transcript", transcript)?,
+    ))
+}
+
 /// Encrypts a secret scalar to `recipient` (see [`crate::dkg`]'s round-2 encryption).
 pub(crate) fn encrypt_scalar(
     rng: &mut impl CryptoRngCore,

@@ -11,8 +11,8 @@ use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment}
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
 use crate::custody::{
-    decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
-    transcript, Body, GroupRef, Inbox, SessionId, Signed,
+    decode_element, decode_epk, decode_key_list, decode_session_and_transcript, decode_targeted,
+    encode_key_list, encode_targeted, transcript, Body, GroupRef, Inbox, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
@@ -150,9 +150,11 @@ impl Body for RefreshRound2Body {
 
     fn from_inner(inner: refresh_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             shares: decode_targeted(kind, "inner.shares", inner.shares)?,
         })
     }

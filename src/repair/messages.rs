@@ -11,8 +11,8 @@ use crate::custody::proto::{
     self as pb, repair_request, repair_round1, repair_round2, repair_round3,
 };
 use crate::custody::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
+    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_session_and_transcript,
+    decode_targeted, encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
@@ -169,9 +169,11 @@ impl Body for RepairRound2Body {
 
     fn from_inner(inner: repair_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             commitments: inner
                 .commitments
                 .iter()
@@ -213,9 +215,11 @@ impl Body for RepairRound3Body {
     fn from_inner(inner: repair_round3::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             sigma: inner.sigma,
         })
     }

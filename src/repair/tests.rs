@@ -33,6 +33,17 @@ fn newcomer_accept(n: &mut Newcomer, m: AnyMessage) -> Result<String, Refusal> {
     n.accept(m, &mut OsRng)
 }
 
+/// Delivers `messages` to every helper and the newcomer, through their JSON.
+fn broadcast<M: Clone + Into<AnyMessage>>(
+    newcomer: &mut Newcomer,
+    helpers: &mut [RepairHelper],
+    messages: &[M],
+) {
+    let wrapped: Vec<AnyMessage> = messages.iter().cloned().map(Into::into).collect();
+    deliver(helpers, &wrapped, helper_accept);
+    deliver(std::slice::from_mut(newcomer), &wrapped, newcomer_accept);
+}
+
 /// Everything a repair produced.
 struct Repaired {
     newcomer: KeyShare,
@@ -62,17 +73,7 @@ fn round1(
         engines.push(h);
         messages.push(m);
     }
-    let wrapped: Vec<_> = messages
-        .iter()
-        .cloned()
-        .map(AnyMessage::RepairRound1)
-        .collect();
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &messages);
     (newcomer, engines, messages)
 }
 
@@ -81,13 +82,7 @@ fn round2(newcomer: &mut Newcomer, helpers: &mut [RepairHelper]) -> Vec<RepairRo
         .iter_mut()
         .map(|h| h.start_round2(&mut OsRng).unwrap())
         .collect();
-    let wrapped: Vec<_> = messages
-        .iter()
-        .cloned()
-        .map(AnyMessage::RepairRound2)
-        .collect();
-    deliver(helpers, &wrapped, helper_accept);
-    deliver(std::slice::from_mut(newcomer), &wrapped, newcomer_accept);
+    broadcast(newcomer, helpers, &messages);
     messages
 }
 
@@ -98,18 +93,8 @@ fn repair(shares: &[KeyShare], helpers: &[usize]) -> Repaired {
         .iter_mut()
         .map(|h| h.start_round3(&mut OsRng).unwrap())
         .collect();
-    let wrapped: Vec<_> = round3
-        .iter()
-        .cloned()
-        .map(AnyMessage::RepairRound3)
-        .collect();
     // Helpers skip round 3; the newcomer takes it.
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &round3);
     Repaired {
         newcomer: newcomer.finish().unwrap(),
         helpers: engines.iter().map(|h| h.finish().unwrap()).collect(),
@@ -217,17 +202,7 @@ fn lying_helpers_are_named() {
     assert!(e.contains("do not add up") && e.contains(&liar_name), "{e}");
     assert_eq!(engines[0].progress(), (0, 2));
     // The honest round 2 goes through; then a sigma that is not the sum of its deltas.
-    let wrapped: Vec<_> = honest
-        .iter()
-        .cloned()
-        .map(AnyMessage::RepairRound2)
-        .collect();
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &honest);
     let round3: Vec<_> = engines
         .iter_mut()
         .map(|h| h.start_round3(&mut OsRng).unwrap())
