@@ -2,7 +2,7 @@
 //! vote bodies, and the chain's stateless rules, checked before anything is signed.
 
 use penumbra_sdk_governance::{ValidatorVoteBody, ValidatorVoteReason, Vote};
-use penumbra_sdk_stake::validator::{Validator, ValidatorToml};
+use penumbra_sdk_stake::validator::{FundingStreamToml, Validator, ValidatorToml};
 use penumbra_sdk_stake::{FundingStream, FundingStreams, GovernanceKey, IdentityKey};
 use rand_core::CryptoRngCore;
 
@@ -40,8 +40,26 @@ fn check_consensus_key(text: &str) -> anyhow::Result<()> {
 /// Parses the TOML that `pcli validator definition template` writes (and people then edit).
 pub fn parse_definition_toml(text: &str) -> anyhow::Result<Validator> {
     check_consensus_key(text)?;
-    let toml: ValidatorToml = toml::from_str(text)
-        .map_err(|e| anyhow::anyhow!("validator definition TOML: {}", e.message()))?;
+    let toml: ValidatorToml = crate::contain::contain(|| toml::from_str(text))
+        .map_err(|caught| anyhow::anyhow!("validator definition TOML: {caught}"))?
+        .map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("validator definition TOML: {}", e.message())
+        })?;
+    // Penumbra adds the rates as u16, which overflows (a panic in a debug build, a wrapped total
+    // in a release build): refuse a total over 100% before it does.
+    let total: u64 = toml
+        .funding_streams
+        .iter()
+        .map(|s| match s {
+            FundingStreamToml::Address { rate_bps, .. }
+            | FundingStreamToml::CommunityPool { rate_bps, .. } => u64::from(*rate_bps),
+        })
+        .sum();
+    if total > 10_000 {
+        anyhow::bail!(
+            "validator definition: funding streams total {total} bps, more than 10000 bps (100%)"
+        );
+    }
     let validator =
         Validator::try_from(toml).map_err(|e| anyhow::anyhow!("validator definition TOML: {e}"))?;
     check_definition(&validator)?;

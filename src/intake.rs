@@ -39,15 +39,23 @@ impl Piece {
 
 /// Turns text into pieces, keeping the QR parts of a message being collected and, in line mode,
 /// an unfinished JSON message.
-#[derive(Default)]
 pub struct Intake {
     ur: UrCollector,
     pending: String,
 }
 
+impl Default for Intake {
+    fn default() -> Self {
+        Self {
+            ur: crate::transport::ur_collector(),
+            pending: String::new(),
+        }
+    }
+}
+
 /// Why text without any message structure is refused. Never quoted: it may be a passphrase
 /// typed into the wrong place.
-fn not_a_message(text: &str) -> String {
+pub(crate) fn not_a_message(text: &str) -> String {
     format!(
         "not a ceremony message ({} characters, not shown): nothing was taken",
         text.chars().count()
@@ -201,11 +209,23 @@ impl Intake {
                 text,
                 note: format!("{have} of {total} parts"),
             },
-            Ok(Received::Complete(messages)) => Piece::Messages {
-                text,
-                bundle: messages.len() > 1,
-                messages,
-            },
+            Ok(Received::Complete(payloads)) => {
+                let decoded: Result<Vec<_>, _> = payloads
+                    .iter()
+                    .map(|p| AnyMessage::from_ur(&p.ur_type, &p.bytes))
+                    .collect();
+                match decoded {
+                    Ok(messages) => Piece::Messages {
+                        text,
+                        bundle: messages.len() > 1,
+                        messages,
+                    },
+                    Err(e) => Piece::Refused {
+                        text,
+                        reason: e.to_string(),
+                    },
+                }
+            }
         }
     }
 }

@@ -30,9 +30,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod contain;
 pub mod custody;
 pub mod definition;
 pub mod dkg;
+pub mod excerpt;
 pub mod fsutil;
 pub mod intake;
 pub mod journal;
@@ -55,6 +57,7 @@ pub mod store;
 pub mod suite;
 pub mod transport;
 pub mod tui;
+pub mod validate;
 
 #[cfg(test)]
 mod zeroize_checks;

@@ -68,7 +68,12 @@ impl SigningRequest {
     /// depends on the FVK), or the proto encoding of a definition or vote body.
     pub fn signed_bytes(&self, fvk: &FullViewingKey) -> anyhow::Result<Vec<u8>> {
         Ok(match self {
-            SigningRequest::Transaction(plan) => plan.effect_hash(fvk)?.as_bytes().to_vec(),
+            // The plan's fields were checked when it was decoded; should Penumbra still panic
+            // on one, this request is refused rather than the program ended.
+            SigningRequest::Transaction(plan) => crate::contain::contain(|| plan.effect_hash(fvk))
+                .map_err(|caught| anyhow::anyhow!("computing the effect hash: {caught}"))??
+                .as_bytes()
+                .to_vec(),
             SigningRequest::ValidatorDefinition(v) => {
                 stake_pb::Validator::from(v.clone()).encode_to_vec()
             }

@@ -135,9 +135,9 @@ impl RequestSpec {
                     .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?,
             ),
             RequestSpec::Transaction { plan } => {
-                SigningRequest::Transaction(serde_json::from_str(file_text()?).map_err(|e| {
-                    anyhow::anyhow!("{}: not a TransactionPlan: {e}", plan.display())
-                })?)
+                SigningRequest::Transaction(crate::validate::plan_from_json(file_text()?).map_err(
+                    |e| anyhow::anyhow!("{}: not a usable TransactionPlan: {e}", plan.display()),
+                )?)
             }
             RequestSpec::Vote {
                 proposal,

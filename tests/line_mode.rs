@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use common::process::*;
 use hoarfrost::messages::AnyMessage;
-use hoarfrost::transport::bundle;
-use hoarfrost::transport::ur::{UrParts, BUNDLE_TYPE};
+use hoarfrost::transport::ur::UrParts;
 use penumbra_sdk_proto::core::component::stake::v1 as stake_pb;
 use penumbra_sdk_proto::Message;
 
@@ -17,7 +16,7 @@ use penumbra_sdk_proto::Message;
 /// looping code.
 fn scrambled_parts(json: &str, fragment: usize) -> Vec<String> {
     let message = AnyMessage::from_json(json).unwrap();
-    let mut parts = UrParts::for_message(&message, fragment);
+    let mut parts = UrParts::new(&message.to_bytes(), message.kind().ur_type(), fragment).unwrap();
     let n = parts.fragment_count();
     assert!(n > 2, "a multi-part message");
     let mut lines: Vec<String> = (0..n + 4)
@@ -114,7 +113,8 @@ fn line_mode_takes_a_relays_bundle() {
         .iter()
         .map(|m| AnyMessage::from_json(m).unwrap())
         .collect();
-    let mut parts = UrParts::new(&bundle(&messages), BUNDLE_TYPE, 120);
+    let payloads: Vec<_> = messages.iter().map(AnyMessage::to_payload).collect();
+    let mut parts = UrParts::bundle(&payloads, 120).unwrap();
     let frames: Vec<String> = (0..2 * parts.fragment_count())
         .map(|i| parts.part(i).to_string())
         .collect();

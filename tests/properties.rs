@@ -13,6 +13,7 @@ use hoarfrost::messages::{
 use hoarfrost::refresh::{RefreshRound1, RefreshRound2};
 use hoarfrost::repair::{RepairRequest, RepairRound1, RepairRound2, RepairRound3};
 use hoarfrost::signing::{Coordinator, Follower};
+use hoarfrost::transport::ur::UrParts;
 use proptest::prelude::*;
 
 /// Every decoder, fed the same text: each must answer Ok or a clear error, never panic.
@@ -36,13 +37,16 @@ fn decode_everything(text: &str) {
     }
     let _ = keyfile::decode_any(text);
     let _ = hoarfrost::definition::parse_definition_toml(text);
-    let _ = serde_json::from_str::<penumbra_sdk_transaction::TransactionPlan>(text);
+    let _ = hoarfrost::validate::plan_from_json(text);
     let _ = serde_json::from_str::<hoarfrost::journal::Journal>(text);
     if let Ok(file) = serde_json::from_str::<hoarfrost::journal::interchange::Interchange>(text) {
         let journal = hoarfrost::journal::Journal::new(dealt(2, 2, 1)[0].group());
         let _ = hoarfrost::journal::interchange::import(&journal, &file);
     }
     let _ = hoarfrost::paste::split(text);
+    for line in text.lines() {
+        let _ = hoarfrost::transport::ur_collector().receive(line);
+    }
 }
 
 /// Cases per property: 256 in CI; set PROPTEST_CASES for a longer run by hand.
@@ -53,7 +57,7 @@ fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Valid messages of every kind (and other inputs), to mutate; made once.
+/// Valid messages of every kind (and other inputs), to mutate: made once, shared by every case.
 fn samples() -> &'static [String] {
     static SAMPLES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SAMPLES.get_or_init(make_samples)
@@ -102,15 +106,25 @@ fn make_samples() -> Vec<String> {
         serde_json::to_string(&hoarfrost::journal::interchange::export(&journal)).unwrap(),
         hoarfrost::definition::definition_template(&mut r, shares[0].group(), None).unwrap(),
         include_str!("data/plan.json").to_string(),
+        every_action_round1(shares[0].group(), 44),
         hoarfrost::keyfile::encode(&hoarfrost::keyfile::StoredKey {
             name: None,
             material: hoarfrost::keyfile::KeyMaterial::Share(shares[2].clone()),
             transcript_fingerprint: None,
         })
         .to_string(),
+        // UR parts: one of a multi-part stream and a single-part UR.
+        ur_part(&AnyMessage::CoordinatorRound1(round1.clone()), 40),
+        ur_part(&AnyMessage::FollowerRound2(reply2.clone()), usize::MAX),
     ];
     samples.extend(custody);
     samples
+}
+
+fn ur_part(m: &AnyMessage, max_fragment: usize) -> String {
+    let p = m.to_payload();
+    let mut parts = UrParts::new(&p.bytes, &p.ur_type, max_fragment).unwrap();
+    parts.part(parts.fragment_count()).to_string()
 }
 
 proptest! {
@@ -122,8 +136,8 @@ proptest! {
     }
 
     #[test]
-    fn decoders_survive_mutations(which in any::<prop::sample::Index>(), at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
-        let sample = &samples()[which.index(samples().len())];
+    fn decoders_survive_mutations(which in 0..samples().len(), at in any::<prop::sample::Index>(), len in 0usize..40, byte in any::<u8>()) {
+        let sample = &samples()[which];
         let mut bytes = sample.clone().into_bytes();
         let start = at.index(bytes.len());
         let end = (start + len).min(bytes.len());

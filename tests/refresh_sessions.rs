@@ -12,8 +12,7 @@ use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{AnyMessage, Codec};
 use hoarfrost::refresh::Refresh;
 use hoarfrost::session::{Coordination, Mark, Outcome, PieceOutcome, Session, Stage};
-use hoarfrost::transport::bundle;
-use hoarfrost::transport::ur::{UrParts, BUNDLE_TYPE};
+use hoarfrost::transport::ur::UrParts;
 
 const NOW: u64 = 1_800_000_000;
 
@@ -147,7 +146,8 @@ fn a_refresh_takes_pastes_in_any_order_and_a_bundle() {
     relayed.push(AnyMessage::from_json(&round2[0]).unwrap());
     relayed.push(AnyMessage::from_json(&round2[1]).unwrap());
     relayed.push(AnyMessage::from_json(&r1).unwrap());
-    let mut parts = UrParts::new(&bundle(&relayed), BUNDLE_TYPE, 120);
+    let payloads: Vec<_> = relayed.iter().map(AnyMessage::to_payload).collect();
+    let mut parts = UrParts::bundle(&payloads, 120).unwrap();
     let mut all = Vec::new();
     for i in 0..4 * parts.fragment_count() {
         all.extend(s0.paste(parts.part(i)));

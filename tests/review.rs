@@ -3,7 +3,7 @@
 mod common;
 
 use common::plans::{self, UNIT};
-use common::process::{deal, key, run, temp, Process};
+use common::process::{deal, key, plan_file, run, temp, Process};
 use decaf377::Fr;
 use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::CoordinatorRound1;
@@ -553,23 +553,6 @@ proptest! {
         // What the review refuses, the engine refuses.
         prop_assert!(reviewed.is_ok() || followed.is_err());
     }
-}
-
-/// The group FVK of keys dealt into `dir`, and a plan file for it.
-fn plan_file(
-    dir: &std::path::Path,
-    plan: impl FnOnce(&FullViewingKey) -> TransactionPlan,
-) -> String {
-    let group =
-        hoarfrost::keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap())
-            .unwrap();
-    let path = dir.join("plan.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string(&plan(group.material.group().fvk())).unwrap(),
-    )
-    .unwrap();
-    path.display().to_string()
 }
 
 /// The real binary, as a person runs it: the follower reads the summary with the stranger

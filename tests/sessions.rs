@@ -9,8 +9,7 @@ use hoarfrost::keyfile::{KeyMaterial, StoredKey};
 use hoarfrost::messages::{AnyMessage, Codec};
 use hoarfrost::session::{Coordination, Outcome, PieceOutcome, Session, Stage};
 use hoarfrost::signing::Coordinator;
-use hoarfrost::transport::bundle;
-use hoarfrost::transport::ur::{UrParts, BUNDLE_TYPE};
+use hoarfrost::transport::ur::UrParts;
 
 fn stored(material: KeyMaterial) -> StoredKey {
     StoredKey {
@@ -53,7 +52,8 @@ fn the_paste_area_takes_ur_parts_and_json_mixed() {
         stored(KeyMaterial::Share(shares[1].clone())),
     )];
     let mut session = Session::follow(keys, None, "/h", memory_guards(), &mut rng(8));
-    let mut parts = UrParts::for_message(&AnyMessage::CoordinatorRound1(round1), 40);
+    let round1 = AnyMessage::CoordinatorRound1(round1);
+    let mut parts = UrParts::new(&round1.to_bytes(), round1.kind().ur_type(), 40).unwrap();
     let n = parts.fragment_count();
     // The first parts on one line, lowercase, with noise around them.
     let first: Vec<String> = (0..n - 1)
@@ -182,7 +182,8 @@ fn a_relays_bundle_completes_a_dkg_round_for_everyone() {
         3,
         "its own and the two accepted round-1 messages"
     );
-    let mut parts = UrParts::new(&bundle(&relay), BUNDLE_TYPE, 80);
+    let payloads: Vec<_> = relay.iter().map(AnyMessage::to_payload).collect();
+    let mut parts = UrParts::bundle(&payloads, 80).unwrap();
     let frames: Vec<String> = (0..3 * parts.fragment_count())
         .map(|i| parts.part(i).to_string())
         .collect();

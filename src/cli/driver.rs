@@ -6,7 +6,8 @@ use std::io::BufRead;
 
 use zeroize::Zeroizing;
 
-use super::lines::Input;
+use super::lines::{Input, Line};
+use crate::excerpt::{bounded, PROBLEM_CHARS};
 use crate::session::{Feedback, Outcome, PieceOutcome, Session, Stage};
 
 /// Where a driver's output goes: protocol messages (stdout) and text for the person (stderr).
@@ -34,9 +35,18 @@ fn say_feedback(out: &mut dyn LineOutput, feedback: &[Feedback]) {
         if f.ok {
             out.say(&f.text);
         } else {
-            out.say(&format!("error: {} (the ceremony goes on)", f.text));
+            say_error(out, &f.text);
         }
     }
+}
+
+/// A refusal, as one bounded line: whatever it quotes of the input cannot flood or repaint the
+/// terminal.
+fn say_error(out: &mut dyn LineOutput, problem: &str) {
+    out.say(&format!(
+        "error: {} (the ceremony goes on)",
+        bounded(problem, 2 * PROBLEM_CHARS)
+    ));
 }
 
 fn say_outcomes(out: &mut dyn LineOutput, outcomes: &[PieceOutcome]) {
@@ -95,7 +105,8 @@ pub fn drive<R: BufRead>(
         }
         match view.stage {
             Stage::Collecting => match input.next_line()? {
-                Some(line) => say_outcomes(out, &session.line(&line)),
+                Some(Line::Text(line)) => say_outcomes(out, &session.line(&line)),
+                Some(Line::Refused(why)) => say_error(out, &why.to_string()),
                 None => {
                     say_outcomes(out, &session.end_of_input());
                     anyhow::bail!("input ended while the ceremony waited ({})", view.progress)
@@ -115,12 +126,16 @@ pub fn drive<R: BufRead>(
                     None => anyhow::bail!(
                         "input ended before the fingerprint was confirmed: nothing more was sent"
                     ),
-                    Some(line) if is_yes(&line) || same_code(&line, &fingerprint) => {
+                    // Binary garbage or an endless line is no answer: refused, then ask again.
+                    Some(Line::Refused(why)) => say_error(out, &why.to_string()),
+                    Some(Line::Text(line)) if is_yes(&line) || same_code(&line, &fingerprint) => {
                         say_feedback(out, &session.confirm())
                     }
                     // A fast participant's round-2 message: kept for later, then ask again.
-                    Some(line) if is_message(&line) => say_outcomes(out, &session.line(&line)),
-                    Some(_) => {
+                    Some(Line::Text(line)) if is_message(&line) => {
+                        say_outcomes(out, &session.line(&line))
+                    }
+                    Some(Line::Text(_)) => {
                         session.decline();
                         anyhow::bail!(
                             "the fingerprint was not confirmed: nothing more was sent; compare the codes and start again"
@@ -147,11 +162,13 @@ pub fn drive<R: BufRead>(
                     "{} Type yes to approve; anything else declines:",
                     view.question.ask
                 ));
-                let answer = input.next_line()?.unwrap_or_default();
-                if is_yes(&answer) {
-                    say_feedback(out, &session.approve());
-                } else {
-                    session.decline();
+                match input.next_line()? {
+                    Some(Line::Text(answer)) if is_yes(&answer) => {
+                        say_feedback(out, &session.approve())
+                    }
+                    // Binary garbage or an endless line is no answer: refused, then ask again.
+                    Some(Line::Refused(why)) => say_error(out, &why.to_string()),
+                    Some(Line::Text(_)) | None => session.decline(),
                 }
             }
             Stage::Passphrase { key } => {

@@ -2,6 +2,15 @@
 
 use std::io::{BufRead, Write};
 
+/// The longest input line kept: 4 MiB. The largest message this program makes is a
+/// `CoordinatorRound1` carrying a transaction plan; a plan's JSON is about as large as the
+/// transaction it plans (both are mostly 32-byte values, base64 in one and proofs and
+/// ciphertexts in the other), and CometBFT's default mempool refuses transactions over 1 MiB,
+/// so 4 MiB holds any plan a chain would take, with room to spare. A longer line is read to its
+/// end in chunks and dropped, never held whole. The same bound as a message that a terminal
+/// wrapped over several lines may reach ([`crate::intake::MAX_PENDING`]).
+pub const MAX_LINE_BYTES: usize = crate::intake::MAX_PENDING;
+
 /// Prints a protocol message (or the final result) on its own line of stdout.
 pub fn emit(line: &str) -> anyhow::Result<()> {
     {
@@ -17,50 +26,171 @@ pub fn say(text: impl AsRef<str>) {
     eprintln!("{}", text.as_ref());
 }
 
+/// One line of input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A non-blank line of text, trimmed.
+    Text(String),
+    /// A line that cannot be a message: it was read to its end and dropped.
+    Refused(RefusedLine),
+}
+
+/// Why a line was dropped unread. Neither says anything of the line's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RefusedLine {
+    #[error("not a ceremony message: the line is not UTF-8 text (binary data?)")]
+    NotUtf8,
+    #[error(
+        "not a ceremony message: the line is longer than {} MiB, far longer than any message",
+        MAX_LINE_BYTES >> 20
+    )]
+    TooLong,
+}
+
 /// Incoming lines: one message per line; blank lines are skipped.
 pub struct Input<R> {
     reader: R,
+    buffer: Vec<u8>,
 }
 
 impl Input<std::io::StdinLock<'static>> {
     pub fn stdin() -> Self {
-        Self {
-            reader: std::io::stdin().lock(),
-        }
+        Self::new(std::io::stdin().lock())
     }
 }
 
 impl<R: BufRead> Input<R> {
-    /// The next non-blank line, or None at the end of input.
-    pub fn next_line(&mut self) -> anyhow::Result<Option<String>> {
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line)? == 0 {
-                return Ok(None);
-            }
-            let line = line.trim();
-            if !line.is_empty() {
-                return Ok(Some(line.to_string()));
-            }
+    pub fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buffer: Vec::new(),
         }
     }
 
-    /// Feeds lines to `handle` until it returns a value. A refused line is reported on stderr
-    /// and the ceremony goes on; only the end of input stops it.
-    pub fn until<T>(
-        &mut self,
-        waiting_for: &str,
-        mut handle: impl FnMut(&str) -> Result<Option<T>, String>,
-    ) -> anyhow::Result<T> {
-        while let Some(line) = self.next_line()? {
-            match handle(&line) {
-                Ok(Some(value)) => return Ok(value),
-                Ok(None) => {}
-                Err(problem) => say(format!(
-                    "error: {problem} (the ceremony goes on: paste again)"
-                )),
+    /// The next non-blank line, a refused line, or None at the end of input. Only a failure
+    /// to read at all is an error.
+    pub fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+        loop {
+            let Some(complete) = read_bounded_line(&mut self.reader, &mut self.buffer)? else {
+                return Ok(None);
+            };
+            if !complete {
+                return Ok(Some(Line::Refused(RefusedLine::TooLong)));
+            }
+            let Ok(text) = std::str::from_utf8(&self.buffer) else {
+                return Ok(Some(Line::Refused(RefusedLine::NotUtf8)));
+            };
+            let text = text.trim();
+            if !text.is_empty() {
+                return Ok(Some(Line::Text(text.to_string())));
             }
         }
-        anyhow::bail!("input ended while waiting for {waiting_for}")
+    }
+}
+
+/// Reads one line (up to `\n`, which is dropped) into `buffer`, in the reader's chunks. Keeps at
+/// most [`MAX_LINE_BYTES`]; the rest of a longer line is consumed and dropped. Returns whether
+/// the line was kept whole, or None at the end of input.
+fn read_bounded_line(
+    reader: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Option<bool>> {
+    buffer.clear();
+    let mut read_any = false;
+    let mut overlong = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(read_any.then_some(!overlong));
+        }
+        read_any = true;
+        let (content, used, ends) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (&chunk[..i], i + 1, true),
+            None => (chunk, chunk.len(), false),
+        };
+        if !overlong {
+            if buffer.len() + content.len() > MAX_LINE_BYTES {
+                overlong = true;
+                *buffer = Vec::new();
+            } else {
+                buffer.extend_from_slice(content);
+            }
+        }
+        reader.consume(used);
+        if ends {
+            return Ok(Some(!overlong));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<Line> {
+        let mut input = Input::new(std::io::BufReader::with_capacity(1024, input));
+        std::iter::from_fn(|| input.next_line().unwrap()).collect()
+    }
+
+    fn text(s: &str) -> Line {
+        Line::Text(s.to_string())
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_text_is_trimmed() {
+        assert_eq!(
+            lines(b"\n  a \r\n\n\tb\nc"),
+            vec![text("a"), text("b"), text("c")]
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_refused_and_the_next_one_read() {
+        assert_eq!(
+            lines(b"one\n\xff\xfe\x00garbage\ntwo\n"),
+            vec![
+                text("one"),
+                Line::Refused(RefusedLine::NotUtf8),
+                text("two")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused_without_being_kept_and_the_next_one_read() {
+        let mut input = b"before\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 1));
+        input.extend(b"\nafter\n");
+        let mut reader = Input::new(std::io::BufReader::with_capacity(4096, input.as_slice()));
+        assert_eq!(reader.next_line().unwrap(), Some(text("before")));
+        assert_eq!(
+            reader.next_line().unwrap(),
+            Some(Line::Refused(RefusedLine::TooLong))
+        );
+        assert!(
+            reader.buffer.capacity() <= MAX_LINE_BYTES,
+            "never held whole"
+        );
+        assert_eq!(reader.next_line().unwrap(), Some(text("after")));
+        assert_eq!(reader.next_line().unwrap(), None);
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_is_kept() {
+        let mut input = vec![b'y'; MAX_LINE_BYTES];
+        input.push(b'\n');
+        let got = lines(&input);
+        assert_eq!(got.len(), 1);
+        assert!(matches!(&got[0], Line::Text(t) if t.len() == MAX_LINE_BYTES));
+    }
+
+    #[test]
+    fn an_overlong_last_line_without_newline_is_refused() {
+        let input = vec![b'z'; MAX_LINE_BYTES + 10];
+        assert_eq!(lines(&input), vec![Line::Refused(RefusedLine::TooLong)]);
     }
 }

@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 use anyhow::Context;
 
 use crate::messages::AnyMessage;
-use crate::transport::bundle as make_bundle;
-use crate::transport::qr::{self, modules, plan_payload, to_ansi, to_png};
-use crate::transport::ur::{Received, UrCollector, UrParts, BUNDLE_TYPE};
+use crate::transport::qr::{self, modules, plan_bundle, plan_payload, to_ansi, to_png};
+use crate::transport::ur::{Received, UrCollector, UrParts};
+use crate::transport::ur_collector;
 
 /// How line mode shows outgoing messages besides the JSON line.
 #[derive(Default)]
@@ -84,7 +84,8 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
         &message.to_bytes(),
         message.kind().ur_type(),
         qr::MAX_VERSION,
-    );
+    )
+    .map_err(anyhow::Error::msg)?;
     let frames = frames(&mut parts);
     if output.ansi {
         show_ansi(version, &frames)?;
@@ -101,6 +102,11 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
 pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
     // One collector per UR type: frames of several messages may be mixed.
     let mut collectors: std::collections::BTreeMap<String, UrCollector> = Default::default();
+    let report = |ur_type: &str, collector: &UrCollector| {
+        if let Some((parts, fragments)) = collector.completed_parts() {
+            eprintln!("{ur_type}: collected {parts} parts of {fragments}");
+        }
+    };
     let mut texts = Vec::new();
     for file in files {
         let bytes =
@@ -125,15 +131,23 @@ pub fn decode(files: &[PathBuf]) -> anyhow::Result<()> {
                     .and_then(|t| t.split('/').next())
                     .unwrap_or("")
                     .to_ascii_lowercase();
-                match collectors.entry(ur_type).or_default().receive(token) {
-                    Ok(Received::Complete(messages)) => {
-                        for m in messages {
-                            println!("{}", m.to_json());
-                            printed += 1;
+                let collector = collectors
+                    .entry(ur_type.clone())
+                    .or_insert_with(ur_collector);
+                match collector.receive(token) {
+                    Ok(Received::Complete(payloads)) => {
+                        report(&ur_type, collector);
+                        for payload in &payloads {
+                            match AnyMessage::from_ur(&payload.ur_type, &payload.bytes) {
+                                Ok(m) => {
+                                    println!("{}", m.to_json());
+                                    printed += 1;
+                                }
+                                Err(e) => eprintln!("error: {e}"),
+                            }
                         }
                     }
-                    Ok(Received::Progress { have, total }) => eprintln!("{have} of {total} parts"),
-                    Ok(Received::Duplicate) => {}
+                    Ok(Received::Progress { .. } | Received::Duplicate) => {}
                     Err(e) => eprintln!("error: {e}"),
                 }
             }
@@ -162,7 +176,7 @@ fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {
     for piece in crate::paste::split(&text) {
         match piece {
             crate::paste::Piece::Message(m) => out.push(AnyMessage::from_json(&m)?),
-            crate::paste::Piece::Garbage(g) => anyhow::bail!("not a ceremony message: {g}"),
+            crate::paste::Piece::Garbage(g) => anyhow::bail!(crate::intake::not_a_message(&g)),
         }
     }
     anyhow::ensure!(!out.is_empty(), "no message on standard input");
@@ -173,22 +187,23 @@ fn read_messages() -> anyhow::Result<Vec<AnyMessage>> {
 /// participant whose messages must cross an airgap.
 pub fn encode(out: Option<&Path>, bundle: bool) -> anyhow::Result<()> {
     let messages = read_messages()?;
-    let payloads: Vec<(Vec<u8>, &'static str, String)> = if bundle {
-        vec![(make_bundle(&messages), BUNDLE_TYPE, "bundle".into())]
+    let plans = if bundle {
+        let payloads: Vec<_> = messages.iter().map(AnyMessage::to_payload).collect();
+        vec![(plan_bundle(&payloads, qr::MAX_VERSION), "bundle".into())]
     } else {
         messages
             .iter()
             .map(|m| {
+                let payload = m.to_payload();
                 (
-                    m.to_bytes(),
-                    m.kind().ur_type(),
+                    plan_payload(&payload.bytes, &payload.ur_type, qr::MAX_VERSION),
                     m.kind().name().to_ascii_lowercase(),
                 )
             })
-            .collect()
+            .collect::<Vec<(_, String)>>()
     };
-    for (bytes, kind, stem) in payloads {
-        let (version, mut parts) = plan_payload(&bytes, kind, qr::MAX_VERSION);
+    for (plan, stem) in plans {
+        let (version, mut parts) = plan.map_err(anyhow::Error::msg)?;
         let frames = frames(&mut parts);
         for f in &frames {
             println!("{f}");

@@ -149,8 +149,11 @@ pub(crate) fn decode_key_list(
     {
         return Err(field_error(
             kind,
-            format!("{field}[{}]", i + 1),
-            "keys must be in ascending order, each once",
+            field,
+            format!(
+                "entries {i} and {} are out of order: keys must be in ascending order, each once",
+                i + 1
+            ),
         ));
     }
     Ok(keys)

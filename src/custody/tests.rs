@@ -187,7 +187,7 @@ fn malformed_fields_are_refused_by_name() {
                 .members
                 .reverse()
         }),
-        &["inner.session.members[1]", "ascending order"],
+        &["inner.session.members: entries 0 and 1", "ascending order"],
     );
     assert_names(
         decode_tampered(&s[0], |p: &mut pb::RefreshRound1| {
@@ -252,6 +252,16 @@ fn malformed_fields_are_refused_by_name() {
             session.helpers.sort();
         }),
         &["the newcomer cannot help itself"],
+    );
+    assert_names(
+        decode_tampered(&s[3], |p: &mut pb::RepairRound1| {
+            let session = p.inner.as_mut().unwrap().session.as_mut().unwrap();
+            session.newcomer.as_mut().unwrap().vk.truncate(3);
+        }),
+        &[
+            "RepairRound1: inner.session.newcomer.vk",
+            "expected 32 bytes",
+        ],
     );
     assert_names(
         decode_tampered(&s[3], |p: &mut pb::RepairRound1| {

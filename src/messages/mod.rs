@@ -20,6 +20,7 @@ use ed25519_consensus::{Signature, VerificationKey};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::dkg::{DkgRound1, DkgRound2};
+use crate::excerpt::{bounded, PROBLEM_CHARS};
 use crate::keys::participant_fingerprint;
 use crate::refresh::{RefreshRound1, RefreshRound2};
 use crate::repair::{RepairRequest, RepairRound1, RepairRound2, RepairRound3};
@@ -264,6 +265,10 @@ pub enum DecodeError {
         kind: MessageKind,
         participant: String,
     },
+    /// A dependency panicked while decoding: a check is missing, and the message is refused
+    /// rather than the program ended ([`crate::contain`]).
+    #[error("{kind}: refused: {problem} while decoding it: the message is malformed")]
+    Panicked { kind: MessageKind, problem: String },
 }
 
 pub(crate) fn field_error(
@@ -273,9 +278,23 @@ pub(crate) fn field_error(
 ) -> DecodeError {
     DecodeError::Field {
         kind,
-        field: field.into(),
-        problem: problem.to_string(),
+        field: bounded(&field.into(), PROBLEM_CHARS),
+        problem: bounded(&problem.to_string(), PROBLEM_CHARS),
     }
+}
+
+/// Runs a decoder of `kind`: a panic inside it (a dependency's `expect` that the checks did not
+/// keep out) refuses the message instead of ending the program.
+fn contained<M>(
+    kind: MessageKind,
+    decode: impl FnOnce() -> Result<M, DecodeError>,
+) -> Result<M, DecodeError> {
+    crate::contain::contain(decode).unwrap_or_else(|caught| {
+        Err(DecodeError::Panicked {
+            kind,
+            problem: caught.to_string(),
+        })
+    })
 }
 
 /// Serializes a proto message as pcli does: compact canonical proto3 JSON on one line.
@@ -290,8 +309,8 @@ pub fn recognise(text: &str) -> Result<(MessageKind, serde_json::Value), DecodeE
     if text.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| DecodeError::NotJson(bounded(&e.to_string(), PROBLEM_CHARS)))?;
     let object = value.as_object().ok_or(DecodeError::UnknownKind)?;
     if let Some(kind) = MessageKind::enveloped(object) {
         let content = object.values().next().cloned().unwrap_or_default();
@@ -337,20 +356,26 @@ pub trait Codec: Sized {
     }
 
     /// Decodes JSON already recognised as this kind (the envelope's content, if it has one).
+    /// A panic inside is a refusal.
     fn from_json_value(value: serde_json::Value) -> Result<Self, DecodeError> {
-        let proto =
-            serde_json::from_value(value).map_err(|e| field_error(Self::KIND, "JSON", e))?;
-        Self::from_proto(proto)
+        contained(Self::KIND, || {
+            let proto =
+                serde_json::from_value(value).map_err(|e| field_error(Self::KIND, "JSON", e))?;
+            Self::from_proto(proto)
+        })
     }
 
     fn to_bytes(&self) -> Vec<u8> {
         prost::Message::encode_to_vec(&self.to_proto())
     }
 
+    /// Decodes proto bytes. A panic inside is a refusal.
     fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let proto = <Self::Proto as prost::Message>::decode(bytes)
-            .map_err(|e| field_error(Self::KIND, "proto", e))?;
-        Self::from_proto(proto)
+        contained(Self::KIND, || {
+            let proto = <Self::Proto as prost::Message>::decode(bytes)
+                .map_err(|e| field_error(Self::KIND, "proto", e))?;
+            Self::from_proto(proto)
+        })
     }
 }
 

@@ -108,26 +108,12 @@ impl Codec for CoordinatorRound1 {
         }
     }
 
+    /// Checks every field of the request before Penumbra's conversions see it
+    /// ([`crate::validate`]), then converts it.
     fn from_proto(proto: pb::CoordinatorRound1) -> Result<Self, DecodeError> {
-        use pb::coordinator_round1::Request;
-        let kind = <Self as Codec>::KIND;
-        let request = match proto
-            .request
-            .ok_or_else(|| field_error(kind, "request", "missing"))?
-        {
-            Request::Plan(plan) => SigningRequest::Transaction(
-                plan.try_into().map_err(|e| field_error(kind, "plan", e))?,
-            ),
-            Request::ValidatorDefinition(v) => SigningRequest::ValidatorDefinition(
-                v.try_into()
-                    .map_err(|e| field_error(kind, "validatorDefinition", e))?,
-            ),
-            Request::ValidatorVote(v) => SigningRequest::ValidatorVote(
-                v.try_into()
-                    .map_err(|e| field_error(kind, "validatorVote", e))?,
-            ),
-        };
-        Ok(Self { request })
+        Ok(Self {
+            request: crate::validate::signing_request(proto.request)?,
+        })
     }
 }
 

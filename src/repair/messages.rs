@@ -70,11 +70,17 @@ impl RepairSession {
         proto: Option<pb::RepairSession>,
     ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
-        let newcomer = Signed::from_proto(
-            proto
-                .newcomer
-                .ok_or_else(|| field_error(kind, "inner.session.newcomer", "missing"))?,
-        )?;
+        let at = "inner.session.newcomer";
+        let newcomer = proto
+            .newcomer
+            .ok_or_else(|| field_error(kind, at, "missing"))?;
+        // A field of the request the session carries is named from this message down.
+        let newcomer = Signed::from_proto(newcomer).map_err(|e| match e {
+            DecodeError::Field { field, problem, .. } => {
+                field_error(kind, format!("{at}.{field}"), problem)
+            }
+            other => other,
+        })?;
         let helpers = decode_key_list(kind, "inner.session.helpers", &proto.helpers)?;
         if helpers.len() < 2 {
             return Err(field_error(

@@ -7,8 +7,6 @@ use penumbra_sdk_governance::{
     DelegatorVotePlan, ProposalDepositClaim, ProposalNft, ProposalPayload, ProposalSubmit,
     ProposalWithdraw, ValidatorVote, VotingReceiptToken,
 };
-use penumbra_sdk_proto::DomainType;
-use penumbra_sdk_transaction::TransactionPlan;
 
 use super::summary::ActionReview;
 use super::words::{text, Reviewer};
@@ -90,8 +88,12 @@ pub(crate) fn submit(
                     "a community pool spend proposal inside another one is not reviewed",
                 ));
             }
-            let plan = TransactionPlan::decode(transaction_plan.as_slice())
-                .map_err(|_| Unreviewable::new("its community pool spend plan does not decode"))?;
+            let plan =
+                crate::validate::plan_from_bytes(transaction_plan.as_slice()).map_err(|e| {
+                    Unreviewable::new(format!(
+                        "its community pool spend plan does not decode ({e})"
+                    ))
+                })?;
             out.line("     kind: community pool spend; if it passes, the pool signs:");
             out.lines(
                 super::nested_plan(r.fvk(), &plan, depth + 1)?

@@ -3,8 +3,7 @@
 
 use qrcode::{EcLevel, QrCode, Version};
 
-use super::ur::UrParts;
-use crate::messages::AnyMessage;
+use super::ur::{Payload, UrMessage, UrParts};
 
 /// The highest version used: beyond it phone cameras struggle with terminal cells.
 pub const MAX_VERSION: u8 = 12;
@@ -30,7 +29,7 @@ pub fn version_for(cols: u16, rows: u16) -> Option<u8> {
         .find(|v| side(*v) <= usize::from(cols) && side(*v).div_ceil(2) <= usize::from(rows))
 }
 
-/// Payload bytes per part that fill a version-`v` code: a part is the header
+/// Message bytes per part that fill a version-`v` code: a part is the header
 /// `UR:<type>/<seq>-<count>/` then bytewords (2 characters a byte) of the CBOR part (about 20
 /// bytes of framing), the fragment and a 4-byte checksum.
 pub fn fragment_for(version: u8, ur_type: &str) -> usize {
@@ -40,28 +39,36 @@ pub fn fragment_for(version: u8, ur_type: &str) -> usize {
         .max(10)
 }
 
-/// Whether `payload_len` bytes fit one single-part code of version `v`.
-fn fits_single(version: u8, ur_type: &str, payload_len: usize) -> bool {
-    3 + ur_type.len() + 1 + 2 * (payload_len + 4) <= capacity(version)
+/// Whether a message of `message_len` CBOR bytes fits one single-part code of version `v`.
+fn fits_single(version: u8, ur_type: &str, message_len: usize) -> bool {
+    3 + ur_type.len() + 1 + 2 * (message_len + 4) <= capacity(version)
 }
 
-/// The parts of a message for a terminal of `cols` x `rows` cells, and the version to draw.
-pub fn plan(message: &AnyMessage, cols: u16, rows: u16) -> Option<(u8, UrParts)> {
-    let max = version_for(cols, rows)?;
-    let ur_type = message.kind().ur_type();
-    let bytes = message.to_bytes();
-    Some(plan_payload(&bytes, ur_type, max))
+/// The parts of a payload for a terminal of `cols` x `rows` cells, and the version to draw.
+pub fn plan(payload: &Payload, cols: u16, rows: u16) -> Result<(u8, UrParts), String> {
+    let max = version_for(cols, rows).ok_or("the terminal is too small for a QR code")?;
+    plan_payload(&payload.bytes, &payload.ur_type, max)
 }
 
 /// Parts for any payload: one code at the smallest version that holds it, else parts that
 /// fill codes of version `max`.
-pub fn plan_payload(bytes: &[u8], ur_type: &'static str, max: u8) -> (u8, UrParts) {
-    match (1..=max).find(|v| fits_single(*v, ur_type, bytes.len())) {
-        Some(v) => (v, UrParts::new(bytes, ur_type, usize::MAX)),
-        None => (
-            max,
-            UrParts::new(bytes, ur_type, fragment_for(max, ur_type)),
-        ),
+pub fn plan_payload(bytes: &[u8], ur_type: &str, max: u8) -> Result<(u8, UrParts), String> {
+    Ok(plan_message(
+        UrMessage::single(&Payload::new(ur_type, bytes))?,
+        max,
+    ))
+}
+
+/// Several payloads as one bundle, planned as `plan_payload` plans one.
+pub fn plan_bundle(payloads: &[Payload], max: u8) -> Result<(u8, UrParts), String> {
+    Ok(plan_message(UrMessage::bundle(payloads)?, max))
+}
+
+fn plan_message(message: UrMessage, max: u8) -> (u8, UrParts) {
+    let ur_type = message.ur_type().to_string();
+    match (1..=max).find(|v| fits_single(*v, &ur_type, message.len())) {
+        Some(v) => (v, UrParts::of(message, usize::MAX)),
+        None => (max, UrParts::of(message, fragment_for(max, &ur_type))),
     }
 }
 

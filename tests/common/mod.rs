@@ -228,3 +228,41 @@ pub fn memory_guards() -> hoarfrost::session::GuardOpener {
         Ok(Box::new(MemoryGuard(shared)) as Box<dyn hoarfrost::session::SignGuard>)
     })
 }
+
+/// One plan with one action of every kind that [`plans::every_variant`] makes but the IBC relay
+/// (which is refused outright), with a memo and detection data: every kind of field in one
+/// message, for the tests that mutate it. `fvk`'s key owns the notes; a stranger receives.
+pub fn every_action_plan(
+    fvk: &penumbra_sdk_keys::FullViewingKey,
+    seed: u64,
+) -> penumbra_sdk_transaction::TransactionPlan {
+    use penumbra_sdk_transaction::memo::MemoPlaintext;
+    use penumbra_sdk_transaction::plan::{CluePlan, DetectionDataPlan, MemoPlan};
+    let mut r = rng(seed);
+    let stranger = plans::address(dealt(2, 2, 2)[0].group().fvk(), 0);
+    let mut seen = std::collections::HashSet::new();
+    let actions = plans::every_variant(&mut r, fvk, &stranger)
+        .into_iter()
+        .filter(|(name, _)| *name != "IbcAction")
+        .flat_map(|(_, plan)| plan.actions)
+        .filter(|action| seen.insert(std::mem::discriminant(action)))
+        .collect();
+    let mut plan = plans::plan(actions);
+    let mine = plans::address(fvk, 0);
+    plan.memo = Some(MemoPlan::new(
+        &mut r,
+        MemoPlaintext::new(mine.clone(), "for the hostile tests".into()).unwrap(),
+    ));
+    plan.detection_data = Some(DetectionDataPlan {
+        clue_plans: vec![CluePlan::new(&mut r, stranger, 10u64.try_into().unwrap())],
+    });
+    plan
+}
+
+/// `CoordinatorRound1` carrying [`every_action_plan`], as pcli's JSON.
+pub fn every_action_round1(group: &hoarfrost::keys::GroupKey, seed: u64) -> String {
+    CoordinatorRound1 {
+        request: SigningRequest::Transaction(every_action_plan(group.fvk(), seed)),
+    }
+    .to_json()
+}

@@ -134,6 +134,13 @@ impl Process {
         stdin.flush().unwrap();
     }
 
+    /// Writes raw bytes to stdin: what a person's terminal or a broken pipe might send.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn recv(&self) -> String {
         self.stdout
             .recv_timeout(Duration::from_secs(60))
@@ -389,4 +396,19 @@ pub fn write_definition(dir: &Path, seq: u32, name: &str) -> PathBuf {
     let path = dir.join(format!("validator-{seq}-{name}.toml"));
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// Writes `dir/plan.json`: the plan `plan` makes for the group key dealt into `dir`.
+pub fn plan_file(
+    dir: &Path,
+    plan: impl FnOnce(&penumbra_sdk_keys::FullViewingKey) -> penumbra_sdk_transaction::TransactionPlan,
+) -> String {
+    let group = keyfile::decode(&std::fs::read_to_string(dir.join("group.toml")).unwrap()).unwrap();
+    let path = dir.join("plan.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&plan(group.material.group().fvk())).unwrap(),
+    )
+    .unwrap();
+    path.display().to_string()
 }
