@@ -278,6 +278,22 @@ fn replace_a_lost_laptop_end_to_end() {
     // The newcomer coordinates a definition under the original identity key.
     sign_definition(dir, newcomer, &members[1], identity);
     key_check(&survivors);
+    // The newcomer takes over what another member's journal holds, as the README says.
+    let journal = dir.join("journal.json");
+    let journal = journal.to_str().unwrap();
+    run_ok(&[
+        "--home",
+        &members[1],
+        "journal",
+        "export",
+        "--name",
+        "identity",
+        "--out",
+        journal,
+    ]);
+    run_ok(&[
+        "--home", newcomer, "journal", "import", "--name", "identity", journal,
+    ]);
 }
 
 #[test]
