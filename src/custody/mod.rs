@@ -12,8 +12,6 @@
 mod circle;
 mod codec;
 pub mod proto;
-#[cfg(test)]
-mod tests;
 
 pub(crate) use circle::{first_stranger, out_of_order, Inbox};
 pub use circle::{round_of, Ceremony, Circle};

@@ -65,25 +65,26 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
     engines.iter_mut().map(|e| e.finish().unwrap()).collect()
 }
 
-/// One message of every refresh and repair kind: a 2-of-2 refresh, and a repair by both
-/// members.
+/// One message of every refresh and repair kind, from a 2-of-2 refresh and a repair by both
+/// members, all drawn from one generator seeded with `seed`.
 pub fn custody_samples(seed: u64) -> Vec<AnyMessage> {
     use hoarfrost::repair::{Newcomer, RepairHelper};
     let mut r = rng(seed);
-    let shares = dealt(2, 2, seed);
+    let shares = deal(&mut r, 2, 2).unwrap();
     let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
     let (mut a, a1) = Refresh::start(shares[0].clone(), &vks, 1_800_000_000, &mut r).unwrap();
-    let (_, b1) = Refresh::join(shares[1].clone(), a1.clone(), &mut r).unwrap();
+    let (mut b, b1) = Refresh::join(shares[1].clone(), a1.clone(), &mut r).unwrap();
     a.accept_round1(b1).unwrap();
     let a2 = a.start_round2(&mut r).unwrap();
+    b.start_round2(&mut r).unwrap();
     let (_, request) = Newcomer::new(shares[0].group().clone(), &mut r).unwrap();
     let (mut h, h1) =
         RepairHelper::start(shares[0].clone(), request.clone(), &vks, &mut r).unwrap();
     let (mut g, g1) = RepairHelper::join(shares[1].clone(), h1.clone(), &mut r).unwrap();
     h.accept_round1(g1).unwrap();
     let h2 = h.start_round2(&mut r).unwrap();
-    h.accept_round2(g.start_round2(&mut r).unwrap(), &mut r)
-        .unwrap();
+    let g2 = g.start_round2(&mut r).unwrap();
+    h.accept_round2(g2, &mut r).unwrap();
     let h3 = h.start_round3(&mut r).unwrap();
     vec![
         a1.into(),

@@ -1,45 +1,21 @@
-//! Refresh and repair messages in the one codec: the JSON's shape (its envelope), round trips of
-//! every kind, every malformed field refused by name, and decoders that never panic.
+//! Refresh and repair messages in the one codec: the JSON's shape (its envelope), the pinned
+//! wire format, round trips of every kind, every malformed field refused by name, and decoders
+//! that never panic.
 
-use super::proto as pb;
-use super::*;
-use crate::keys::deal;
-use crate::messages::{AnyMessage, Codec};
-use crate::refresh::{Refresh, RefreshRound1, RefreshRound2};
-use crate::repair::{Newcomer, RepairHelper, RepairRequest};
+mod common;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use common::custody_samples;
+use hoarfrost::custody::proto as pb;
+use hoarfrost::messages::{AnyMessage, Codec, DecodeError, MessageKind};
+use hoarfrost::refresh::{RefreshRound1, RefreshRound2};
+use hoarfrost::repair::RepairRequest;
 use proptest::prelude::*;
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
-/// One message of every kind, from a 2-of-2 refresh and a repair by both members.
+/// One message of every kind (see [`custody_samples`]).
 fn samples() -> Vec<AnyMessage> {
-    let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let shares = deal(&mut rng, 2, 2).unwrap();
-    let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
-    let (mut a, a1) = Refresh::start(shares[0].clone(), &vks, 1_800_000_000, &mut rng).unwrap();
-    let (mut b, b1) = Refresh::join(shares[1].clone(), a1.clone(), &mut rng).unwrap();
-    a.accept_round1(b1).unwrap();
-    let a2 = a.start_round2(&mut rng).unwrap();
-    b.start_round2(&mut rng).unwrap();
-    let (_, request) = Newcomer::new(shares[0].group().clone(), &mut rng).unwrap();
-    let (mut h, h1) =
-        RepairHelper::start(shares[0].clone(), request.clone(), &vks, &mut rng).unwrap();
-    let (mut g, g1) = RepairHelper::join(shares[1].clone(), h1.clone(), &mut rng).unwrap();
-    h.accept_round1(g1).unwrap();
-    let h2 = h.start_round2(&mut rng).unwrap();
-    let g2 = g.start_round2(&mut rng).unwrap();
-    h.accept_round2(g2, &mut rng).unwrap();
-    let h3 = h.start_round3(&mut rng).unwrap();
-    vec![
-        a1.into(),
-        a2.into(),
-        request.into(),
-        h1.into(),
-        h2.into(),
-        h3.into(),
-    ]
+    custody_samples(5)
 }
 
 /// The same message: the same kind and the same proto bytes (which the signature covers).
