@@ -7,11 +7,10 @@ mod common;
 
 use common::*;
 use hoarfrost::custody::Signed;
-use hoarfrost::keyfile::{KeyMaterial, StoredKey};
 use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{AnyMessage, Codec};
 use hoarfrost::refresh::Refresh;
-use hoarfrost::session::{Coordination, Mark, Outcome, PieceOutcome, Session, Stage};
+use hoarfrost::session::{Mark, Outcome, PieceOutcome, Session, Stage};
 use hoarfrost::transport::ur::UrParts;
 
 const NOW: u64 = 1_800_000_000;
@@ -373,31 +372,9 @@ fn a_lost_member_is_replaced_then_removed_and_the_newcomer_signs() {
 fn a_share_from_before_a_refresh_is_named_in_a_signing_ceremony() {
     let old = dealt(2, 3, 110);
     let new = refreshed(&old, &[0, 1, 2], 111);
-    let key = StoredKey {
-        name: None,
-        material: KeyMaterial::Share(new[0].clone()),
-        transcript_fingerprint: None,
-    };
-    let (mut coordinator, _) = Session::coordinate(
-        Coordination {
-            label: "identity",
-            key: &key,
-            request: vote_request(&new[0], 12),
-            signers: None,
-            definition_file: None,
-        },
-        &memory_guards(),
-        &mut rng(112),
-    )
-    .unwrap();
+    let mut coordinator = coordinating(&new[0], vote_request(&new[0], 12), &memory_guards(), 112);
     // Participant 1 follows with its key file from before the refresh.
-    let mut stale = Session::follow(
-        vec![],
-        Some(("identity".into(), old[1].clone())),
-        "/h",
-        memory_guards(),
-        &mut rng(113),
-    );
+    let mut stale = following(&old[1], memory_guards(), 113);
     stale.paste(&outgoing(&coordinator));
     stale.approve();
     coordinator.paste(&outgoing(&stale));

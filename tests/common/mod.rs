@@ -184,6 +184,40 @@ pub fn ceremony(
     coordinator.aggregate().unwrap()
 }
 
+/// A coordinator session over `request` with `share` (stored as "identity").
+pub fn coordinating(
+    share: &KeyShare,
+    request: SigningRequest,
+    guards: &hoarfrost::session::GuardOpener,
+    seed: u64,
+) -> hoarfrost::session::Session {
+    let key = hoarfrost::keyfile::StoredKey {
+        name: None,
+        material: hoarfrost::keyfile::KeyMaterial::Share(share.clone()),
+        transcript_fingerprint: None,
+    };
+    let coordination = hoarfrost::session::Coordination {
+        label: "identity",
+        key: &key,
+        request,
+        signers: None,
+        definition_file: None,
+    };
+    hoarfrost::session::Session::coordinate(coordination, guards, &mut rng(seed))
+        .unwrap()
+        .0
+}
+
+/// A follower session with `share` (as "identity").
+pub fn following(
+    share: &KeyShare,
+    guards: hoarfrost::session::GuardOpener,
+    seed: u64,
+) -> hoarfrost::session::Session {
+    let chosen = Some(("identity".to_string(), share.clone()));
+    hoarfrost::session::Session::follow(vec![], chosen, "/h", guards, &mut rng(seed))
+}
+
 /// Journals kept in memory (one per group key), so session tests write no files.
 pub struct MemoryGuard(std::sync::Arc<std::sync::Mutex<hoarfrost::journal::Journal>>);
 
