@@ -15,30 +15,12 @@ use hoarfrost::transport::ur::UrParts;
 
 const NOW: u64 = 1_800_000_000;
 
-fn texts(outcomes: &[PieceOutcome]) -> Vec<String> {
-    outcomes
-        .iter()
-        .flat_map(|o| o.feedback.iter().map(|f| f.text.clone()))
-        .collect()
-}
-
-fn outgoing(s: &Session) -> String {
-    s.view().outgoing().expect("a message to send").json.clone()
-}
-
 fn all_taken(outcomes: &[PieceOutcome]) {
     assert!(outcomes.iter().all(|o| o.taken), "{outcomes:?}");
     assert!(
         outcomes.iter().all(|o| o.feedback.iter().all(|f| f.ok)),
         "{outcomes:?}"
     );
-}
-
-/// Runs the slow step a session asks for, as a front end would.
-fn compute(s: &mut Session) {
-    if matches!(s.stage(), Stage::Compute) {
-        s.compute();
-    }
 }
 
 /// The share a refresh, a repair helper or a newcomer ended with.

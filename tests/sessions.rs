@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use hoarfrost::keyfile::{KeyMaterial, StoredKey};
 use hoarfrost::messages::{AnyMessage, Codec};
-use hoarfrost::session::{Outcome, PieceOutcome, Session, Stage};
+use hoarfrost::session::{Outcome, Session, Stage};
 use hoarfrost::signing::Coordinator;
 use hoarfrost::transport::ur::UrParts;
 
@@ -16,24 +16,6 @@ fn stored(material: KeyMaterial) -> StoredKey {
         name: None,
         material,
         transcript_fingerprint: None,
-    }
-}
-
-fn texts(outcomes: &[PieceOutcome]) -> Vec<String> {
-    outcomes
-        .iter()
-        .flat_map(|o| o.feedback.iter().map(|f| f.text.clone()))
-        .collect()
-}
-
-fn outgoing(s: &Session) -> String {
-    s.view().outgoing().expect("a message to send").json.clone()
-}
-
-/// Runs the slow step a session asks for, as a front end would.
-fn compute(s: &mut Session) {
-    if matches!(s.stage(), Stage::Compute) {
-        s.compute();
     }
 }
 

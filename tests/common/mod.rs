@@ -184,6 +184,26 @@ pub fn ceremony(
     coordinator.aggregate().unwrap()
 }
 
+/// The feedback texts of a paste's outcomes.
+pub fn texts(outcomes: &[hoarfrost::session::PieceOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .flat_map(|o| o.feedback.iter().map(|f| f.text.clone()))
+        .collect()
+}
+
+/// The JSON of the message a session sends now.
+pub fn outgoing(s: &hoarfrost::session::Session) -> String {
+    s.view().outgoing().expect("a message to send").json.clone()
+}
+
+/// Runs the slow step a session asks for, as a front end would.
+pub fn compute(s: &mut hoarfrost::session::Session) {
+    if matches!(s.stage(), hoarfrost::session::Stage::Compute) {
+        s.compute();
+    }
+}
+
 /// A coordinator session over `request` with `share` (stored as "identity").
 pub fn coordinating(
     share: &KeyShare,
