@@ -19,6 +19,10 @@ pub enum Overwrite {
     Never,
     /// Replace the destination atomically, keeping the old file as `<name>.bak`.
     WithBackup,
+    /// Replace the destination atomically and keep nothing of the old file (a share a refresh
+    /// retires must not survive as a backup): the new file is written and synced beside it,
+    /// then renamed over it. The old file is never opened for writing.
+    Replace,
 }
 
 fn temp_path(dest: &Path) -> PathBuf {
@@ -212,8 +216,40 @@ pub fn write_atomic(dest: &Path, contents: &[u8], overwrite: Overwrite) -> std::
             let tmp = write_temp(dest, contents)?;
             replace_with(&tmp, dest)?;
         }
+        Overwrite::Replace => {
+            refuse_link(dest)?;
+            let tmp = write_temp(dest, contents)?;
+            replace_with(&tmp, dest)?;
+        }
     }
     sync_folder(dest)
+}
+
+/// Removes what earlier writes of `dest` may have left beside it: its backup (`<name>.bak`)
+/// and temporary files a crash left behind (`.<name>.<nonce>.tmp`). Links are removed, never
+/// followed. Returns what was removed.
+pub fn remove_leftovers(dest: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(vec![]);
+    };
+    let folder = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let (backup, temp) = (format!("{name}.bak"), format!(".{name}."));
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let other = entry.file_name().to_string_lossy().into_owned();
+        if other == backup || (other.starts_with(&temp) && other.ends_with(".tmp")) {
+            fs::remove_file(entry.path())?;
+            removed.push(entry.path());
+        }
+    }
+    if !removed.is_empty() {
+        sync_folder(dest)?;
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -242,6 +278,34 @@ mod tests {
             fs::read(dir.path().join("journal.json.bak")).unwrap(),
             b"old"
         );
+    }
+
+    #[test]
+    fn replaces_without_a_trace_of_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("key.toml");
+        write_atomic(&dest, b"old", Overwrite::Never).unwrap();
+        // What an earlier backup and a crash mid-write would have left.
+        fs::write(backup_path(&dest), b"old").unwrap();
+        fs::write(dir.path().join(".key.toml.00000000000000ff.tmp"), b"old").unwrap();
+        fs::write(dir.path().join("other.toml.bak"), b"keep").unwrap();
+        write_atomic(&dest, b"new", Overwrite::Replace).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"new");
+        let mut removed = remove_leftovers(&dest).unwrap();
+        removed.sort();
+        assert_eq!(
+            removed,
+            vec![
+                dir.path().join(".key.toml.00000000000000ff.tmp"),
+                backup_path(&dest)
+            ]
+        );
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["key.toml", "other.toml.bak"]);
     }
 
     #[cfg(unix)]
@@ -275,7 +339,7 @@ mod tests {
 
         #[test]
         fn a_link_at_the_destination_is_refused() {
-            for overwrite in [Overwrite::Never, Overwrite::WithBackup] {
+            for overwrite in [Overwrite::Never, Overwrite::WithBackup, Overwrite::Replace] {
                 let dir = tempfile::tempdir().unwrap();
                 let victim = victim(dir.path());
                 let dest = dir.path().join("journal.json");

@@ -1,9 +1,20 @@
-//! The one refusal type: why an engine (key generation or signing), a session or the journal
-//! refused an input or a step. Every variant that has a culprit names it (frost-core's
-//! `Error::culprit` does the same for its own errors), so a front end can say who sent what.
+//! The one refusal type: why an engine (key generation, signing, refresh or repair), a session
+//! or the journal refused an input or a step. Every variant that has a culprit names it
+//! (frost-core's `Error::culprit` does the same for its own errors), so a front end can say who
+//! sent what; [`Refusal::skippable`] says which refusals a front end passes over quietly.
 
 use crate::messages::{DecodeError, MessageKind};
 use crate::request::RequestKind;
+
+/// The `participant` of whichever of the listed variants `value` is.
+macro_rules! participant_of {
+    { $value:expr; $($variant:ident)* } => {
+        match $value {
+            $(Refusal::$variant { participant, .. })|* => Some(participant.as_str()),
+            _ => None,
+        }
+    };
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -18,6 +29,33 @@ pub enum Refusal {
     Duplicate {
         kind: MessageKind,
         participant: String,
+    },
+    /// The same message again, as a bundle or a relay that carries everything to everyone
+    /// gives it: harmless.
+    #[error("{kind} from participant {participant}: already received (the same message again)")]
+    AlreadyReceived {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A second, different message from one sender in one round.
+    #[error("{kind} from participant {participant}: a different {kind} than the one already received from this participant: it sent two")]
+    Conflicting {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A message every participant sees on a shared relay, addressed to others.
+    #[error("{kind} from participant {participant}: not addressed to this participant")]
+    NotForThisParticipant {
+        kind: MessageKind,
+        participant: String,
+    },
+    /// A message of another ceremony of the same kind (an earlier attempt, another key).
+    #[error("{kind} from participant {participant}: belongs to another {} (session {theirs}), not this one (session {ours})", kind.ceremony())]
+    OtherSession {
+        kind: MessageKind,
+        participant: String,
+        theirs: String,
+        ours: String,
     },
     /// A sender the ceremony does not know: not in the signing key's group, or absent from a
     /// key generation's round 1.
@@ -62,12 +100,21 @@ pub enum Refusal {
         participant: String,
         index: usize,
     },
-    /// A signer used its key file from before a refresh.
-    #[error("{kind} from participant {participant}: participant {participant} holds a share from before the refresh of {date}; it must sign with its refreshed key file")]
+    /// A participant used its key file from before a refresh.
+    #[error("{kind} from participant {participant}: participant {participant} holds a share from before the refresh of {date}; it must use its refreshed key file")]
     StaleShare {
         kind: MessageKind,
         participant: String,
         date: String,
+    },
+    /// Another participant's message shows that this participant's own share is from before a
+    /// refresh.
+    #[error("this participant holds a share from before the refresh of {date} (participant {participant} has generation {theirs}, this share is generation {ours}): use the newest key file")]
+    OwnShareStale {
+        participant: String,
+        date: String,
+        theirs: u32,
+        ours: u32,
     },
     /// A coordinator's package that this participant must not sign.
     #[error("{kind}: {problem}")]
@@ -91,6 +138,9 @@ pub enum Refusal {
     NotEnoughSigners { have: usize, need: usize },
     #[error("a {threshold}-of-{participants} key generation is impossible (need 2 <= t <= n)")]
     Parameters { threshold: u16, participants: u16 },
+    /// What a refresh or repair is set up with cannot be: its members, helpers or date.
+    #[error("{0}")]
+    Setup(String),
     #[error("the request does not match this key: {0}")]
     WrongKey(String),
     #[error("cannot sign this request: {0}")]
@@ -106,21 +156,27 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Whether a front end may pass over this refusal quietly: a message that every participant
+    /// sees in a bundle or on a relay but that changes nothing here (this participant's own, one
+    /// received before, one for someone else).
+    pub fn skippable(&self) -> bool {
+        matches!(
+            self,
+            Refusal::OwnMessage { .. }
+                | Refusal::AlreadyReceived { .. }
+                | Refusal::NotForThisParticipant { .. }
+        )
+    }
+
     /// The participant (by fingerprint) whose message caused the refusal, when there is one.
     pub fn culprit(&self) -> Option<&str> {
         match self {
-            Refusal::Decode(DecodeError::BadSignature { participant, .. })
-            | Refusal::OwnMessage { participant, .. }
-            | Refusal::Duplicate { participant, .. }
-            | Refusal::UnknownParticipant { participant, .. }
-            | Refusal::NotASigner { participant, .. }
-            | Refusal::WrongCount { participant, .. }
-            | Refusal::TooMany { participant, .. }
-            | Refusal::Invalid { participant, .. }
-            | Refusal::InvalidShare { participant, .. }
-            | Refusal::StaleShare { participant, .. } => Some(participant),
+            Refusal::Decode(DecodeError::BadSignature { participant, .. }) => Some(participant),
             Refusal::Cheaters { participants } => participants.first().map(String::as_str),
-            _ => None,
+            other => participant_of! { other;
+                OwnMessage Duplicate AlreadyReceived Conflicting NotForThisParticipant OtherSession
+                UnknownParticipant NotASigner WrongCount TooMany Invalid InvalidShare StaleShare
+            },
         }
     }
 }
@@ -152,5 +208,27 @@ mod tests {
             participants: vec!["aa".into(), "bb".into()],
         };
         assert_eq!(cheaters.culprit(), Some("aa"));
+        let bad_signature = Refusal::Decode(DecodeError::BadSignature {
+            kind: MessageKind::RefreshRound2,
+            participant: "cc".into(),
+        });
+        assert_eq!(bad_signature.culprit(), Some("cc"));
+    }
+
+    #[test]
+    fn another_session_is_named_and_not_skipped() {
+        let other = Refusal::OtherSession {
+            kind: MessageKind::RefreshRound1,
+            participant: "1c7f687e".into(),
+            theirs: "aa".into(),
+            ours: "bb".into(),
+        };
+        assert!(!other.skippable());
+        assert_eq!(other.culprit(), Some("1c7f687e"));
+        assert_eq!(
+            other.to_string(),
+            "RefreshRound1 from participant 1c7f687e: belongs to another refresh (session aa), not this one (session bb)"
+        );
+        assert_eq!(Refusal::Setup("too few members".into()).culprit(), None);
     }
 }

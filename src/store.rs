@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use rand_core::OsRng;
 
-use crate::fsutil::{create_private_dir, read_secret_text, write_atomic, Overwrite};
+use crate::fsutil::{
+    create_private_dir, read_secret_text, remove_leftovers, write_atomic, Overwrite,
+};
 use crate::keyfile::{self, KeyMaterial, StoredKey};
 use crate::keys::{GroupKey, KeyShare};
 use crate::request::SigningRequest;
@@ -197,8 +200,13 @@ pub fn choose<'k>(
 
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.
 pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
+    write_checked(path, key, Overwrite::Never)
+}
+
+/// Writes a key file durably and checks it reads back the same.
+fn write_checked(path: &Path, key: &StoredKey, overwrite: Overwrite) -> anyhow::Result<()> {
     let text = keyfile::encode(key);
-    write_atomic(path, text.as_bytes(), Overwrite::Never).map_err(|e| {
+    write_atomic(path, text.as_bytes(), overwrite).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             anyhow::anyhow!(
                 "{} already exists: refusing to overwrite a key",
@@ -219,6 +227,113 @@ pub fn write_key_file(path: &Path, key: &StoredKey) -> anyhow::Result<()> {
         path.display()
     );
     Ok(())
+}
+
+/// What [`replace_share`] did.
+#[derive(Debug)]
+pub struct Replaced {
+    /// The key file that now holds the new share.
+    pub key_file: PathBuf,
+    /// The public group description replaced (or written), if one was given.
+    pub group_file: Option<PathBuf>,
+    /// What earlier writes of the key file had left beside it (a backup, temporary files),
+    /// removed.
+    pub removed: Vec<PathBuf>,
+}
+
+/// Replaces the share in the key file at `path` (a stored key's or any hoarfrost key file)
+/// with `share`: the same participant's share of the same key after a refresh (the next
+/// generation) or a repair (the group with its newcomer). `before` is the key as it was loaded
+/// when the ceremony started; the file must still hold it.
+///
+/// The old share is destroyed, not kept: a refresh protects nothing if old shares survive. The
+/// new file is written beside the old one, synced and renamed over it (the old file is never
+/// written in place and no backup is made), then read back and opened; a backup or temporary
+/// file of the key file that earlier writes left is removed. A sealed share is sealed again
+/// under `passphrase` (the one it was opened with) with its Argon2id cost; a plain one stays
+/// plain. The signing journal carries over untouched: it is found by the group key and the
+/// participant, which a refresh or repair never changes. `group_file`, a public group
+/// description (group.toml), is replaced with the new one.
+pub fn replace_share(
+    path: &Path,
+    before: &StoredKey,
+    share: &KeyShare,
+    passphrase: Option<&[u8]>,
+    group_file: Option<&Path>,
+) -> anyhow::Result<Replaced> {
+    let shown = path.display();
+    let current = keyfile::decode(&read_secret_text(path)?)
+        .with_context(|| format!("{shown} no longer reads as a key file: nothing was replaced"))?;
+    anyhow::ensure!(
+        current.material.participant() == before.material.participant()
+            && current.material.group() == before.material.group(),
+        "{shown} changed since the ceremony started: nothing was replaced"
+    );
+    anyhow::ensure!(
+        before.material.participant() == Some(share.verification_key())
+            && share.group().fvk() == before.material.group().fvk(),
+        "the new share is not this participant's share of this key: nothing was replaced"
+    );
+    let material = match &before.material {
+        KeyMaterial::Sealed { sealed, .. } => {
+            let passphrase = passphrase.with_context(|| {
+                format!("{shown} is encrypted: its passphrase is needed to seal the new share")
+            })?;
+            KeyMaterial::Share(share.clone()).seal(passphrase, sealed.params, &mut OsRng)?
+        }
+        KeyMaterial::Share(_) => KeyMaterial::Share(share.clone()),
+        KeyMaterial::Public(_) => anyhow::bail!("{shown} holds no share to replace"),
+    };
+    // A group file that is not this key's public description is refused before anything is
+    // written.
+    let group_overwrite = group_file
+        .map(|g| group_file_overwrite(g, share.group()))
+        .transpose()?;
+    let key = StoredKey {
+        name: before.name.clone(),
+        material,
+        transcript_fingerprint: before.transcript_fingerprint.clone(),
+    };
+    write_checked(path, &key, Overwrite::Replace)?;
+    let opened = keyfile::decode(&read_secret_text(path)?)?
+        .material
+        .unlock(passphrase)?;
+    anyhow::ensure!(
+        opened.as_ref().map(|s| (s.group(), s.signing_share()))
+            == Some((share.group(), share.signing_share())),
+        "{shown} does not open to the new share"
+    );
+    let removed =
+        remove_leftovers(path).with_context(|| format!("cannot clean up beside {shown}"))?;
+    if let (Some(group_file), Some(overwrite)) = (group_file, group_overwrite) {
+        let public = StoredKey {
+            name: None,
+            material: KeyMaterial::Public(share.group().clone()),
+            transcript_fingerprint: None,
+        };
+        write_checked(group_file, &public, overwrite)?;
+    }
+    Ok(Replaced {
+        key_file: path.to_path_buf(),
+        group_file: group_file.map(Path::to_path_buf),
+        removed,
+    })
+}
+
+/// How a public group description of `group`'s key at `path` is written: replacing the one
+/// there, or new. Anything else at `path` is refused.
+fn group_file_overwrite(path: &Path, group: &GroupKey) -> anyhow::Result<Overwrite> {
+    if !path.exists() {
+        return Ok(Overwrite::Never);
+    }
+    let old =
+        keyfile::decode(&read_secret_text(path)?).with_context(|| path.display().to_string())?;
+    anyhow::ensure!(
+        !old.material.has_share() && old.material.group().fvk() == group.fvk(),
+        "{} is not this key's public group description: nothing was replaced",
+        path.display()
+    );
+    Ok(Overwrite::Replace)
 }
 
 /// Whether `group` is the key that signs `request`.

@@ -68,8 +68,12 @@ fn terminal() -> (
 }
 
 fn to_pcli(share: &KeyShare) -> Config {
-    let text = export_pcli(share, "https://example.com/", PcliSection::Custody).unwrap();
-    let table: toml::Table = toml::from_str(&text).unwrap();
+    pcli_custody(&export_pcli(share, "https://example.com/", PcliSection::Custody).unwrap())
+}
+
+/// The threshold custody config pcli reads from a pcli config file's text.
+fn pcli_custody(text: &str) -> Config {
+    let table: toml::Table = toml::from_str(text).unwrap();
     let mut custody = table["custody"].as_table().unwrap().clone();
     custody.remove("backend");
     custody.try_into().unwrap()
@@ -291,6 +295,62 @@ async fn pcli_signs_with_refreshed_shares_exported_for_it() {
     assert_eq!(shares[0].group().participant_count(), 4);
     coordinates_pcli_followers(shares.clone(), 3, 2, transaction, 46).await;
     pcli_coordinates(shares, 3, definition, 47).await;
+}
+
+#[tokio::test]
+async fn pcli_follows_with_a_share_the_binary_refreshed_and_exported() {
+    use common::process::{relay, run_ok, temp, Process};
+    let dir = temp();
+    let homes: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|n| dir.path().join(n).display().to_string())
+        .collect();
+    let mut deal = vec![
+        "deal", "-t", "2", "-n", "3", "--name", "identity", "--homes",
+    ];
+    deal.extend(homes.iter().map(String::as_str));
+    run_ok(&deal);
+    let mut refresh: Vec<Process> = homes
+        .iter()
+        .enumerate()
+        .map(|(i, home)| {
+            let start = if i == 0 { "--start" } else { "--yes" };
+            Process::start(&[
+                "--home", home, "refresh", "--name", "identity", start, "--no-tui",
+            ])
+        })
+        .collect();
+    relay(&mut refresh);
+    refresh.into_iter().for_each(|p| {
+        p.finish();
+    });
+    let refreshed: Vec<KeyShare> = homes
+        .iter()
+        .map(|home| {
+            let text = std::fs::read_to_string(format!("{home}/keys/identity.toml")).unwrap();
+            let key = hoarfrost::keyfile::decode(&text).unwrap();
+            key.material
+                .unlock(Some(b"correct horse battery staple"))
+                .unwrap()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(refreshed[1].group().generation().number, 1);
+    let exported = dir.path().join("pcli-config.toml");
+    run_ok(&[
+        "--home",
+        &homes[1],
+        "keys",
+        "export-pcli",
+        "--name",
+        "identity",
+        "--out",
+        exported.to_str().unwrap(),
+    ]);
+    // pcli's follower runs on exactly the config the binary wrote for the refreshed share.
+    let config = pcli_custody(&std::fs::read_to_string(&exported).unwrap());
+    assert_eq!(config, to_pcli(&refreshed[1]));
+    coordinates_pcli_followers(refreshed, 2, 1, definition, 50).await;
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use hoarfrost::keyfile::{KeyMaterial, StoredKey};
 use hoarfrost::messages::{AnyMessage, Codec};
-use hoarfrost::session::{Coordination, Outcome, PieceOutcome, Session, Stage};
+use hoarfrost::session::{Outcome, Session, Stage};
 use hoarfrost::signing::Coordinator;
 use hoarfrost::transport::ur::UrParts;
 
@@ -16,24 +16,6 @@ fn stored(material: KeyMaterial) -> StoredKey {
         name: None,
         material,
         transcript_fingerprint: None,
-    }
-}
-
-fn texts(outcomes: &[PieceOutcome]) -> Vec<String> {
-    outcomes
-        .iter()
-        .flat_map(|o| o.feedback.iter().map(|f| f.text.clone()))
-        .collect()
-}
-
-fn outgoing(s: &Session) -> String {
-    s.view().outgoing().expect("a message to send").json.clone()
-}
-
-/// Runs the slow step a session asks for, as a front end would.
-fn compute(s: &mut Session) {
-    if matches!(s.stage(), Stage::Compute) {
-        s.compute();
     }
 }
 
@@ -207,38 +189,14 @@ fn a_relays_bundle_completes_a_dkg_round_for_everyone() {
 fn a_stale_follower_reply_is_replaced_without_starting_over() {
     let shares = dealt(2, 3, 30);
     let request = definition_request(&shares[0], 3);
-    let key = stored(KeyMaterial::Share(shares[0].clone()));
     let guards = memory_guards();
-    let (mut coordinator, _) = Session::coordinate(
-        Coordination {
-            label: "identity",
-            key: &key,
-            request,
-            signers: None,
-            definition_file: None,
-        },
-        &guards,
-        &mut rng(31),
-    )
-    .unwrap();
+    let mut coordinator = coordinating(&shares[0], request, &guards, 31);
     // Yesterday's ceremony over the same request: its FollowerRound1 was saved.
-    let mut yesterday = Session::follow(
-        vec![],
-        Some(("identity".into(), shares[1].clone())),
-        "/h",
-        memory_guards(),
-        &mut rng(32),
-    );
+    let mut yesterday = following(&shares[1], memory_guards(), 32);
     yesterday.paste(&outgoing(&coordinator));
     yesterday.approve();
     let stale = outgoing(&yesterday);
-    let mut follower = Session::follow(
-        vec![],
-        Some(("identity".into(), shares[1].clone())),
-        "/h",
-        guards.clone(),
-        &mut rng(33),
-    );
+    let mut follower = following(&shares[1], guards.clone(), 33);
     follower.paste(&outgoing(&coordinator));
     follower.approve();
     let fresh = outgoing(&follower);

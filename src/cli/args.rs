@@ -53,6 +53,18 @@ impl KeyArgs {
     }
 }
 
+/// A key, and a file to write from it.
+#[derive(Args, Debug, Clone)]
+pub struct KeyToFile {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
 /// A t-of-n key's size.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct Size {
@@ -184,6 +196,33 @@ pub enum Command {
         #[command(flatten)]
         line: LineArgs,
     },
+    /// Refresh the shares of a key with the other members: every member who stays gets a new
+    /// share of the same key (same identity, governance and viewing keys); members left out are
+    /// removed. The threshold stays as it is: frost-core refuses to lower it. Line mode only
+    /// (the terminal UI does not run it yet): messages on stdin and stdout, and every line can
+    /// go to every member.
+    ///
+    /// The member who starts runs it with --start or --remove; the others run it without
+    /// either and join from the first RefreshRound1 they see, after reviewing who stays and who
+    /// is removed. Afterwards the new share replaces the old one in the store or key file
+    /// (sealed under the same passphrase), and the old share is destroyed.
+    Refresh {
+        #[command(flatten)]
+        part: PartArgs,
+        /// A member to remove, by the participant id `keys show` prints (8 hex digits);
+        /// repeatable. Starts the refresh here.
+        #[arg(long, value_name = "PARTICIPANT")]
+        remove: Vec<String>,
+    },
+    /// Replace a lost member: a newcomer, with a new participant key, receives a share of the
+    /// key from at least t helpers, without any of them learning it. Then refresh without the
+    /// lost member. Line mode only (the terminal UI does not run it yet).
+    // `repair help` is the helpers' command: `repair --help` shows the help.
+    #[command(disable_help_subcommand = true)]
+    Repair {
+        #[command(subcommand)]
+        command: RepairCommand,
+    },
     /// Coordinate a signing ceremony.
     Coordinate {
         #[command(subcommand)]
@@ -236,14 +275,7 @@ pub enum JournalCommand {
         key: KeyArgs,
     },
     /// Write the journal as an interchange file (modelled on EIP-3076).
-    Export {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Export(KeyToFile),
     /// Merge an interchange file into the journal (conflicts are kept, and refuse more).
     Import {
         #[command(flatten)]
@@ -261,6 +293,59 @@ pub enum JournalCommand {
         #[arg(long)]
         definition: u32,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RepairCommand {
+    /// The newcomer: prints its request (RepairRequest) for the helpers, then takes their
+    /// messages and stores its new share under --name.
+    Request {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The key's public group description (`hoarfrost keys export-group` writes it).
+        #[arg(long, value_name = "FILE")]
+        group: PathBuf,
+        /// The name to store the new share under.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        seal: SealArgs,
+        #[command(flatten)]
+        line: LineArgs,
+    },
+    /// A helper: the helper who starts (--start or --without) takes the newcomer's request;
+    /// the others join from its RepairRound1. Each first confirms the newcomer's fingerprint
+    /// with the newcomer itself. Afterwards the key's group description includes the newcomer.
+    Help {
+        #[command(flatten)]
+        part: PartArgs,
+        /// A member who does not help (the lost member; anyone who cannot take part now), by
+        /// participant id; repeatable. Starts the repair here, from the newcomer's request.
+        #[arg(long, value_name = "PARTICIPANT")]
+        without: Vec<String>,
+    },
+}
+
+/// A member's part in a refresh or a repair: its key, whether it starts, and line mode.
+#[derive(Args, Debug, Clone)]
+pub struct PartArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Start here: the others join from this member's first message.
+    #[arg(long)]
+    pub start: bool,
+    /// Also replace this public group description (group.toml) with the new one.
+    #[arg(long, value_name = "FILE")]
+    pub group: Option<PathBuf>,
+    /// Take part without asking (scripts only: the review is still printed).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    #[command(flatten)]
+    pub line: LineArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -411,6 +496,9 @@ pub enum KeysCommand {
         #[command(flatten)]
         seal: SealArgs,
     },
+    /// Write a key's public group description (no share): what a newcomer to the key needs,
+    /// and what a coordinator without a share uses.
+    ExportGroup(KeyToFile),
     /// Write a share as a pcli config with a threshold custody backend.
     ExportPcli {
         #[command(flatten)]

@@ -56,7 +56,24 @@ fn opener(store: &Store, choice: &KeyChoice) -> GuardOpener {
     })
 }
 
-fn run(session: &mut Session, unlocker: Option<&Unlocker>, yes: bool) -> anyhow::Result<Outcome> {
+/// The path a new key `name` will take in the store, refused now (not after a ceremony) if the
+/// name is not valid or taken.
+pub(super) fn unused_key_path(store: &Store, name: &str) -> anyhow::Result<std::path::PathBuf> {
+    check_name(name)?;
+    let path = store.path_of(name)?;
+    anyhow::ensure!(
+        !path.exists(),
+        "{} already exists: choose another --name",
+        path.display()
+    );
+    Ok(path)
+}
+
+pub(super) fn run(
+    session: &mut Session,
+    unlocker: Option<&Unlocker>,
+    yes: bool,
+) -> anyhow::Result<Outcome> {
     let mut ask = |label: &str| match unlocker {
         Some(u) => u.passphrase(label),
         None => anyhow::bail!("key {label} is encrypted and no passphrase can be asked"),
@@ -77,14 +94,7 @@ pub fn dkg(
     out: Option<&Path>,
     yes: bool,
 ) -> anyhow::Result<()> {
-    // Refuse now, not after the ceremony, if the result could not be saved.
-    check_name(name)?;
-    let path = store.path_of(name)?;
-    anyhow::ensure!(
-        !path.exists(),
-        "{} already exists: choose another --name",
-        path.display()
-    );
+    unused_key_path(store, name)?;
     if let Some(out) = out {
         anyhow::ensure!(!out.exists(), "{} already exists", out.display());
     }

@@ -146,7 +146,7 @@ pub fn drive<R: BufRead>(
             Stage::Review => {
                 if !reviewed {
                     out.say("");
-                    out.say(&format!("You are asked to sign ({}):", view.title));
+                    out.say(&format!("{} ({}):", view.question.heading, view.title));
                     for line in &view.review {
                         out.say(&format!("  {line}"));
                     }
@@ -158,7 +158,10 @@ pub fn drive<R: BufRead>(
                     say_feedback(out, &session.approve());
                     continue;
                 }
-                out.say("Sign this? Type yes to approve; anything else declines:");
+                out.say(&format!(
+                    "{} Type yes to approve; anything else declines:",
+                    view.question.ask
+                ));
                 match input.next_line()? {
                     Some(Line::Text(answer)) if is_yes(&answer) => {
                         say_feedback(out, &session.approve())
@@ -182,7 +185,7 @@ pub fn drive<R: BufRead>(
             }
             Stage::Compute => say_feedback(out, &session.compute()),
             Stage::Done(outcome) => return Ok(outcome),
-            Stage::Declined => anyhow::bail!("declined: nothing was signed"),
+            Stage::Declined => anyhow::bail!("declined: nothing was signed or sent"),
             Stage::Failed(e) => anyhow::bail!("{e}"),
         }
     }

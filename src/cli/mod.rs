@@ -6,6 +6,7 @@
 
 pub mod args;
 mod ceremonies;
+mod custody_cmd;
 pub mod driver;
 mod journal_cmd;
 mod keys;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use self::args::{Cli, Command, JournalCommand, KeysCommand, LineArgs};
+use self::args::{Cli, Command, JournalCommand, KeysCommand, LineArgs, RepairCommand};
 use self::args::{SealArgs, StoreArgs, TemplateKind};
 use crate::sealed::KdfParams;
 use crate::spec::{RequestSpec, Spec};
@@ -190,6 +191,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             transport_cmd::configure(&line);
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
         }
+        Command::Refresh { part, remove } => {
+            transport_cmd::configure(&part.line);
+            custody_cmd::refresh(&store(&top, &part.store)?, &part, &remove)
+        }
+        Command::Repair {
+            command:
+                RepairCommand::Request {
+                    store: s,
+                    group,
+                    name,
+                    seal,
+                    line,
+                },
+        } => {
+            transport_cmd::configure(&line);
+            custody_cmd::repair_request(
+                &store(&top, &s)?,
+                &secrets::Sealer::new(&seal)?,
+                &group,
+                &name,
+            )
+        }
+        Command::Repair {
+            command: RepairCommand::Help { part, without },
+        } => {
+            transport_cmd::configure(&part.line);
+            custody_cmd::repair_help(&store(&top, &part.store)?, &part, &without)
+        }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)
         }
@@ -226,8 +255,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             JournalCommand::Show { store: s, key } => {
                 journal_cmd::show(&store(&top, &s)?, &key.choice())
             }
-            JournalCommand::Export { store: s, key, out } => {
-                journal_cmd::export_to(&store(&top, &s)?, &key.choice(), &out)
+            JournalCommand::Export(to) => {
+                journal_cmd::export_to(&store(&top, &to.store)?, &to.key.choice(), &to.out)
             }
             JournalCommand::Import {
                 store: s,
@@ -258,6 +287,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name.as_deref(),
                 out.as_deref(),
             ),
+            KeysCommand::ExportGroup(to) => {
+                custody_cmd::export_group(&store(&top, &to.store)?, &to.key.choice(), &to.out)
+            }
             KeysCommand::ExportPcli {
                 store: s,
                 key,

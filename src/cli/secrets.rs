@@ -50,13 +50,23 @@ impl Unlocker {
 
     /// The share of a stored key, opening it if it is sealed. None for public-only keys.
     pub fn unlock(&self, label: &str, key: &StoredKey) -> anyhow::Result<Option<KeyShare>> {
+        Ok(self.unlock_keeping(label, key)?.0)
+    }
+
+    /// The share of a stored key and, if it was sealed, the passphrase that opened it (to seal
+    /// its replacement under the same one).
+    pub fn unlock_keeping(
+        &self,
+        label: &str,
+        key: &StoredKey,
+    ) -> anyhow::Result<(Option<KeyShare>, Option<Zeroizing<String>>)> {
         if !key.material.is_sealed() {
-            return Ok(key.material.share().cloned());
+            return Ok((key.material.share().cloned(), None));
         }
         for attempt in 1..=3 {
             let (p, retry) = self.passphrase(label)?;
             match key.material.unlock(Some(p.as_bytes())) {
-                Ok(share) => return Ok(share),
+                Ok(share) => return Ok((share, Some(p))),
                 Err(SealError::WrongPassphrase) if retry && attempt < 3 => {
                     eprintln!("Wrong passphrase; try again.")
                 }

@@ -1,117 +1,88 @@
-//! What refresh and repair share: their messages' codec, the reference to a group every
-//! message carries, sessions, transcripts, the encryption of secret scalars, and the one refusal
-//! type both engines return.
+//! What refresh and repair share: the signed message their kinds share and its field checks,
+//! the reference to a group every message carries, sessions, transcripts, the encryption of
+//! secret scalars, and who may send what.
 //!
 //! Every message is broadcast-safe: secrets inside are encrypted to their recipient (as pcli's
 //! DKG round 2 encrypts shares, to decaf377-ka keys published in round 1), and every message is
 //! signed by its sender's participant key, so one relay, bundle or QR stream can carry
 //! everything to everyone; a recipient refuses messages from strangers and skips those that are
-//! not for it ([`CeremonyError::skippable`]).
+//! not for it ([`Refusal::skippable`]). Their kinds are in the one message table
+//! ([`crate::messages::MessageKind`]), their refusals are [`Refusal`]s.
 
+mod circle;
 mod codec;
 pub mod proto;
-#[cfg(test)]
-mod tests;
 
+pub(crate) use circle::{first_stranger, out_of_order, Inbox};
+pub use circle::{round_of, Ceremony, Circle};
 pub(crate) use codec::{
     decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted, envelope_glue, field_error, fixed,
+    encode_key_list, encode_targeted,
 };
-pub use codec::{Body, CustodyDecodeError, CustodyKind, CustodyMessage, Signed, SignedProto};
+pub use codec::{Body, Signed, SignedProto};
 
 use std::fmt;
 
 use decaf377::Fr;
-use ed25519_consensus::VerificationKey;
+use prost::Message as _;
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::dkg::encryption;
 use crate::keys::{format_date, participant_fingerprint, GroupKey};
+use crate::messages::{field_error, fixed, AnyMessage, DecodeError, MessageKind};
+use crate::refusal::Refusal;
 
 /// The length of an encrypted scalar: ephemeral key (32), tag (16), scalar (32).
 pub const CIPHERTEXT_LEN: usize = 80;
 
-/// Why a refresh or repair engine refused a message or a step. Each names the message and the
-/// participant involved. A refusal leaves the engine as it was.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CeremonyError {
-    #[error(transparent)]
-    Decode(#[from] CustodyDecodeError),
-    #[error("{0}")]
-    Parameters(String),
-    #[error("{kind} from participant {participant}: that is this participant's own message")]
-    OwnMessage {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: already received (the same message again)")]
-    AlreadyReceived {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: a different {kind} than the one already received from this participant: it sent two")]
-    Duplicate {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: this key is not a participant of this {}", kind.ceremony())]
-    Stranger {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: belongs to another {} (session {theirs}), not this one (session {ours})", kind.ceremony())]
-    OtherSession {
-        kind: CustodyKind,
-        participant: String,
-        theirs: SessionId,
-        ours: SessionId,
-    },
-    #[error("participant {participant} holds a share from before the refresh of {date}")]
-    StaleShare { participant: String, date: String },
-    #[error("this participant holds a share from before the refresh of {date} (participant {participant} has generation {theirs}, this share is generation {ours}): use the newest key file")]
-    OwnShareStale {
-        participant: String,
-        date: String,
-        theirs: u32,
-        ours: u32,
-    },
-    #[error("{kind} from participant {participant}: not addressed to this participant")]
-    NotForThisParticipant {
-        kind: CustodyKind,
-        participant: String,
-    },
-    #[error("{kind} from participant {participant}: {problem}")]
-    Invalid {
-        kind: CustodyKind,
-        participant: String,
-        problem: String,
-    },
-    #[error("{kind} is not expected now: {now}")]
-    OutOfOrder {
-        kind: CustodyKind,
-        now: &'static str,
-    },
-    #[error("waiting for {missing} more {kind} message(s)")]
-    Incomplete { kind: CustodyKind, missing: usize },
-    #[error("the {ceremony} failed: {problem}")]
-    Failed {
-        ceremony: &'static str,
-        problem: String,
-    },
+/// A refresh or repair that could not be computed (frost-core refused).
+pub(crate) fn failed(kind: MessageKind, problem: impl fmt::Display) -> Refusal {
+    Refusal::Failed(format!("the {} failed: {problem}", kind.ceremony()))
 }
 
-impl CeremonyError {
-    /// Whether a front end may pass over this refusal quietly: a message every participant
-    /// sees in a bundle or relay but that changes nothing here (one's own, one seen before, one
-    /// for someone else).
-    pub fn skippable(&self) -> bool {
-        matches!(
-            self,
-            CeremonyError::OwnMessage { .. }
-                | CeremonyError::AlreadyReceived { .. }
-                | CeremonyError::NotForThisParticipant { .. }
-        )
+/// A sender that is not a participant of the ceremony at all.
+pub(crate) fn stranger(kind: MessageKind, participant: String) -> Refusal {
+    Refusal::UnknownParticipant {
+        kind,
+        participant,
+        why: if kind.ceremony() == "refresh" {
+            "this key is not a participant of this refresh"
+        } else {
+            "this key is not a participant of this repair"
+        },
+    }
+}
+
+/// Checks an invitation (another participant's round-1 message, which this participant joins
+/// from): its sender is a member of the key, and it is about the key (`about`) as this
+/// participant holds it. Returns the sender's fingerprint.
+pub(crate) fn check_invitation<B: Body>(
+    group: &GroupKey,
+    invitation: &Signed<B>,
+    about: &GroupRef,
+) -> Result<String, Refusal> {
+    let sender = invitation.sender();
+    if group.participant(&invitation.vk).is_none() {
+        return Err(stranger(B::KIND, sender));
+    }
+    about.check_against(group, B::KIND, &sender)?;
+    Ok(sender)
+}
+
+/// A message this participant's engine does not take: one of hoarfrost's own (signed, and so
+/// seen by everyone on a relay) is passed over quietly as someone else's; any other kind is
+/// refused as not `expected`.
+pub(crate) fn not_for_this_participant(message: AnyMessage, expected: &'static str) -> Refusal {
+    match message.sender_key() {
+        Some(vk) => Refusal::NotForThisParticipant {
+            kind: message.kind(),
+            participant: participant_fingerprint(&vk),
+        },
+        None => Refusal::Unexpected {
+            got: message.kind(),
+            expected,
+        },
     }
 }
 
@@ -168,10 +139,10 @@ impl GroupRef {
     }
 
     pub(crate) fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         field: &str,
         proto: Option<proto::GroupRef>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, field, "missing"))?;
         let digest = fixed(kind, &format!("{field}.digest"), &proto.digest)?;
         let refreshed = match (proto.generation, proto.refreshed) {
@@ -204,9 +175,9 @@ impl GroupRef {
     pub(crate) fn check_against(
         &self,
         ours: &GroupKey,
-        kind: CustodyKind,
+        kind: MessageKind,
         participant: &str,
-    ) -> Result<(), CeremonyError> {
+    ) -> Result<(), Refusal> {
         if self.digest == ours.digest() {
             return Ok(());
         }
@@ -217,20 +188,21 @@ impl GroupRef {
                 .or(own.refreshed)
                 .map(format_date)
                 .unwrap_or_default();
-            return Err(CeremonyError::StaleShare {
+            return Err(Refusal::StaleShare {
+                kind,
                 participant: participant.to_string(),
                 date,
             });
         }
         if self.generation > own.number {
-            return Err(CeremonyError::OwnShareStale {
+            return Err(Refusal::OwnShareStale {
                 participant: participant.to_string(),
                 date: self.refreshed.map(format_date).unwrap_or_default(),
                 theirs: self.generation,
                 ours: own.number,
             });
         }
-        Err(CeremonyError::Invalid {
+        Err(Refusal::Invalid {
             kind,
             participant: participant.to_string(),
             problem: format!(
@@ -243,20 +215,23 @@ impl GroupRef {
 
 /// A digest of one round's messages: everyone who saw the same messages gets the same bytes,
 /// so a sender that told different members different things is caught in the next round.
-pub(crate) fn transcript<'a>(
+pub(crate) fn transcript<'a, B: Body + 'a>(
     personal: &[u8; 16],
     session: &SessionId,
-    messages: impl IntoIterator<Item = (&'a [u8; 32], Vec<u8>)>,
+    messages: impl IntoIterator<Item = &'a Signed<B>>,
 ) -> [u8; 32] {
-    let mut sorted: Vec<(&[u8; 32], Vec<u8>)> = messages.into_iter().collect();
-    sorted.sort_by_key(|(vk, _)| **vk);
+    let mut sorted: Vec<([u8; 32], Vec<u8>)> = messages
+        .into_iter()
+        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
+        .collect();
+    sorted.sort_by_key(|(vk, _)| *vk);
     let mut state = blake2b_simd::Params::new()
         .hash_length(32)
         .personal(personal)
         .to_state();
     state.update(&session.0);
     for (vk, bytes) in sorted {
-        state.update(vk);
+        state.update(&vk);
         state.update(&(bytes.len() as u64).to_le_bytes());
         state.update(&bytes);
     }
@@ -265,6 +240,18 @@ pub(crate) fn transcript<'a>(
         .as_bytes()
         .try_into()
         .expect("32-byte hash")
+}
+
+/// Decodes the session id and the transcript digest every message after round 1 carries.
+pub(crate) fn decode_session_and_transcript(
+    kind: MessageKind,
+    session: &[u8],
+    transcript: &[u8],
+) -> Result<(SessionId, [u8; 32]), DecodeError> {
+    Ok((
+        SessionId(fixed(kind, "inner.session", session)?),
+        fixed(kind, "inner.transcript", transcript)?,
+    ))
 }
 
 /// Encrypts a secret scalar to `recipient` (see [`crate::dkg`]'s round-2 encryption).
@@ -293,90 +280,6 @@ pub(crate) fn decrypt_scalar(
     Fr::from_bytes_checked(&bytes)
         .map(Zeroizing::new)
         .map_err(|_| "does not hold a canonical scalar")
-}
-
-/// Who may send a ceremony's messages: the participants of one session of one group.
-pub(crate) struct Roster<'a> {
-    /// This participant's own key, if it sends messages of this kind.
-    pub own: Option<&'a VerificationKey>,
-    pub session: &'a SessionId,
-    pub participants: &'a [VerificationKey],
-    pub group: &'a GroupKey,
-    /// What a member of the group who is not a participant is not, in words.
-    pub outsider: &'static str,
-}
-
-impl Roster<'_> {
-    /// Checks a message's sender and session, in this order: not this participant's own, of
-    /// this session, from a participant (a member of the key who is not one is named as such;
-    /// anyone else is a stranger). Returns the sender's fingerprint.
-    pub fn check(
-        &self,
-        kind: CustodyKind,
-        vk: &VerificationKey,
-        session: &SessionId,
-    ) -> Result<String, CeremonyError> {
-        let participant = participant_fingerprint(vk);
-        if self.own == Some(vk) {
-            return Err(CeremonyError::OwnMessage { kind, participant });
-        }
-        if session != self.session {
-            return Err(CeremonyError::OtherSession {
-                kind,
-                participant,
-                theirs: *session,
-                ours: *self.session,
-            });
-        }
-        if !self.participants.contains(vk) {
-            return Err(if self.group.participant(vk).is_some() {
-                CeremonyError::Invalid {
-                    kind,
-                    participant,
-                    problem: self.outsider.into(),
-                }
-            } else {
-                CeremonyError::Stranger { kind, participant }
-            });
-        }
-        Ok(participant)
-    }
-}
-
-impl Roster<'_> {
-    /// The fingerprints of the participants, other than this one, not among `heard`.
-    pub fn waiting_for(&self, heard: &[&[u8; 32]]) -> Vec<String> {
-        self.participants
-            .iter()
-            .filter(|vk| self.own != Some(*vk) && !heard.contains(&vk.as_bytes()))
-            .map(participant_fingerprint)
-            .collect()
-    }
-}
-
-/// The fingerprints of the senders whose key bytes are `heard`.
-pub(crate) fn fingerprints(heard: Vec<&[u8; 32]>) -> Vec<String> {
-    heard
-        .into_iter()
-        .filter_map(|k| VerificationKey::try_from(*k).ok())
-        .map(|vk| participant_fingerprint(&vk))
-        .collect()
-}
-
-/// Refuses a second message from a sender already heard from in this round: the same message
-/// again (harmless, as in a bundle seen twice) or a different one (the sender sent two).
-pub(crate) fn check_first<M: PartialEq>(
-    earlier: Option<&M>,
-    msg: &M,
-    kind: CustodyKind,
-    participant: &str,
-) -> Result<(), CeremonyError> {
-    let participant = participant.to_string();
-    match earlier {
-        None => Ok(()),
-        Some(e) if e == msg => Err(CeremonyError::AlreadyReceived { kind, participant }),
-        Some(_) => Err(CeremonyError::Duplicate { kind, participant }),
-    }
 }
 
 /// Overwrites a secret that frost-core gives without a `Zeroize` implementation (its repair

@@ -105,7 +105,9 @@
 //! }
 //!
 //! // One message of either ceremony, as pasted: exactly one field is set, so the JSON names
-//! // its kind ({"refreshRound1": {...}}).
+//! // its kind ({"refreshRound1": {...}}). Only the JSON form uses it: QR codes carry the
+//! // message itself under the kind's UR type (`hoarfrost-refresh1` ...), and the envelope's
+//! // JSON is written and read by the one codec (`crate::messages`).
 //! message CustodyMessage {
 //!   oneof message {
 //!     RefreshRound1 refresh_round1 = 1;
@@ -201,61 +203,88 @@ fn is_zero_u64(v: &u64) -> bool {
     *v == 0
 }
 
-#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct GroupRef {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub digest: Vec<u8>,
-    #[prost(uint32, tag = "2")]
-    #[serde(skip_serializing_if = "is_zero_u32")]
-    pub generation: u32,
-    #[prost(uint64, tag = "3")]
-    #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
-    pub refreshed: u64,
+/// Declares a proto message: a prost struct with proto3 JSON in pcli's style, from one line
+/// per field (`name: kind = "tag"`). Kinds: `bytes`, `repeated_bytes`, `u32`, `u64`,
+/// `message(T)` (optional), `messages(T)` (repeated).
+macro_rules! proto {
+    ($(#[$meta:meta])* $name:ident { $($fields:tt)* }) => {
+        proto!(@fields [$(#[$meta])* $name] [] $($fields)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: bytes = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(bytes = "vec", tag = $tag)]
+            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
+            pub $field: Vec<u8>,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: repeated_bytes = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(bytes = "vec", repeated, tag = $tag)]
+            #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
+            pub $field: Vec<Vec<u8>>,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: u32 = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(uint32, tag = $tag)]
+            #[serde(skip_serializing_if = "is_zero_u32")]
+            pub $field: u32,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: u64 = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(uint64, tag = $tag)]
+            #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
+            pub $field: u64,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: message($ty:ty) = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(message, optional, tag = $tag)]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub $field: Option<$ty>,
+        ] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $field:ident: messages($ty:ty) = $tag:literal, $($rest:tt)*) => {
+        proto!(@fields $head [$($done)*
+            #[prost(message, repeated, tag = $tag)]
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            pub $field: Vec<$ty>,
+        ] $($rest)*);
+    };
+    (@fields [$(#[$meta:meta])* $name:ident] [$($done:tt)*]) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+        pub struct $name {
+            $($done)*
+        }
+    };
 }
 
-#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct TargetedCiphertext {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub vk: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub ciphertext: Vec<u8>,
-}
+proto!(GroupRef {
+    digest: bytes = "1",
+    generation: u32 = "2",
+    refreshed: u64 = "3",
+});
 
-#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct RefreshSession {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub id: Vec<u8>,
-    #[prost(message, optional, tag = "2")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<GroupRef>,
-    #[prost(bytes = "vec", repeated, tag = "3")]
-    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
-    pub members: Vec<Vec<u8>>,
-    #[prost(uint64, tag = "4")]
-    #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
-    pub started: u64,
-}
+proto!(TargetedCiphertext {
+    vk: bytes = "1",
+    ciphertext: bytes = "2",
+});
 
-#[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct RepairSession {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub id: Vec<u8>,
-    #[prost(message, optional, tag = "2")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub newcomer: Option<RepairRequest>,
-    #[prost(bytes = "vec", repeated, tag = "3")]
-    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
-    pub helpers: Vec<Vec<u8>>,
-}
+proto!(RefreshSession {
+    id: bytes = "1",
+    group: message(GroupRef) = "2",
+    members: repeated_bytes = "3",
+    started: u64 = "4",
+});
+
+proto!(RepairSession {
+    id: bytes = "1",
+    newcomer: message(RepairRequest) = "2",
+    helpers: repeated_bytes = "3",
+});
 
 /// Defines a signed message `{ Inner inner = 1; bytes vk = 2; bytes sig = 3; }` with its
 /// nested `Inner` in a module of its own, as prost lays nested messages out.
@@ -264,26 +293,14 @@ macro_rules! signed_message {
         pub mod $module {
             use super::*;
 
-            #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-            #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-            pub struct Inner {
-                $($inner)*
-            }
+            proto!(Inner { $($inner)* });
         }
 
-        #[derive(Clone, PartialEq, prost::Message, Serialize, Deserialize)]
-        #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-        pub struct $name {
-            #[prost(message, optional, tag = "1")]
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub inner: Option<$module::Inner>,
-            #[prost(bytes = "vec", tag = "2")]
-            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-            pub vk: Vec<u8>,
-            #[prost(bytes = "vec", tag = "3")]
-            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-            pub sig: Vec<u8>,
-        }
+        proto!($name {
+            inner: message($module::Inner) = "1",
+            vk: bytes = "2",
+            sig: bytes = "3",
+        });
 
         impl super::codec::SignedProto for $name {
             type Inner = $module::Inner;
@@ -300,105 +317,36 @@ macro_rules! signed_message {
 }
 
 signed_message!(RefreshRound1, refresh_round1, {
-    #[prost(message, optional, tag = "1")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session: Option<RefreshSession>,
-    #[prost(bytes = "vec", repeated, tag = "2")]
-    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
-    pub commitment: Vec<Vec<u8>>,
-    #[prost(bytes = "vec", tag = "3")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub epk: Vec<u8>,
+    session: message(RefreshSession) = "1",
+    commitment: repeated_bytes = "2",
+    epk: bytes = "3",
 });
 
 signed_message!(RefreshRound2, refresh_round2, {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub session: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub transcript: Vec<u8>,
-    #[prost(message, repeated, tag = "3")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shares: Vec<TargetedCiphertext>,
+    session: bytes = "1",
+    transcript: bytes = "2",
+    shares: messages(TargetedCiphertext) = "3",
 });
 
 signed_message!(RepairRequest, repair_request, {
-    #[prost(message, optional, tag = "1")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<GroupRef>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub epk: Vec<u8>,
+    group: message(GroupRef) = "1",
+    epk: bytes = "2",
 });
 
 signed_message!(RepairRound1, repair_round1, {
-    #[prost(message, optional, tag = "1")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session: Option<RepairSession>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub epk: Vec<u8>,
+    session: message(RepairSession) = "1",
+    epk: bytes = "2",
 });
 
 signed_message!(RepairRound2, repair_round2, {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub session: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub transcript: Vec<u8>,
-    #[prost(bytes = "vec", repeated, tag = "3")]
-    #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
-    pub commitments: Vec<Vec<u8>>,
-    #[prost(message, repeated, tag = "4")]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub deltas: Vec<TargetedCiphertext>,
+    session: bytes = "1",
+    transcript: bytes = "2",
+    commitments: repeated_bytes = "3",
+    deltas: messages(TargetedCiphertext) = "4",
 });
 
 signed_message!(RepairRound3, repair_round3, {
-    #[prost(bytes = "vec", tag = "1")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub session: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub transcript: Vec<u8>,
-    #[prost(bytes = "vec", tag = "3")]
-    #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-    pub sigma: Vec<u8>,
+    session: bytes = "1",
+    transcript: bytes = "2",
+    sigma: bytes = "3",
 });
-
-/// The envelope: one message of either ceremony.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct CustodyMessage {
-    #[prost(oneof = "custody_message::Message", tags = "1, 2, 3, 4, 5, 6")]
-    pub message: Option<custody_message::Message>,
-}
-
-pub mod custody_message {
-    use super::*;
-
-    /// In JSON the one set field is the object's only key, as proto3 JSON writes a oneof.
-    #[derive(Clone, PartialEq, prost::Oneof, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub enum Message {
-        #[prost(message, tag = "1")]
-        #[serde(alias = "refresh_round1")]
-        RefreshRound1(super::RefreshRound1),
-        #[prost(message, tag = "2")]
-        #[serde(alias = "refresh_round2")]
-        RefreshRound2(super::RefreshRound2),
-        #[prost(message, tag = "3")]
-        #[serde(alias = "repair_request")]
-        RepairRequest(super::RepairRequest),
-        #[prost(message, tag = "4")]
-        #[serde(alias = "repair_round1")]
-        RepairRound1(super::RepairRound1),
-        #[prost(message, tag = "5")]
-        #[serde(alias = "repair_round2")]
-        RepairRound2(super::RepairRound2),
-        #[prost(message, tag = "6")]
-        #[serde(alias = "repair_round3")]
-        RepairRound3(super::RepairRound3),
-    }
-}

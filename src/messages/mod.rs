@@ -1,11 +1,14 @@
-//! The ceremony messages, byte for byte as pcli's threshold custody makes them, behind one
-//! codec: every message has a kind, a proto form, pcli's JSON form and a UR type for QR codes.
+//! The ceremony messages behind one codec: every message has a kind, a proto form, a JSON form
+//! and a UR type for QR codes.
 //!
-//! On the wire each message is the canonical proto3 JSON of a `penumbra.custody.threshold.v1`
-//! message on one line. The messages carry no type tag, so the kind is recognised from the JSON
-//! object's field names. Decoding checks every field and the sender's ed25519 signature, and
-//! names what is wrong when something is. Input is decoded once, at the edge, into an
-//! [`AnyMessage`].
+//! pcli's messages (signing and key generation) are byte for byte as pcli's threshold custody
+//! makes them: on the wire each is the canonical proto3 JSON of a
+//! `penumbra.custody.threshold.v1` message on one line. They carry no type tag, so the kind is
+//! recognised from the JSON object's field names. Hoarfrost's own messages (refresh and repair,
+//! `hoarfrost.custody.v1`) are self-describing instead: their JSON is wrapped in an envelope
+//! whose only field names the kind (`{"refreshRound1":{...}}`). Decoding checks every field and
+//! the sender's ed25519 signature, and names what is wrong when something is. Input is decoded
+//! once, at the edge, into an [`AnyMessage`].
 
 mod signing;
 
@@ -18,12 +21,16 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::dkg::{DkgRound1, DkgRound2};
 use crate::excerpt::{bounded, PROBLEM_CHARS};
+use crate::keys::participant_fingerprint;
+use crate::refresh::{RefreshRound1, RefreshRound2};
+use crate::repair::{RepairRequest, RepairRound1, RepairRound2, RepairRound3};
 
 /// Declares every message kind once: the kind (`MessageKind`), its decoded type in
-/// [`AnyMessage`], its proto name as pcli users know it, its UR type for QR codes and what it
-/// is in words; and the dispatch each codec method needs.
+/// [`AnyMessage`], its proto name, its UR type for QR codes, what it is in words and, for a
+/// kind whose fields do not name it, the envelope field that does; and the dispatch each codec
+/// method needs.
 macro_rules! messages {
-    ($($variant:ident: $name:literal, $ur:literal, $description:literal;)*) => {
+    ($($variant:ident: $name:literal, $ur:literal, $description:literal $(, envelope $envelope:literal)?;)*) => {
         /// Every message kind a ceremony exchanges.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum MessageKind {
@@ -53,9 +60,20 @@ macro_rules! messages {
                     $(MessageKind::$variant => $ur,)*
                 }
             }
+
+            /// The field whose value is this kind's JSON (`{"refreshRound1":{...}}`); None for
+            /// pcli's messages, which are recognised by their own fields.
+            pub fn envelope(self) -> Option<&'static str> {
+                match self {
+                    $(MessageKind::$variant => None$(.or(Some($envelope)))?,)*
+                }
+            }
         }
 
         /// Any ceremony message, decoded.
+        // A ceremony holds a few dozen messages at most: boxing the larger variants would buy
+        // nothing.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug)]
         pub enum AnyMessage {
             $($variant($variant),)*
@@ -68,7 +86,7 @@ macro_rules! messages {
                 }
             }
 
-            /// pcli's JSON form.
+            /// The JSON form (pcli's, or hoarfrost's envelope).
             pub fn to_json(&self) -> String {
                 match self {
                     $(AnyMessage::$variant(m) => m.to_json(),)*
@@ -82,7 +100,15 @@ macro_rules! messages {
                 }
             }
 
-            /// Decodes pcli JSON of any kind, checking every field and signature.
+            /// The sender's ed25519 key, for the kinds whose sender a session needs to name
+            /// before an engine has looked at the message.
+            pub fn sender_key(&self) -> Option<VerificationKey> {
+                match self {
+                    $(AnyMessage::$variant(m) => Codec::sender_key(m),)*
+                }
+            }
+
+            /// Decodes JSON of any kind, checking every field and signature.
             pub fn from_json(text: &str) -> Result<Self, DecodeError> {
                 let (kind, value) = recognise(text)?;
                 match kind {
@@ -113,6 +139,12 @@ messages! {
     FollowerRound2: "FollowerRound2", "pcli-f2", "a signer's round-2 signature shares";
     DkgRound1: "DKGRound1", "pcli-dkg1", "a key generation round-1 message";
     DkgRound2: "DKGRound2", "pcli-dkg2", "a key generation round-2 message";
+    RefreshRound1: "RefreshRound1", "hoarfrost-refresh1", "a refresh round-1 message", envelope "refreshRound1";
+    RefreshRound2: "RefreshRound2", "hoarfrost-refresh2", "a refresh round-2 message (encrypted shares)", envelope "refreshRound2";
+    RepairRequest: "RepairRequest", "hoarfrost-repair0", "a newcomer's request to join a key", envelope "repairRequest";
+    RepairRound1: "RepairRound1", "hoarfrost-repair1", "a repair helper's round-1 message", envelope "repairRound1";
+    RepairRound2: "RepairRound2", "hoarfrost-repair2", "a repair helper's round-2 message (encrypted deltas)", envelope "repairRound2";
+    RepairRound3: "RepairRound3", "hoarfrost-repair3", "a repair helper's round-3 message (the newcomer's piece)", envelope "repairRound3";
 }
 
 impl MessageKind {
@@ -121,7 +153,20 @@ impl MessageKind {
         Self::ALL.iter().copied().find(|k| k.ur_type() == ur_type)
     }
 
-    /// Recognises a kind from the top-level field names of a JSON object.
+    /// The ceremony a kind belongs to, in words.
+    pub fn ceremony(self) -> &'static str {
+        match self {
+            MessageKind::DkgRound1 | MessageKind::DkgRound2 => "key generation",
+            MessageKind::RefreshRound1 | MessageKind::RefreshRound2 => "refresh",
+            MessageKind::RepairRequest
+            | MessageKind::RepairRound1
+            | MessageKind::RepairRound2
+            | MessageKind::RepairRound3 => "repair",
+            _ => "signing ceremony",
+        }
+    }
+
+    /// Recognises a pcli kind from the top-level field names of a JSON object.
     fn recognise(object: &serde_json::Map<String, serde_json::Value>) -> Option<MessageKind> {
         let has = |k: &str| object.contains_key(k);
         let inner_has = |k: &str| {
@@ -146,6 +191,42 @@ impl MessageKind {
             None
         }
     }
+
+    /// The kind whose envelope an object's only field is, in proto3 JSON's camelCase or the
+    /// proto's snake_case.
+    fn enveloped(object: &serde_json::Map<String, serde_json::Value>) -> Option<MessageKind> {
+        let (field, _) = object.iter().next().filter(|_| object.len() == 1)?;
+        let field = snake_to_camel(field);
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|k| k.envelope() == Some(field.as_str()))
+    }
+}
+
+fn snake_to_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The envelope fields, for the refusal of JSON that is no message.
+fn envelope_fields() -> String {
+    MessageKind::ALL
+        .iter()
+        .filter_map(|k| k.envelope())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl fmt::Display for MessageKind {
@@ -165,7 +246,7 @@ pub enum DecodeError {
     #[error("not a ceremony message: not valid JSON ({0})")]
     NotJson(String),
     #[error(
-        "not a ceremony message: a JSON object with none of the fields of a pcli threshold message"
+        "not a ceremony message: a JSON object with none of the fields of a pcli threshold message, nor exactly one of the fields {}", envelope_fields()
     )]
     UnknownKind,
     #[error("expected {expected} ({}), but this is {got} ({})", expected.description(), got.description())]
@@ -221,7 +302,8 @@ pub fn to_json<P: Serialize>(proto: &P) -> String {
     serde_json::to_string(proto).expect("proto messages always serialize to JSON")
 }
 
-/// Recognises which kind of message some JSON text is, without decoding it fully.
+/// Recognises which kind of message some JSON text is, without decoding it fully. Returns the
+/// kind and its JSON: the object itself for pcli's kinds, the envelope's content for others.
 pub fn recognise(text: &str) -> Result<(MessageKind, serde_json::Value), DecodeError> {
     let text = text.trim();
     if text.is_empty() {
@@ -229,15 +311,18 @@ pub fn recognise(text: &str) -> Result<(MessageKind, serde_json::Value), DecodeE
     }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| DecodeError::NotJson(bounded(&e.to_string(), PROBLEM_CHARS)))?;
-    let kind = value
-        .as_object()
-        .and_then(MessageKind::recognise)
-        .ok_or(DecodeError::UnknownKind)?;
+    let object = value.as_object().ok_or(DecodeError::UnknownKind)?;
+    if let Some(kind) = MessageKind::enveloped(object) {
+        let content = object.values().next().cloned().unwrap_or_default();
+        return Ok((kind, content));
+    }
+    let kind = MessageKind::recognise(object).ok_or(DecodeError::UnknownKind)?;
     Ok((kind, value))
 }
 
 /// One message kind's encodings: its proto (the bytes of UR codes, what signatures cover) and
-/// pcli's JSON of that proto (what people paste). Decoding checks every field.
+/// the proto3 JSON of that proto (what people paste), in its kind's envelope if it has one.
+/// Decoding checks every field.
 pub trait Codec: Sized {
     const KIND: MessageKind;
     type Proto: prost::Message + Default + Serialize + DeserializeOwned;
@@ -245,8 +330,18 @@ pub trait Codec: Sized {
     fn to_proto(&self) -> Self::Proto;
     fn from_proto(proto: Self::Proto) -> Result<Self, DecodeError>;
 
+    /// The sender's ed25519 key, where a session needs it before the engine (hoarfrost's own
+    /// messages, to name who sent a message that is not for this participant).
+    fn sender_key(&self) -> Option<VerificationKey> {
+        None
+    }
+
     fn to_json(&self) -> String {
-        to_json(&self.to_proto())
+        let json = to_json(&self.to_proto());
+        match Self::KIND.envelope() {
+            Some(field) => format!("{{\"{field}\":{json}}}"),
+            None => json,
+        }
     }
 
     fn from_json(text: &str) -> Result<Self, DecodeError> {
@@ -260,7 +355,8 @@ pub trait Codec: Sized {
         Self::from_json_value(value)
     }
 
-    /// Decodes JSON already recognised as this kind. A panic inside is a refusal.
+    /// Decodes JSON already recognised as this kind (the envelope's content, if it has one).
+    /// A panic inside is a refusal.
     fn from_json_value(value: serde_json::Value) -> Result<Self, DecodeError> {
         contained(Self::KIND, || {
             let proto =
@@ -326,7 +422,7 @@ pub(crate) fn check_signed(
     pk.verify(sig, &inner.encode_to_vec())
         .map_err(|_| DecodeError::BadSignature {
             kind,
-            participant: crate::keys::participant_fingerprint(pk),
+            participant: participant_fingerprint(pk),
         })
 }
 

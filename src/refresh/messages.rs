@@ -8,15 +8,13 @@ use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 use frost_core::keys::dkg::round1;
 use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment};
-use prost::Message as _;
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
-use crate::custody::transcript;
 use crate::custody::{
-    decode_element, decode_epk, decode_key_list, decode_targeted, encode_key_list, encode_targeted,
-    envelope_glue, field_error, fixed, Body, CustodyDecodeError, CustodyKind, CustodyMessage,
-    GroupRef, SessionId, Signed,
+    decode_element, decode_epk, decode_key_list, decode_session_and_transcript, decode_targeted,
+    encode_key_list, encode_targeted, transcript, Body, GroupRef, Inbox, SessionId, Signed,
 };
+use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 
 type C = Decaf377Rdsa;
@@ -45,9 +43,9 @@ impl RefreshSession {
     }
 
     fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         proto: Option<pb::RefreshSession>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
         let members = decode_key_list(kind, "inner.session.members", &proto.members)?;
         if members.len() < 2 {
@@ -78,8 +76,12 @@ pub struct RefreshRound1Body {
 pub type RefreshRound1 = Signed<RefreshRound1Body>;
 
 impl Body for RefreshRound1Body {
-    const KIND: CustodyKind = CustodyKind::RefreshRound1;
+    const KIND: MessageKind = MessageKind::RefreshRound1;
     type Proto = pb::RefreshRound1;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
+    }
 
     fn to_inner(&self) -> refresh_round1::Inner {
         refresh_round1::Inner {
@@ -96,7 +98,7 @@ impl Body for RefreshRound1Body {
         }
     }
 
-    fn from_inner(inner: refresh_round1::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: refresh_round1::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         if inner.commitment.is_empty() {
             return Err(field_error(kind, "inner.commitment", "empty"));
@@ -116,8 +118,6 @@ impl Body for RefreshRound1Body {
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RefreshRound1);
 }
 
 /// A member's round-2 broadcast: for every other member, its refresh share encrypted to that
@@ -133,8 +133,12 @@ pub struct RefreshRound2Body {
 pub type RefreshRound2 = Signed<RefreshRound2Body>;
 
 impl Body for RefreshRound2Body {
-    const KIND: CustodyKind = CustodyKind::RefreshRound2;
+    const KIND: MessageKind = MessageKind::RefreshRound2;
     type Proto = pb::RefreshRound2;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
 
     fn to_inner(&self) -> refresh_round2::Inner {
         refresh_round2::Inner {
@@ -144,16 +148,16 @@ impl Body for RefreshRound2Body {
         }
     }
 
-    fn from_inner(inner: refresh_round2::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: refresh_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             shares: decode_targeted(kind, "inner.shares", inner.shares)?,
         })
     }
-
-    envelope_glue!(RefreshRound2);
 }
 
 /// The commitment of a refresh polynomial with its zero constant (the identity) restored.
@@ -171,11 +175,11 @@ pub(super) fn with_zero_constant(
 /// so there is no secret whose knowledge to prove: frost-core neither checks nor uses the
 /// proof of knowledge in a refresh, and the messages do not carry one.
 pub(super) fn round1_packages(
-    messages: &BTreeMap<[u8; 32], RefreshRound1>,
+    messages: &Inbox<RefreshRound1Body>,
 ) -> BTreeMap<Identifier, round1::Package<C>> {
     let no_proof = frost_core::Signature::new(Element::GENERATOR, Fr::ZERO);
     messages
-        .values()
+        .messages()
         .map(|m| {
             (
                 identifier_for(&m.vk),
@@ -192,12 +196,5 @@ pub(super) fn round1_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RefreshRound1>,
 ) -> [u8; 32] {
-    let entries: Vec<([u8; 32], Vec<u8>)> = messages
-        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
-        .collect();
-    transcript(
-        b"hoarfrost-rfsh-1",
-        session,
-        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
-    )
+    transcript(b"hoarfrost-rfsh-1", session, messages)
 }

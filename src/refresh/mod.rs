@@ -17,9 +17,9 @@
 //! - Before [`Refresh::join`], show the person the session: the key, the date, who stays and
 //!   who is removed ([`Refresh::removed`] after joining; the invitation's
 //!   [`RefreshSession::members`] before), and join only on approval.
-//! - Pass over refusals that are [`CeremonyError::skippable`] (a bundle carries one's own
-//!   message and others seen before); keep a message refused as
-//!   [`CeremonyError::OutOfOrder`] for the next round, as the DKG session does.
+//! - Pass over refusals that are [`Refusal::skippable`] (a bundle carries one's own
+//!   message and others seen before); keep a message refused as [`Refusal::OutOfOrder`] for
+//!   the next round, as the DKG session does. (`crate::session` does all of this.)
 //! - After [`Refresh::finish`], replace the key file: write the new share under the same name
 //!   (atomically, read back) and destroy the old share, with no backup copy: the refresh
 //!   protects nothing if old shares survive. Replace `group.toml` (public) on every machine
@@ -49,22 +49,21 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, CeremonyError, CustodyKind,
-    CustodyMessage, GroupRef, Roster, SessionId, Signed,
+    check_invitation, decrypt_scalar, encrypt_scalar, first_stranger, not_for_this_participant,
+    out_of_order, Ceremony, Circle, GroupRef, Inbox, SessionId, Signed,
 };
-use crate::keys::{format_date, participant_fingerprint, Generation, KeyShare};
+use crate::keys::{format_date, Generation, KeyShare};
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
 
 type C = Decaf377Rdsa;
 
-const ROUND1: CustodyKind = CustodyKind::RefreshRound1;
-const ROUND2: CustodyKind = CustodyKind::RefreshRound2;
+const ROUND1: MessageKind = MessageKind::RefreshRound1;
+const ROUND2: MessageKind = MessageKind::RefreshRound2;
 
-fn failed(problem: impl std::fmt::Display) -> CeremonyError {
-    CeremonyError::Failed {
-        ceremony: "refresh",
-        problem: problem.to_string(),
-    }
+fn failed(problem: impl std::fmt::Display) -> Refusal {
+    crate::custody::failed(ROUND1, problem)
 }
 
 // One engine per ceremony: boxing the larger phase would buy nothing.
@@ -72,14 +71,13 @@ fn failed(problem: impl std::fmt::Display) -> CeremonyError {
 enum Phase {
     Round1 {
         secret: round1::SecretPackage<C>,
-        received: BTreeMap<[u8; 32], RefreshRound1>,
+        received: Inbox<RefreshRound1Body>,
     },
     Round2 {
         secret: round2::SecretPackage<C>,
-        round1: BTreeMap<[u8; 32], RefreshRound1>,
+        round1: Inbox<RefreshRound1Body>,
         transcript: [u8; 32],
-        own_round2: RefreshRound2,
-        received: BTreeMap<[u8; 32], (RefreshRound2, Zeroizing<SigningShare>)>,
+        received: Inbox<RefreshRound2Body, Zeroizing<SigningShare>>,
     },
     Done(Box<KeyShare>),
 }
@@ -88,6 +86,7 @@ enum Phase {
 pub struct Refresh {
     share: KeyShare,
     session: RefreshSession,
+    circle: Circle,
     decryption_key: decaf377_ka::Secret,
     own_round1: RefreshRound1,
     phase: Phase,
@@ -102,7 +101,7 @@ impl Refresh {
         members: &[VerificationKey],
         now: u64,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let mut members = members.to_vec();
         members.sort_by_key(|vk| vk.to_bytes());
         members.dedup();
@@ -112,7 +111,6 @@ impl Refresh {
             members,
             started: now,
         };
-        Self::check_session(&share, &session)?;
         Self::begin(share, session, rng)
     }
 
@@ -123,38 +121,27 @@ impl Refresh {
         share: KeyShare,
         invitation: RefreshRound1,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
-        let sender = invitation.sender();
-        if share.group().participant(&invitation.vk).is_none() {
-            return Err(CeremonyError::Stranger {
-                kind: ROUND1,
-                participant: sender,
-            });
-        }
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let session = invitation.body.session.clone();
-        session
-            .group
-            .check_against(share.group(), ROUND1, &sender)?;
+        check_invitation(share.group(), &invitation, &session.group)?;
         let share = adopt_generation(share, &session.group)?;
-        Self::check_session(&share, &session)?;
         let (mut refresh, round1) = Self::begin(share, session, rng)?;
         refresh.accept_round1(invitation)?;
         Ok((refresh, round1))
     }
 
-    /// The session's members must belong to the key, include this participant, be at least
-    /// t, and its date must not precede the key's last refresh.
-    fn check_session(share: &KeyShare, session: &RefreshSession) -> Result<(), CeremonyError> {
+    /// Checks the session (its members belong to the key, include this participant, are at
+    /// least t; its date does not precede the key's last refresh), then makes round 1.
+    fn begin(
+        share: KeyShare,
+        session: RefreshSession,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Self, RefreshRound1), Refusal> {
         let group = share.group();
-        let bad = |problem: String| Err(CeremonyError::Parameters(problem));
-        if let Some(stranger) = session
-            .members
-            .iter()
-            .find(|vk| group.participant(vk).is_none())
-        {
+        let bad = |problem: String| Err(Refusal::Setup(problem));
+        if let Some(stranger) = first_stranger(group, &session.members) {
             return bad(format!(
-                "participant {} is not a member of this key: a refresh cannot add members (a repair does)",
-                participant_fingerprint(stranger)
+                "participant {stranger} is not a member of this key: a refresh cannot add members (a repair does)"
             ));
         }
         if !session.members.contains(&share.verification_key()) {
@@ -163,39 +150,28 @@ impl Refresh {
                 share.fingerprint()
             ));
         }
-        let t = usize::from(group.threshold());
-        if session.members.len() < t {
+        let t = group.threshold();
+        if session.members.len() < usize::from(t) {
             return bad(format!(
                 "a refresh keeps the threshold {t}: at least {t} members must take part, not {}",
                 session.members.len()
             ));
         }
-        if let Some(last) = group.generation().refreshed {
-            if session.started < last {
-                return bad(format!(
-                    "the refresh is dated {}, before this key's last refresh ({})",
-                    format_date(session.started),
-                    format_date(last)
-                ));
-            }
+        if let Some(last) = group
+            .generation()
+            .refreshed
+            .filter(|l| session.started < *l)
+        {
+            return bad(format!(
+                "the refresh is dated {}, before this key's last refresh ({})",
+                format_date(session.started),
+                format_date(last)
+            ));
         }
-        Ok(())
-    }
-
-    fn begin(
-        share: KeyShare,
-        session: RefreshSession,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), CeremonyError> {
         let members =
             u16::try_from(session.members.len()).map_err(|_| failed("too many members"))?;
-        let (secret, package) = refresh_dkg_part1::<C, _>(
-            share.identifier(),
-            members,
-            share.group().threshold(),
-            &mut *rng,
-        )
-        .map_err(failed)?;
+        let (secret, package) =
+            refresh_dkg_part1::<C, _>(share.identifier(), members, t, &mut *rng).map_err(failed)?;
         let decryption_key = decaf377_ka::Secret::new(rng);
         let own_round1 = Signed::sign(
             share.signing_key(),
@@ -205,14 +181,21 @@ impl Refresh {
                 epk: decryption_key.public(),
             },
         );
+        let circle = Circle::new(
+            Some(share.verification_key()),
+            session.id,
+            &session.members,
+            "this member is removed by this refresh and takes no part in it",
+        );
         let refresh = Self {
             share,
             session,
+            circle,
             decryption_key,
             own_round1: own_round1.clone(),
             phase: Phase::Round1 {
                 secret,
-                received: BTreeMap::new(),
+                received: Inbox::default(),
             },
         };
         Ok((refresh, own_round1))
@@ -236,97 +219,13 @@ impl Refresh {
         self.share.fingerprint()
     }
 
-    fn others(&self) -> usize {
-        self.session.members.len() - 1
-    }
-
-    /// 1 or 2 while running, 3 when done.
-    pub fn round(&self) -> u8 {
-        match self.phase {
-            Phase::Round1 { .. } => 1,
-            Phase::Round2 { .. } => 2,
-            Phase::Done(_) => 3,
-        }
-    }
-
-    fn heard(&self) -> Vec<&[u8; 32]> {
-        match &self.phase {
-            Phase::Round1 { received, .. } => received.keys().collect(),
-            Phase::Round2 { received, .. } => received.keys().collect(),
-            Phase::Done(_) => vec![],
-        }
-    }
-
-    /// (heard from, needed) in the current round.
-    pub fn progress(&self) -> (usize, usize) {
-        match self.phase {
-            Phase::Done(_) => (self.others(), self.others()),
-            _ => (self.heard().len(), self.others()),
-        }
-    }
-
-    /// The fingerprints of the members heard from in the current round.
-    pub fn heard_from(&self) -> Vec<String> {
-        fingerprints(self.heard())
-    }
-
-    /// The fingerprints of the members still to be heard from in the current round.
-    pub fn waiting_for(&self) -> Vec<String> {
-        if matches!(self.phase, Phase::Done(_)) {
-            return vec![];
-        }
-        self.roster().waiting_for(&self.heard())
-    }
-
-    /// The message this member must send everyone in the current round.
-    pub fn outgoing(&self) -> Option<CustodyMessage> {
-        match &self.phase {
-            Phase::Round1 { .. } => Some(CustodyMessage::RefreshRound1(self.own_round1.clone())),
-            Phase::Round2 { own_round2, .. } => {
-                Some(CustodyMessage::RefreshRound2(own_round2.clone()))
-            }
-            Phase::Done(_) => None,
-        }
-    }
-
-    fn roster(&self) -> Roster<'_> {
-        Roster {
-            own: Some(&self.own_round1.vk),
-            session: &self.session.id,
-            participants: &self.session.members,
-            group: self.share.group(),
-            outsider: "this member is removed by this refresh and takes no part in it",
-        }
-    }
-
-    /// Accepts any refresh message; repair messages are not for a refresh (skippable, see
-    /// [`CeremonyError::skippable`]).
-    pub fn accept(
-        &mut self,
-        msg: CustodyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
-        match msg {
-            CustodyMessage::RefreshRound1(m) => self.accept_round1(m),
-            CustodyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
-            other => Err(CeremonyError::NotForThisParticipant {
-                kind: other.kind(),
-                participant: other.sender(),
-            }),
-        }
-    }
-
     /// Accepts another member's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, CeremonyError> {
+    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, Refusal> {
         let Phase::Round1 { received, .. } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND1,
-                now: "round 1 is over",
-            });
+            return Err(out_of_order(ROUND1, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
-        check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
-        let invalid = |problem: String| CeremonyError::Invalid {
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
+        let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND1,
             participant: participant.clone(),
             problem,
@@ -349,33 +248,24 @@ impl Refresh {
             )));
         }
         if let Phase::Round1 { received, .. } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), msg);
+            received.insert(msg, ());
         }
         Ok(participant)
     }
 
     /// Closes round 1 once every member is heard from and returns the round-2 message: each
     /// other member's refresh share, encrypted to it.
-    pub fn start_round2(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RefreshRound2, CeremonyError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RefreshRound2, Refusal> {
         let Phase::Round1 { secret, received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND2,
-                now: "round 2 has already started",
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND1));
         }
         let (secret2, outgoing) =
             refresh_dkg_part2(secret.clone(), &round1_packages(received)).map_err(failed)?;
         let shares = received
-            .values()
+            .messages()
             .map(|m| {
                 let share = outgoing[&identifier_for(&m.vk)].signing_share().to_scalar();
                 (m.vk.to_bytes(), encrypt_scalar(rng, &m.body.epk, &share))
@@ -383,7 +273,7 @@ impl Refresh {
             .collect();
         let transcript = round1_transcript(
             &self.session.id,
-            received.values().chain([&self.own_round1]),
+            received.messages().chain([&self.own_round1]),
         );
         let own_round2 = Signed::sign(
             self.share.signing_key(),
@@ -393,13 +283,20 @@ impl Refresh {
                 shares,
             },
         );
-        self.phase = Phase::Round2 {
-            secret: secret2,
-            round1: received.clone(),
-            transcript,
-            own_round2: own_round2.clone(),
-            received: BTreeMap::new(),
+        let Phase::Round1 { received, .. } = std::mem::replace(
+            &mut self.phase,
+            Phase::Round2 {
+                secret: secret2,
+                round1: Inbox::default(),
+                transcript,
+                received: Inbox::default(),
+            },
+        ) else {
+            unreachable!("checked above")
         };
+        if let Phase::Round2 { round1, .. } = &mut self.phase {
+            *round1 = received;
+        }
         Ok(own_round2)
     }
 
@@ -410,7 +307,7 @@ impl Refresh {
         &mut self,
         msg: RefreshRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let Phase::Round2 {
             round1,
             transcript,
@@ -418,22 +315,10 @@ impl Refresh {
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND2,
-                now: match self.phase {
-                    Phase::Round1 { .. } => "round 1 is not complete",
-                    _ => "the refresh is finished",
-                },
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND2, &msg.vk, &msg.body.session)?;
-        check_first(
-            received.get(msg.vk.as_bytes()).map(|(m, _)| m),
-            &msg,
-            ROUND2,
-            &participant,
-        )?;
-        let invalid = |problem: &str| CeremonyError::Invalid {
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
+        let invalid = |problem: &str| Refusal::Invalid {
             kind: ROUND2,
             participant: participant.clone(),
             problem: problem.to_string(),
@@ -451,20 +336,16 @@ impl Refresh {
             .map(|vk| vk.to_bytes())
             .filter(|vk| vk != msg.vk.as_bytes());
         if !msg.body.shares.keys().copied().eq(expected) {
-            return Err(CeremonyError::Invalid {
-                kind: ROUND2,
-                participant: participant.clone(),
-                problem: format!(
-                    "carries {} encrypted shares, but must carry exactly one for each of the other {} members",
-                    msg.body.shares.len(),
-                    self.others()
-                ),
-            });
+            return Err(invalid(&format!(
+                "carries {} encrypted shares, but must carry exactly one for each of the other {} members",
+                msg.body.shares.len(),
+                self.circle.others()
+            )));
         }
         let scalar = decrypt_scalar(rng, &self.decryption_key, &msg.body.shares[&me])
             .map_err(|e| invalid(&format!("the share sent to this member {e}")))?;
         let share = Zeroizing::new(SigningShare::new(*scalar));
-        let sender_round1 = &round1[msg.vk.as_bytes()];
+        let sender_round1 = round1.get(&msg.vk).expect("round 1 heard every member");
         SecretShare::new(
             self.share.identifier(),
             *share,
@@ -475,37 +356,29 @@ impl Refresh {
             invalid("the share sent to this member does not match its round-1 commitment")
         })?;
         if let Phase::Round2 { received, .. } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), (msg, share));
+            received.insert(msg, share);
         }
         Ok(participant)
     }
 
     /// Finishes the refresh once every round-2 message is in: the new share, under the new
     /// group description (next generation, dated by the session).
-    pub fn finish(&mut self) -> Result<KeyShare, CeremonyError> {
-        if let Phase::Done(share) = &self.phase {
-            return Ok(share.as_ref().clone());
-        }
-        let Phase::Round2 {
-            secret,
-            round1,
-            received,
-            ..
-        } = &self.phase
-        else {
-            return Err(CeremonyError::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - self.progress().0,
-            });
+    pub fn finish(&mut self) -> Result<KeyShare, Refusal> {
+        let (secret, round1, received) = match &self.phase {
+            Phase::Done(share) => return Ok(share.as_ref().clone()),
+            Phase::Round1 { .. } => return Err(self.incomplete(ROUND1)),
+            Phase::Round2 {
+                secret,
+                round1,
+                received,
+                ..
+            } => (secret, round1, received),
         };
-        if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
-                kind: ROUND2,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND2));
         }
         let round2_packages: BTreeMap<Identifier, round2::Package<C>> = received
-            .values()
+            .entries()
             .map(|(m, share)| (identifier_for(&m.vk), round2::Package::new(**share)))
             .collect();
         let group = self.share.group();
@@ -543,10 +416,51 @@ impl Refresh {
     }
 }
 
+impl Ceremony for Refresh {
+    /// Accepts any refresh message; repair messages are not for a refresh (skippable, see
+    /// [`Refusal::skippable`]), nor is any other kind.
+    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
+        match msg {
+            AnyMessage::RefreshRound1(m) => self.accept_round1(m),
+            AnyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
+            other => Err(not_for_this_participant(other, "a refresh message")),
+        }
+    }
+
+    /// 1 or 2 while running, 3 when done.
+    fn round(&self) -> u8 {
+        match self.phase {
+            Phase::Round1 { .. } => 1,
+            Phase::Round2 { .. } => 2,
+            Phase::Done(_) => 3,
+        }
+    }
+
+    /// Round 2 once round 1 is complete; after round 2, only [`Refresh::finish`] is left.
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        match self.phase {
+            Phase::Round1 { .. } => self.start_round2(rng).map(|m| Some(m.into())),
+            _ => Ok(None),
+        }
+    }
+
+    fn circle(&self) -> Option<&Circle> {
+        Some(&self.circle)
+    }
+
+    fn heard(&self) -> Option<Vec<&[u8; 32]>> {
+        match &self.phase {
+            Phase::Round1 { received, .. } => Some(received.senders()),
+            Phase::Round2 { received, .. } => Some(received.senders()),
+            Phase::Done(_) => None,
+        }
+    }
+}
+
 /// A member whose key state is the session's but whose key file labels it with an older
 /// generation (a share imported from a pcli config reads as generation 0) takes the session's
 /// label, so that every member numbers the new generation alike.
-fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, CeremonyError> {
+fn adopt_generation(share: KeyShare, session: &GroupRef) -> Result<KeyShare, Refusal> {
     let own = share.group().generation();
     if session.generation <= own.number {
         return Ok(share);

@@ -1,9 +1,11 @@
 //! Whole refreshes (all members; with members removed), and every refusal, with the state kept.
 
 use super::*;
-use crate::custody::CustodyDecodeError;
+use crate::custody::Ceremony;
 use crate::definition::vote_body;
 use crate::keys::deal;
+use crate::keys::participant_fingerprint;
+use crate::messages::{Codec, DecodeError};
 use crate::refusal::Refusal;
 use crate::request::SigningRequest;
 use crate::signing::{Coordinator, Follower, SigningResult};
@@ -15,10 +17,10 @@ pub(crate) const NOW: u64 = 1_800_000_000;
 
 /// Delivers every message to every engine, as a bundle would: through its JSON, skipping
 /// what is skippable.
-fn deliver(engines: &mut [Refresh], messages: &[CustodyMessage]) {
+fn deliver(engines: &mut [Refresh], messages: &[AnyMessage]) {
     for engine in engines.iter_mut() {
         for m in messages {
-            let m = CustodyMessage::from_json(&m.to_json()).unwrap();
+            let m = AnyMessage::from_json(&m.to_json()).unwrap();
             match engine.accept(m, &mut OsRng) {
                 Ok(_) => {}
                 Err(e) if e.skippable() => {}
@@ -29,7 +31,7 @@ fn deliver(engines: &mut [Refresh], messages: &[CustodyMessage]) {
 }
 
 /// Members `members` of `shares` refresh; the first starts. Returns the engines after round 1.
-fn round1(shares: &[KeyShare], members: &[usize]) -> (Vec<Refresh>, Vec<CustodyMessage>) {
+fn round1(shares: &[KeyShare], members: &[usize]) -> (Vec<Refresh>, Vec<AnyMessage>) {
     let vks: Vec<_> = members
         .iter()
         .map(|i| shares[*i].verification_key())
@@ -37,7 +39,7 @@ fn round1(shares: &[KeyShare], members: &[usize]) -> (Vec<Refresh>, Vec<CustodyM
     let (first, invitation) =
         Refresh::start(shares[members[0]].clone(), &vks, NOW, &mut OsRng).unwrap();
     let mut engines = vec![first];
-    let mut messages = vec![CustodyMessage::RefreshRound1(invitation.clone())];
+    let mut messages = vec![AnyMessage::RefreshRound1(invitation.clone())];
     for i in &members[1..] {
         let (engine, msg) = Refresh::join(
             shares[*i].clone(),
@@ -46,7 +48,7 @@ fn round1(shares: &[KeyShare], members: &[usize]) -> (Vec<Refresh>, Vec<CustodyM
         )
         .unwrap();
         engines.push(engine);
-        messages.push(CustodyMessage::RefreshRound1(msg));
+        messages.push(AnyMessage::RefreshRound1(msg));
     }
     deliver(&mut engines, &messages);
     (engines, messages)
@@ -64,7 +66,7 @@ pub(crate) fn refresh(shares: &[KeyShare], members: &[usize]) -> Vec<KeyShare> {
     let (mut engines, _) = round1(shares, members);
     let messages: Vec<_> = round2(&mut engines)
         .into_iter()
-        .map(CustodyMessage::RefreshRound2)
+        .map(AnyMessage::RefreshRound2)
         .collect();
     deliver(&mut engines, &messages);
     engines.iter_mut().map(|e| e.finish().unwrap()).collect()
@@ -207,7 +209,7 @@ fn a_second_refresh_names_shares_from_before_each() {
 fn the_session_is_checked_before_anything_is_sent() {
     let shares = deal(&mut OsRng, 3, 5).unwrap();
     let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
-    let e = |r: Result<(Refresh, RefreshRound1), CeremonyError>| r.err().unwrap().to_string();
+    let e = |r: Result<(Refresh, RefreshRound1), Refusal>| r.err().unwrap().to_string();
     let few = e(Refresh::start(
         shares[0].clone(),
         &vks[..2],
@@ -243,21 +245,21 @@ fn the_session_is_checked_before_anything_is_sent() {
 fn strangers_and_stale_members_are_refused_by_name() {
     let shares = deal(&mut OsRng, 2, 3).unwrap();
     let (mut engines, messages) = round1(&shares, &[0, 1, 2]);
-    let CustodyMessage::RefreshRound1(theirs) = &messages[1] else {
+    let AnyMessage::RefreshRound1(theirs) = &messages[1] else {
         unreachable!()
     };
     // A stranger: a valid signature by a key that is not a member, on the very session.
     let stranger_key = SigningKey::new(OsRng);
     let forged = Signed::sign(&stranger_key, theirs.body.clone());
     let e = engines[0].accept_round1(forged.clone()).unwrap_err();
-    assert!(matches!(e, CeremonyError::Stranger { .. }), "{e}");
+    assert!(matches!(e, Refusal::UnknownParticipant { .. }), "{e}");
     assert!(e
         .to_string()
         .contains(&participant_fingerprint(&stranger_key.verification_key())));
     let e = Refresh::join(shares[1].clone(), forged, &mut OsRng)
         .err()
         .unwrap();
-    assert!(matches!(e, CeremonyError::Stranger { .. }), "{e}");
+    assert!(matches!(e, Refusal::UnknownParticipant { .. }), "{e}");
     // A member whose share is from before a refresh cannot join one of the refreshed key, and
     // a refreshed member is not drawn into a refresh started from an old share.
     let new = refresh(&shares, &[0, 1, 2]);
@@ -266,7 +268,7 @@ fn strangers_and_stale_members_are_refused_by_name() {
     let e = Refresh::join(shares[1].clone(), fresh_invitation, &mut OsRng)
         .err()
         .unwrap();
-    assert!(matches!(e, CeremonyError::OwnShareStale { .. }), "{e}");
+    assert!(matches!(e, Refusal::OwnShareStale { .. }), "{e}");
     let (_, stale_invitation) =
         Refresh::start(shares[2].clone(), &vks, NOW + 10, &mut OsRng).unwrap();
     let e = Refresh::join(new[1].clone(), stale_invitation, &mut OsRng)
@@ -275,7 +277,7 @@ fn strangers_and_stale_members_are_refused_by_name() {
     assert_eq!(
         e.to_string(),
         format!(
-            "participant {} holds a share from before the refresh of 2027-01-15T08:00:00Z",
+            "RefreshRound1 from participant {0}: participant {0} holds a share from before the refresh of 2027-01-15T08:00:00Z; it must use its refreshed key file",
             shares[2].fingerprint()
         )
     );
@@ -292,30 +294,30 @@ fn replays_duplicates_and_wrong_rounds_are_refused_and_change_nothing() {
         .unwrap()
         .0;
     let e = fresh.accept_round1(earlier).unwrap_err();
-    assert!(matches!(e, CeremonyError::OtherSession { .. }), "{e}");
+    assert!(matches!(e, Refusal::OtherSession { .. }), "{e}");
     assert_eq!(fresh.progress(), (0, 2));
     // Round 1 is complete for engine 0: the same message again, its own, a second one.
-    let CustodyMessage::RefreshRound1(from1) = messages[1].clone() else {
+    let AnyMessage::RefreshRound1(from1) = messages[1].clone() else {
         unreachable!()
     };
     let e = engines[0].accept_round1(from1.clone()).unwrap_err();
     assert!(
-        matches!(e, CeremonyError::AlreadyReceived { .. }) && e.skippable(),
+        matches!(e, Refusal::AlreadyReceived { .. }) && e.skippable(),
         "{e}"
     );
-    let CustodyMessage::RefreshRound1(own) = messages[0].clone() else {
+    let AnyMessage::RefreshRound1(own) = messages[0].clone() else {
         unreachable!()
     };
     assert!(matches!(
         engines[0].accept_round1(own),
-        Err(CeremonyError::OwnMessage { .. })
+        Err(Refusal::OwnMessage { .. })
     ));
     let mut second = from1.body.clone();
     second.epk = decaf377_ka::Secret::new(&mut OsRng).public();
     let second = Signed::sign(shares[1].signing_key(), second);
     let e = engines[0].accept_round1(second).unwrap_err();
     assert!(
-        matches!(e, CeremonyError::Duplicate { .. }) && !e.skippable(),
+        matches!(e, Refusal::Conflicting { .. }) && !e.skippable(),
         "{e}"
     );
     assert_eq!(engines[0].progress(), (2, 2));
@@ -324,15 +326,15 @@ fn replays_duplicates_and_wrong_rounds_are_refused_and_change_nothing() {
     let e = fresh
         .accept_round2(round2s[0].clone(), &mut OsRng)
         .unwrap_err();
-    assert!(matches!(e, CeremonyError::OutOfOrder { .. }), "{e}");
+    assert!(matches!(e, Refusal::OutOfOrder { .. }), "{e}");
     assert!(matches!(
         engines[0].finish(),
-        Err(CeremonyError::Incomplete { .. })
+        Err(Refusal::Incomplete { .. })
     ));
     // In round 2, a round-1 message is out of order, and a replayed round 2 is skippable.
     engines[0].start_round2(&mut OsRng).unwrap();
     let e = engines[0].accept_round1(from1).unwrap_err();
-    assert!(matches!(e, CeremonyError::OutOfOrder { .. }), "{e}");
+    assert!(matches!(e, Refusal::OutOfOrder { .. }), "{e}");
     engines[0]
         .accept_round2(round2s[0].clone(), &mut OsRng)
         .unwrap();
@@ -366,7 +368,7 @@ fn a_bad_refresh_share_names_its_sender() {
     let (mut engines, messages) = round1(&shares, &[0, 1, 2]);
     let round2s = round2(&mut engines);
     let me = shares[0].verification_key().to_bytes();
-    let CustodyMessage::RefreshRound1(my_round1) = &messages[0] else {
+    let AnyMessage::RefreshRound1(my_round1) = &messages[0] else {
         unreachable!()
     };
     let sender = shares[1].fingerprint();
@@ -403,8 +405,8 @@ fn a_bad_refresh_share_names_its_sender() {
     // A signature that does not verify is caught when decoding.
     let mut forged = round2s[1].clone();
     forged.body.transcript[0] ^= 1;
-    let e = RefreshRound2::from_proto_bytes(&forged.to_proto_bytes()).unwrap_err();
-    assert!(matches!(e, CustodyDecodeError::BadSignature { .. }), "{e}");
+    let e = RefreshRound2::from_bytes(&forged.to_bytes()).unwrap_err();
+    assert!(matches!(e, DecodeError::BadSignature { .. }), "{e}");
     // The honest messages still complete the refresh.
     engines[0]
         .accept_round2(round2s[1].clone(), &mut OsRng)

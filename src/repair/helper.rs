@@ -1,8 +1,6 @@
 //! A helper in a repair: a member of the key who, with at least t-1 others, gives the newcomer
 //! a share without learning it.
 
-use std::collections::BTreeMap;
-
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 use frost_core::keys::repairable::{repair_share_part1, repair_share_part2, Delta, Sigma};
@@ -10,40 +8,42 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use super::{
-    check_commitments, check_session, failed, helper_index, round1_transcript, round2_transcript,
-    RepairRequest, RepairRound1, RepairRound1Body, RepairRound2, RepairRound2Body, RepairRound3,
-    RepairRound3Body, RepairSession, OUTSIDER,
+    check_commitments, check_session, circle, failed, helper_index, round1_transcript,
+    round2_transcript, RepairRequest, RepairRound1, RepairRound1Body, RepairRound2,
+    RepairRound2Body, RepairRound3, RepairRound3Body, RepairSession,
 };
 use crate::custody::{
-    check_first, decrypt_scalar, encrypt_scalar, fingerprints, wipe, CeremonyError, CustodyKind,
-    CustodyMessage, Roster, SessionId, Signed,
+    check_invitation, decrypt_scalar, encrypt_scalar, not_for_this_participant, out_of_order, wipe,
+    Ceremony, Circle, Inbox, SessionId, Signed,
 };
 use crate::keys::KeyShare;
+use crate::messages::{AnyMessage, MessageKind};
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
 
-const ROUND1: CustodyKind = CustodyKind::RepairRound1;
-const ROUND2: CustodyKind = CustodyKind::RepairRound2;
+const ROUND1: MessageKind = MessageKind::RepairRound1;
+const ROUND2: MessageKind = MessageKind::RepairRound2;
 
+// One engine per ceremony: boxing the larger phase would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     Round1 {
-        received: BTreeMap<[u8; 32], RepairRound1>,
+        received: Inbox<RepairRound1Body>,
     },
     Round2 {
         transcript: [u8; 32],
         own_delta: Zeroizing<Fr>,
         own_round2: RepairRound2,
-        received: BTreeMap<[u8; 32], (RepairRound2, Zeroizing<Fr>)>,
+        received: Inbox<RepairRound2Body, Zeroizing<Fr>>,
     },
-    Done {
-        own_round3: RepairRound3,
-        share: Box<KeyShare>,
-    },
+    Done(Box<KeyShare>),
 }
 
 /// One helper in a repair.
 pub struct RepairHelper {
     share: KeyShare,
     session: RepairSession,
+    circle: Circle,
     decryption_key: decaf377_ka::Secret,
     own_round1: RepairRound1,
     phase: Phase,
@@ -58,15 +58,17 @@ impl RepairHelper {
         request: RepairRequest,
         helpers: &[VerificationKey],
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
+    ) -> Result<(Self, RepairRound1), Refusal> {
         request
             .body
             .group
-            .check_against(share.group(), CustodyKind::RepairRequest, &request.sender())
+            .check_against(share.group(), MessageKind::RepairRequest, &request.sender())
             .map_err(|e| match e {
                 // A newcomer holds no share: what is stale is the group description it was given.
-                CeremonyError::StaleShare { participant, date } => CeremonyError::Invalid {
-                    kind: CustodyKind::RepairRequest,
+                Refusal::StaleShare {
+                    participant, date, ..
+                } => Refusal::Invalid {
+                    kind: MessageKind::RepairRequest,
                     participant,
                     problem: format!(
                         "the newcomer describes the key as it was before the refresh of {date}: give it the current group description"
@@ -93,20 +95,9 @@ impl RepairHelper {
         share: KeyShare,
         invitation: RepairRound1,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
-        let sender = invitation.sender();
-        if share.group().participant(&invitation.vk).is_none() {
-            return Err(CeremonyError::Stranger {
-                kind: ROUND1,
-                participant: sender,
-            });
-        }
+    ) -> Result<(Self, RepairRound1), Refusal> {
         let session = invitation.body.session.clone();
-        session
-            .newcomer
-            .body
-            .group
-            .check_against(share.group(), ROUND1, &sender)?;
+        check_invitation(share.group(), &invitation, &session.newcomer.body.group)?;
         let (mut helper, round1) = Self::begin(share, session, rng)?;
         helper.accept_round1(invitation)?;
         Ok((helper, round1))
@@ -116,10 +107,10 @@ impl RepairHelper {
         share: KeyShare,
         session: RepairSession,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RepairRound1), CeremonyError> {
+    ) -> Result<(Self, RepairRound1), Refusal> {
         check_session(share.group(), &session)?;
         if !session.helpers.contains(&share.verification_key()) {
-            return Err(CeremonyError::Parameters(format!(
+            return Err(Refusal::Setup(format!(
                 "this participant ({}) is not among the helpers of this repair",
                 share.fingerprint()
             )));
@@ -133,12 +124,13 @@ impl RepairHelper {
             },
         );
         let helper = Self {
+            circle: circle(Some(share.verification_key()), &session),
             share,
             session,
             decryption_key,
             own_round1: own_round1.clone(),
             phase: Phase::Round1 {
-                received: BTreeMap::new(),
+                received: Inbox::default(),
             },
         };
         Ok((helper, own_round1))
@@ -152,103 +144,21 @@ impl RepairHelper {
         self.share.fingerprint()
     }
 
-    fn others(&self) -> usize {
-        self.session.helpers.len() - 1
-    }
-
-    /// 1 or 2 while running, 3 once the newcomer's piece is out (then [`Self::finish`]).
-    pub fn round(&self) -> u8 {
-        match self.phase {
-            Phase::Round1 { .. } => 1,
-            Phase::Round2 { .. } => 2,
-            Phase::Done { .. } => 3,
-        }
-    }
-
-    fn heard(&self) -> Vec<&[u8; 32]> {
-        match &self.phase {
-            Phase::Round1 { received } => received.keys().collect(),
-            Phase::Round2 { received, .. } => received.keys().collect(),
-            Phase::Done { .. } => vec![],
-        }
-    }
-
-    /// (heard from, needed) in the current round.
-    pub fn progress(&self) -> (usize, usize) {
-        match self.phase {
-            Phase::Done { .. } => (self.others(), self.others()),
-            _ => (self.heard().len(), self.others()),
-        }
-    }
-
-    /// The fingerprints of the helpers heard from in the current round.
-    pub fn heard_from(&self) -> Vec<String> {
-        fingerprints(self.heard())
-    }
-
-    /// The fingerprints of the helpers still to be heard from in the current round.
-    pub fn waiting_for(&self) -> Vec<String> {
-        if matches!(self.phase, Phase::Done { .. }) {
-            return vec![];
-        }
-        self.roster().waiting_for(&self.heard())
-    }
-
-    /// The message this helper must send (to everyone: the newcomer needs every round's).
-    pub fn outgoing(&self) -> CustodyMessage {
-        match &self.phase {
-            Phase::Round1 { .. } => CustodyMessage::RepairRound1(self.own_round1.clone()),
-            Phase::Round2 { own_round2, .. } => CustodyMessage::RepairRound2(own_round2.clone()),
-            Phase::Done { own_round3, .. } => CustodyMessage::RepairRound3(own_round3.clone()),
-        }
-    }
-
-    fn roster(&self) -> Roster<'_> {
-        Roster {
-            own: Some(&self.own_round1.vk),
-            session: &self.session.id,
-            participants: &self.session.helpers,
-            group: self.share.group(),
-            outsider: OUTSIDER,
-        }
-    }
-
-    /// Accepts any repair message: round 1 and 2 from other helpers; the newcomer's request
-    /// and round-3 messages are not for helpers (skippable, see [`CeremonyError::skippable`]).
-    pub fn accept(
-        &mut self,
-        msg: CustodyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
-        match msg {
-            CustodyMessage::RepairRound1(m) => self.accept_round1(m),
-            CustodyMessage::RepairRound2(m) => self.accept_round2(m, rng),
-            other => Err(CeremonyError::NotForThisParticipant {
-                kind: other.kind(),
-                participant: other.sender(),
-            }),
-        }
-    }
-
     /// Accepts another helper's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, CeremonyError> {
+    pub fn accept_round1(&mut self, msg: RepairRound1) -> Result<String, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND1,
-                now: "round 1 is over",
-            });
+            return Err(out_of_order(ROUND1, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND1, &msg.vk, &msg.body.session.id)?;
-        check_first(received.get(msg.vk.as_bytes()), &msg, ROUND1, &participant)?;
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
         if msg.body.session != self.session {
-            return Err(CeremonyError::Invalid {
+            return Err(Refusal::Invalid {
                 kind: ROUND1,
                 participant,
                 problem: "describes this repair differently (its newcomer or its helpers): it sent different members different sessions".into(),
             });
         }
         if let Phase::Round1 { received } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), msg);
+            received.insert(msg, ());
         }
         Ok(participant)
     }
@@ -256,21 +166,12 @@ impl RepairHelper {
     /// Closes round 1 once every helper is heard from and returns the round-2 message: the
     /// deltas of frost-core's `repair_share_part1`, each encrypted to its helper, and public
     /// commitments to all of them.
-    pub fn start_round2(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RepairRound2, CeremonyError> {
+    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RepairRound2, Refusal> {
         let Phase::Round1 { received } = &self.phase else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND2,
-                now: "round 2 has already started",
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND1));
         }
         let helper_ids: Vec<Identifier> = self.session.helpers.iter().map(identifier_for).collect();
         let mut deltas = repair_share_part1(
@@ -288,7 +189,7 @@ impl RepairHelper {
             .map(|vk| Element::GENERATOR * *scalar(vk))
             .collect();
         let encrypted = received
-            .values()
+            .messages()
             .map(|m| {
                 (
                     m.vk.to_bytes(),
@@ -303,7 +204,7 @@ impl RepairHelper {
         }
         let transcript = round1_transcript(
             &self.session.id,
-            received.values().chain([&self.own_round1]),
+            received.messages().chain([&self.own_round1]),
         );
         let own_round2 = Signed::sign(
             self.share.signing_key(),
@@ -318,7 +219,7 @@ impl RepairHelper {
             transcript,
             own_delta,
             own_round2: own_round2.clone(),
-            received: BTreeMap::new(),
+            received: Inbox::default(),
         };
         Ok(own_round2)
     }
@@ -330,29 +231,17 @@ impl RepairHelper {
         &mut self,
         msg: RepairRound2,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, CeremonyError> {
+    ) -> Result<String, Refusal> {
         let Phase::Round2 {
             transcript,
             received,
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: ROUND2,
-                now: match self.phase {
-                    Phase::Round1 { .. } => "round 1 is not complete",
-                    _ => "this helper has finished",
-                },
-            });
+            return Err(out_of_order(ROUND2, self.round(), 2));
         };
-        let participant = self.roster().check(ROUND2, &msg.vk, &msg.body.session)?;
-        check_first(
-            received.get(msg.vk.as_bytes()).map(|(m, _)| m),
-            &msg,
-            ROUND2,
-            &participant,
-        )?;
-        let invalid = |problem: String| CeremonyError::Invalid {
+        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
+        let invalid = |problem: String| Refusal::Invalid {
             kind: ROUND2,
             participant: participant.clone(),
             problem,
@@ -372,7 +261,7 @@ impl RepairHelper {
             ));
         }
         if let Phase::Round2 { received, .. } = &mut self.phase {
-            received.insert(msg.vk.to_bytes(), (msg, delta));
+            received.insert(msg, delta);
         }
         Ok(participant)
     }
@@ -380,10 +269,7 @@ impl RepairHelper {
     /// Once every helper's deltas are in: the newcomer's piece (sigma, frost-core's
     /// `repair_share_part2`), encrypted to it. This helper is then done: [`Self::finish`] gives
     /// its share under the group description that includes the newcomer.
-    pub fn start_round3(
-        &mut self,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<RepairRound3, CeremonyError> {
+    pub fn start_round3(&mut self, rng: &mut impl CryptoRngCore) -> Result<RepairRound3, Refusal> {
         let Phase::Round2 {
             own_delta,
             own_round2,
@@ -391,22 +277,13 @@ impl RepairHelper {
             ..
         } = &self.phase
         else {
-            return Err(CeremonyError::OutOfOrder {
-                kind: CustodyKind::RepairRound3,
-                now: match self.phase {
-                    Phase::Round1 { .. } => "round 1 is not complete",
-                    _ => "round 3 has already started",
-                },
-            });
+            return Err(out_of_order(MessageKind::RepairRound3, self.round(), 2));
         };
-        if received.len() < self.others() {
-            return Err(CeremonyError::Incomplete {
-                kind: ROUND2,
-                missing: self.others() - received.len(),
-            });
+        if received.len() < self.circle.others() {
+            return Err(self.incomplete(ROUND2));
         }
         let mut deltas: Vec<Delta<Decaf377Rdsa>> = std::iter::once(**own_delta)
-            .chain(received.values().map(|(_, d)| **d))
+            .chain(received.entries().map(|(_, d)| **d))
             .map(Delta::new)
             .collect();
         let mut sigma_value = repair_share_part2(&deltas);
@@ -415,10 +292,8 @@ impl RepairHelper {
             wipe(delta, Delta::new(Fr::ZERO));
         }
         wipe(&mut sigma_value, Sigma::new(Fr::ZERO));
-        let transcript = round2_transcript(
-            &self.session.id,
-            received.values().map(|(m, _)| m).chain([own_round2]),
-        );
+        let transcript =
+            round2_transcript(&self.session.id, received.messages().chain([own_round2]));
         let own_round3 = Signed::sign(
             self.share.signing_key(),
             RepairRound3Body {
@@ -433,26 +308,59 @@ impl RepairHelper {
             .enrol(self.session.newcomer.vk)
             .map_err(failed)?;
         let share = self.share.with_group(group).map_err(failed)?;
-        self.phase = Phase::Done {
-            own_round3: own_round3.clone(),
-            share: Box::new(share),
-        };
+        self.phase = Phase::Done(Box::new(share));
         Ok(own_round3)
     }
 
     /// This helper's share under the group description that includes the newcomer, once its
     /// round-3 message is out.
-    pub fn finish(&self) -> Result<KeyShare, CeremonyError> {
+    pub fn finish(&self) -> Result<KeyShare, Refusal> {
         match &self.phase {
-            Phase::Done { share, .. } => Ok(share.as_ref().clone()),
-            Phase::Round1 { received } => Err(CeremonyError::Incomplete {
-                kind: ROUND1,
-                missing: self.others() - received.len(),
-            }),
-            Phase::Round2 { received, .. } => Err(CeremonyError::Incomplete {
-                kind: ROUND2,
-                missing: self.others() - received.len(),
-            }),
+            Phase::Done(share) => Ok(share.as_ref().clone()),
+            Phase::Round1 { .. } => Err(self.incomplete(ROUND1)),
+            Phase::Round2 { .. } => Err(self.incomplete(ROUND2)),
+        }
+    }
+}
+
+impl Ceremony for RepairHelper {
+    /// Accepts any repair message: round 1 and 2 from other helpers; the newcomer's request
+    /// and round-3 messages are not for helpers (skippable, see [`Refusal::skippable`]).
+    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
+        match msg {
+            AnyMessage::RepairRound1(m) => self.accept_round1(m),
+            AnyMessage::RepairRound2(m) => self.accept_round2(m, rng),
+            other => Err(not_for_this_participant(other, "a repair helper's message")),
+        }
+    }
+
+    /// 1 or 2 while running, 3 once the newcomer's piece is out (then [`RepairHelper::finish`]).
+    fn round(&self) -> u8 {
+        match self.phase {
+            Phase::Round1 { .. } => 1,
+            Phase::Round2 { .. } => 2,
+            Phase::Done(_) => 3,
+        }
+    }
+
+    /// Round 2 once round 1 is complete, round 3 (for the newcomer) once round 2 is.
+    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
+        Ok(match self.phase {
+            Phase::Round1 { .. } => Some(self.start_round2(rng)?.into()),
+            Phase::Round2 { .. } => Some(self.start_round3(rng)?.into()),
+            Phase::Done(_) => None,
+        })
+    }
+
+    fn circle(&self) -> Option<&Circle> {
+        Some(&self.circle)
+    }
+
+    fn heard(&self) -> Option<Vec<&[u8; 32]>> {
+        match &self.phase {
+            Phase::Round1 { received } => Some(received.senders()),
+            Phase::Round2 { received, .. } => Some(received.senders()),
+            Phase::Done(_) => None,
         }
     }
 }

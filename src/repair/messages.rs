@@ -11,10 +11,10 @@ use crate::custody::proto::{
     self as pb, repair_request, repair_round1, repair_round2, repair_round3,
 };
 use crate::custody::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted, envelope_glue, field_error, fixed, Body, CustodyDecodeError,
-    CustodyKind, CustodyMessage, GroupRef, SessionId, Signed,
+    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_session_and_transcript,
+    decode_targeted, encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
 };
+use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
 /// A newcomer's request to join a key: the key as it knows it, and a fresh encryption key.
 /// Signed with the newcomer's new participant key.
@@ -27,7 +27,7 @@ pub struct RepairRequestBody {
 pub type RepairRequest = Signed<RepairRequestBody>;
 
 impl Body for RepairRequestBody {
-    const KIND: CustodyKind = CustodyKind::RepairRequest;
+    const KIND: MessageKind = MessageKind::RepairRequest;
     type Proto = pb::RepairRequest;
 
     fn to_inner(&self) -> repair_request::Inner {
@@ -37,15 +37,13 @@ impl Body for RepairRequestBody {
         }
     }
 
-    fn from_inner(inner: repair_request::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_request::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             group: GroupRef::from_proto(kind, "inner.group", inner.group)?,
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RepairRequest);
 }
 
 /// What the helpers of a repair agree on: who joins (its request, as it signed it) and who
@@ -68,15 +66,21 @@ impl RepairSession {
     }
 
     fn from_proto(
-        kind: CustodyKind,
+        kind: MessageKind,
         proto: Option<pb::RepairSession>,
-    ) -> Result<Self, CustodyDecodeError> {
+    ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
-        let newcomer = Signed::from_proto(
-            proto
-                .newcomer
-                .ok_or_else(|| field_error(kind, "inner.session.newcomer", "missing"))?,
-        )?;
+        let at = "inner.session.newcomer";
+        let newcomer = proto
+            .newcomer
+            .ok_or_else(|| field_error(kind, at, "missing"))?;
+        // A field of the request the session carries is named from this message down.
+        let newcomer = Signed::from_proto(newcomer).map_err(|e| match e {
+            DecodeError::Field { field, problem, .. } => {
+                field_error(kind, format!("{at}.{field}"), problem)
+            }
+            other => other,
+        })?;
         let helpers = decode_key_list(kind, "inner.session.helpers", &proto.helpers)?;
         if helpers.len() < 2 {
             return Err(field_error(
@@ -110,8 +114,12 @@ pub struct RepairRound1Body {
 pub type RepairRound1 = Signed<RepairRound1Body>;
 
 impl Body for RepairRound1Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound1;
+    const KIND: MessageKind = MessageKind::RepairRound1;
     type Proto = pb::RepairRound1;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
+    }
 
     fn to_inner(&self) -> repair_round1::Inner {
         repair_round1::Inner {
@@ -120,15 +128,13 @@ impl Body for RepairRound1Body {
         }
     }
 
-    fn from_inner(inner: repair_round1::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round1::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         Ok(Self {
             session: RepairSession::from_proto(kind, inner.session)?,
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
-
-    envelope_glue!(RepairRound1);
 }
 
 /// A helper's round-2 broadcast: its deltas (frost-core's `repair_share_part1`), each encrypted
@@ -147,8 +153,12 @@ pub struct RepairRound2Body {
 pub type RepairRound2 = Signed<RepairRound2Body>;
 
 impl Body for RepairRound2Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound2;
+    const KIND: MessageKind = MessageKind::RepairRound2;
     type Proto = pb::RepairRound2;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
 
     fn to_inner(&self) -> repair_round2::Inner {
         repair_round2::Inner {
@@ -163,11 +173,13 @@ impl Body for RepairRound2Body {
         }
     }
 
-    fn from_inner(inner: repair_round2::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             commitments: inner
                 .commitments
                 .iter()
@@ -177,8 +189,6 @@ impl Body for RepairRound2Body {
             deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
         })
     }
-
-    envelope_glue!(RepairRound2);
 }
 
 /// A helper's round-3 message for the newcomer: its sigma (frost-core's `repair_share_part2`)
@@ -193,8 +203,12 @@ pub struct RepairRound3Body {
 pub type RepairRound3 = Signed<RepairRound3Body>;
 
 impl Body for RepairRound3Body {
-    const KIND: CustodyKind = CustodyKind::RepairRound3;
+    const KIND: MessageKind = MessageKind::RepairRound3;
     type Proto = pb::RepairRound3;
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
+    }
 
     fn to_inner(&self) -> repair_round3::Inner {
         repair_round3::Inner {
@@ -204,15 +218,15 @@ impl Body for RepairRound3Body {
         }
     }
 
-    fn from_inner(inner: repair_round3::Inner) -> Result<Self, CustodyDecodeError> {
+    fn from_inner(inner: repair_round3::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
         decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
+        let (session, transcript) =
+            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session: SessionId(fixed(kind, "inner.session", &inner.session)?),
-            transcript: fixed(kind, "inner.transcript", &inner.transcript)?,
+            session,
+            transcript,
             sigma: inner.sigma,
         })
     }
-
-    envelope_glue!(RepairRound3);
 }

@@ -31,8 +31,8 @@
 //! - Before [`RepairHelper::start`] or [`RepairHelper::join`], a person confirms the newcomer's
 //!   fingerprint with the newcomer itself (out of band), and the helpers.
 //! - Every round goes to everyone (the newcomer takes rounds 1 to 3): a relay may bundle them.
-//!   Pass over [`CeremonyError::skippable`] refusals; keep
-//!   [`CeremonyError::OutOfOrder`] ones for later.
+//!   Pass over [`Refusal::skippable`] refusals; keep
+//!   [`Refusal::OutOfOrder`] ones for later.
 //! - After [`RepairHelper::finish`], [`Newcomer::finish`] or [`admit`], replace the key file
 //!   (or `group.toml`) with the description that includes the newcomer; it is the same
 //!   generation. Then refresh without the lost member, so that its share, wherever it is,
@@ -53,33 +53,30 @@ use std::collections::BTreeSet;
 
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
-use prost::Message as _;
 
-use crate::custody::{transcript, Body, CeremonyError, CustodyKind, SessionId, Signed};
+use crate::custody::{first_stranger, stranger, transcript, Circle, SessionId};
 use crate::keys::{participant_fingerprint, GroupKey};
+use crate::messages::MessageKind;
+use crate::refusal::Refusal;
 use crate::suite::{identifier_for, Identifier};
 
-fn failed(problem: impl std::fmt::Display) -> CeremonyError {
-    CeremonyError::Failed {
-        ceremony: "repair",
-        problem: problem.to_string(),
-    }
+fn failed(problem: impl std::fmt::Display) -> Refusal {
+    crate::custody::failed(MessageKind::RepairRound1, problem)
 }
 
-const OUTSIDER: &str = "this member of the key is not one of this repair's helpers";
+/// The helpers of a session, as a helper (`own`) or the newcomer (None) sees them.
+fn circle(own: Option<VerificationKey>, session: &RepairSession) -> Circle {
+    let outsider = "this member of the key is not one of this repair's helpers";
+    Circle::new(own, session.id, &session.helpers, outsider)
+}
 
 /// Checks a session against a member's (or the newcomer's) view of the key: the helpers are
 /// at least t of its members, the newcomer is not one.
-fn check_session(group: &GroupKey, session: &RepairSession) -> Result<(), CeremonyError> {
-    let bad = |problem: String| Err(CeremonyError::Parameters(problem));
-    if let Some(stranger) = session
-        .helpers
-        .iter()
-        .find(|vk| group.participant(vk).is_none())
-    {
+fn check_session(group: &GroupKey, session: &RepairSession) -> Result<(), Refusal> {
+    let bad = |problem: String| Err(Refusal::Setup(problem));
+    if let Some(stranger) = first_stranger(group, &session.helpers) {
         return bad(format!(
-            "participant {} is not a member of this key and cannot help",
-            participant_fingerprint(stranger)
+            "participant {stranger} is not a member of this key and cannot help"
         ));
     }
     let t = usize::from(group.threshold());
@@ -103,7 +100,7 @@ fn helper_ids(session: &RepairSession) -> BTreeSet<Identifier> {
 }
 
 /// The Lagrange coefficient that weighs `helper`'s share in the newcomer's: zeta_i.
-fn zeta(session: &RepairSession, helper: &VerificationKey) -> Result<Fr, CeremonyError> {
+fn zeta(session: &RepairSession, helper: &VerificationKey) -> Result<Fr, Refusal> {
     frost_core::compute_lagrange_coefficient(
         &helper_ids(session),
         Some(identifier_for(&session.newcomer.vk)),
@@ -118,9 +115,9 @@ fn check_commitments(
     group: &GroupKey,
     session: &RepairSession,
     msg: &RepairRound2,
-) -> Result<(), CeremonyError> {
-    let kind = CustodyKind::RepairRound2;
-    let invalid = |problem: String| CeremonyError::Invalid {
+) -> Result<(), Refusal> {
+    let kind = MessageKind::RepairRound2;
+    let invalid = |problem: String| Refusal::Invalid {
         kind,
         participant: msg.sender(),
         problem,
@@ -167,33 +164,18 @@ fn helper_index(session: &RepairSession, vk: &VerificationKey) -> usize {
         .expect("only helpers are looked up")
 }
 
-fn round_transcript<'a, B: Body + 'a>(
-    personal: &[u8; 16],
-    session: &SessionId,
-    messages: impl Iterator<Item = &'a Signed<B>>,
-) -> [u8; 32] {
-    let entries: Vec<([u8; 32], Vec<u8>)> = messages
-        .map(|m| (m.vk.to_bytes(), m.body.to_inner().encode_to_vec()))
-        .collect();
-    transcript(
-        personal,
-        session,
-        entries.iter().map(|(vk, bytes)| (vk, bytes.clone())),
-    )
-}
-
 fn round1_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RepairRound1>,
 ) -> [u8; 32] {
-    round_transcript(b"hoarfrost-rpr1-1", session, messages)
+    transcript(b"hoarfrost-rpr1-1", session, messages)
 }
 
 fn round2_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RepairRound2>,
 ) -> [u8; 32] {
-    round_transcript(b"hoarfrost-rpr2-1", session, messages)
+    transcript(b"hoarfrost-rpr2-1", session, messages)
 }
 
 /// The group description after a repair, for a member who did not help: the newcomer
@@ -203,28 +185,28 @@ pub fn admit(
     group: &GroupKey,
     round1: &[RepairRound1],
     round3: &[RepairRound3],
-) -> Result<GroupKey, CeremonyError> {
-    let first = round1.first().ok_or(CeremonyError::Incomplete {
-        kind: CustodyKind::RepairRound1,
+) -> Result<GroupKey, Refusal> {
+    let first = round1.first().ok_or(Refusal::Incomplete {
+        kind: MessageKind::RepairRound1,
         missing: usize::from(group.threshold()),
     })?;
     let session = &first.body.session;
     first.body.session.newcomer.body.group.check_against(
         group,
-        CustodyKind::RepairRound1,
+        MessageKind::RepairRound1,
         &first.sender(),
     )?;
     check_session(group, session)?;
     for (kind, sent) in [
         (
-            CustodyKind::RepairRound1,
+            MessageKind::RepairRound1,
             round1
                 .iter()
                 .map(|m| (m.vk, m.body.session.id, m.body.session == *session))
                 .collect::<Vec<_>>(),
         ),
         (
-            CustodyKind::RepairRound3,
+            MessageKind::RepairRound3,
             round3
                 .iter()
                 .map(|m| (m.vk, m.body.session, true))
@@ -233,25 +215,22 @@ pub fn admit(
     ] {
         for (vk, id, same) in &sent {
             if *id != session.id {
-                return Err(CeremonyError::OtherSession {
+                return Err(Refusal::OtherSession {
                     kind,
                     participant: participant_fingerprint(vk),
-                    theirs: *id,
-                    ours: session.id,
+                    theirs: id.to_string(),
+                    ours: session.id.to_string(),
                 });
             }
             if !same {
-                return Err(CeremonyError::Invalid {
+                return Err(Refusal::Invalid {
                     kind,
                     participant: participant_fingerprint(vk),
                     problem: "describes this repair differently: it sent different members different sessions".into(),
                 });
             }
             if !session.helpers.contains(vk) {
-                return Err(CeremonyError::Stranger {
-                    kind,
-                    participant: participant_fingerprint(vk),
-                });
+                return Err(stranger(kind, participant_fingerprint(vk)));
             }
         }
         let missing = session
@@ -260,7 +239,7 @@ pub fn admit(
             .filter(|h| !sent.iter().any(|(vk, _, _)| vk == *h))
             .count();
         if missing > 0 {
-            return Err(CeremonyError::Incomplete { kind, missing });
+            return Err(Refusal::Incomplete { kind, missing });
         }
     }
     group.enrol(session.newcomer.vk).map_err(failed)

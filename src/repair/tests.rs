@@ -1,8 +1,9 @@
 //! Whole repairs (exactly t helpers, and more), lying helpers named, and every refusal.
 
 use super::*;
-use crate::custody::{encrypt_scalar, CustodyMessage};
+use crate::custody::{encrypt_scalar, Body, Ceremony, Signed};
 use crate::keys::{deal, KeyShare};
+use crate::messages::{AnyMessage, Codec};
 use crate::refresh::tests::{refresh, sign};
 use ed25519_consensus::SigningKey;
 use rand_core::OsRng;
@@ -10,12 +11,12 @@ use rand_core::OsRng;
 /// Delivers every message to every engine through its JSON, skipping what is skippable.
 fn deliver<E>(
     engines: &mut [E],
-    messages: &[CustodyMessage],
-    accept: impl Fn(&mut E, CustodyMessage) -> Result<String, CeremonyError>,
+    messages: &[AnyMessage],
+    accept: impl Fn(&mut E, AnyMessage) -> Result<String, Refusal>,
 ) {
     for engine in engines.iter_mut() {
         for m in messages {
-            match accept(engine, CustodyMessage::from_json(&m.to_json()).unwrap()) {
+            match accept(engine, AnyMessage::from_json(&m.to_json()).unwrap()) {
                 Ok(_) => {}
                 Err(e) if e.skippable() => {}
                 Err(e) => panic!("{e}"),
@@ -24,12 +25,23 @@ fn deliver<E>(
     }
 }
 
-fn helper_accept(h: &mut RepairHelper, m: CustodyMessage) -> Result<String, CeremonyError> {
+fn helper_accept(h: &mut RepairHelper, m: AnyMessage) -> Result<String, Refusal> {
     h.accept(m, &mut OsRng)
 }
 
-fn newcomer_accept(n: &mut Newcomer, m: CustodyMessage) -> Result<String, CeremonyError> {
+fn newcomer_accept(n: &mut Newcomer, m: AnyMessage) -> Result<String, Refusal> {
     n.accept(m, &mut OsRng)
+}
+
+/// Delivers `messages` to every helper and the newcomer, through their JSON.
+fn broadcast<M: Clone + Into<AnyMessage>>(
+    newcomer: &mut Newcomer,
+    helpers: &mut [RepairHelper],
+    messages: &[M],
+) {
+    let wrapped: Vec<AnyMessage> = messages.iter().cloned().map(Into::into).collect();
+    deliver(helpers, &wrapped, helper_accept);
+    deliver(std::slice::from_mut(newcomer), &wrapped, newcomer_accept);
 }
 
 /// Everything a repair produced.
@@ -61,17 +73,7 @@ fn round1(
         engines.push(h);
         messages.push(m);
     }
-    let wrapped: Vec<_> = messages
-        .iter()
-        .cloned()
-        .map(CustodyMessage::RepairRound1)
-        .collect();
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &messages);
     (newcomer, engines, messages)
 }
 
@@ -80,13 +82,7 @@ fn round2(newcomer: &mut Newcomer, helpers: &mut [RepairHelper]) -> Vec<RepairRo
         .iter_mut()
         .map(|h| h.start_round2(&mut OsRng).unwrap())
         .collect();
-    let wrapped: Vec<_> = messages
-        .iter()
-        .cloned()
-        .map(CustodyMessage::RepairRound2)
-        .collect();
-    deliver(helpers, &wrapped, helper_accept);
-    deliver(std::slice::from_mut(newcomer), &wrapped, newcomer_accept);
+    broadcast(newcomer, helpers, &messages);
     messages
 }
 
@@ -97,18 +93,8 @@ fn repair(shares: &[KeyShare], helpers: &[usize]) -> Repaired {
         .iter_mut()
         .map(|h| h.start_round3(&mut OsRng).unwrap())
         .collect();
-    let wrapped: Vec<_> = round3
-        .iter()
-        .cloned()
-        .map(CustodyMessage::RepairRound3)
-        .collect();
     // Helpers skip round 3; the newcomer takes it.
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &round3);
     Repaired {
         newcomer: newcomer.finish().unwrap(),
         helpers: engines.iter().map(|h| h.finish().unwrap()).collect(),
@@ -216,17 +202,7 @@ fn lying_helpers_are_named() {
     assert!(e.contains("do not add up") && e.contains(&liar_name), "{e}");
     assert_eq!(engines[0].progress(), (0, 2));
     // The honest round 2 goes through; then a sigma that is not the sum of its deltas.
-    let wrapped: Vec<_> = honest
-        .iter()
-        .cloned()
-        .map(CustodyMessage::RepairRound2)
-        .collect();
-    deliver(&mut engines, &wrapped, helper_accept);
-    deliver(
-        std::slice::from_mut(&mut newcomer),
-        &wrapped,
-        newcomer_accept,
-    );
+    broadcast(&mut newcomer, &mut engines, &honest);
     let round3: Vec<_> = engines
         .iter_mut()
         .map(|h| h.start_round3(&mut OsRng).unwrap())
@@ -268,10 +244,10 @@ fn strangers_other_newcomers_and_replays_are_refused() {
     let stranger = SigningKey::new(OsRng);
     let forged = Signed::sign(&stranger, round1s[1].body.clone());
     let e = newcomer.accept_round1(forged.clone()).unwrap_err();
-    assert!(matches!(e, CeremonyError::Stranger { .. }), "{e}");
+    assert!(matches!(e, Refusal::UnknownParticipant { .. }), "{e}");
     assert!(matches!(
         RepairHelper::join(shares[2].clone(), forged, &mut OsRng),
-        Err(CeremonyError::Stranger { .. })
+        Err(Refusal::UnknownParticipant { .. })
     ));
     // A member who is not a helper cannot join, nor send.
     let e = RepairHelper::join(shares[2].clone(), round1s[0].clone(), &mut OsRng)
@@ -284,23 +260,23 @@ fn strangers_other_newcomers_and_replays_are_refused() {
         .unwrap()
         .0;
     let e = waiting.accept_round1(other_round1s[0].clone()).unwrap_err();
-    assert!(matches!(e, CeremonyError::NotForThisParticipant { .. }) && e.skippable());
+    assert!(matches!(e, Refusal::NotForThisParticipant { .. }) && e.skippable());
     let e = engines[0]
         .accept_round1(other_round1s[1].clone())
         .unwrap_err();
-    assert!(matches!(e, CeremonyError::OtherSession { .. }), "{e}");
+    assert!(matches!(e, Refusal::OtherSession { .. }), "{e}");
     // Replays of round 1 to the newcomer.
     let e = newcomer.accept_round1(round1s[0].clone()).unwrap_err();
-    assert!(matches!(e, CeremonyError::AlreadyReceived { .. }), "{e}");
+    assert!(matches!(e, Refusal::AlreadyReceived { .. }), "{e}");
     let round2s = round2(&mut newcomer, &mut engines);
     let e = newcomer.accept_round2(round2s[0].clone()).unwrap_err();
     assert!(e.skippable(), "{e}");
     // Round 3 is for the newcomer only.
     let round3 = engines[0].start_round3(&mut OsRng).unwrap();
     let e = engines[1]
-        .accept(CustodyMessage::RepairRound3(round3), &mut OsRng)
+        .accept(AnyMessage::RepairRound3(round3), &mut OsRng)
         .unwrap_err();
-    assert!(matches!(e, CeremonyError::NotForThisParticipant { .. }) && e.skippable());
+    assert!(matches!(e, Refusal::NotForThisParticipant { .. }) && e.skippable());
 }
 
 #[test]
@@ -308,7 +284,7 @@ fn sessions_are_checked_before_anything_is_sent() {
     let shares = deal(&mut OsRng, 3, 4).unwrap();
     let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
     let (_, request) = Newcomer::new(shares[0].group().clone(), &mut OsRng).unwrap();
-    let e = |r: Result<(RepairHelper, RepairRound1), CeremonyError>| r.err().unwrap().to_string();
+    let e = |r: Result<(RepairHelper, RepairRound1), Refusal>| r.err().unwrap().to_string();
     let few = e(RepairHelper::start(
         shares[0].clone(),
         request.clone(),

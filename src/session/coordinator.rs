@@ -233,6 +233,7 @@ impl CoordinatorSession {
             participants,
             sent: self.sent.clone(),
             review: self.review.clone(),
+            question: super::Question::SIGN,
             fingerprint: None,
             stage: self.stage.clone(),
             relay: vec![],

@@ -212,6 +212,7 @@ impl DkgSession {
             participants,
             sent: self.sent.clone(),
             review: vec![],
+            question: super::Question::SIGN,
             fingerprint: self.dkg.transcript_fingerprint(),
             stage: self.stage.clone(),
             relay,

@@ -280,6 +280,7 @@ impl FollowerSession {
             participants,
             sent: self.sent.clone(),
             review: self.review.clone(),
+            question: super::Question::SIGN,
             fingerprint: None,
             stage: self.stage.clone(),
             relay: vec![],

@@ -5,14 +5,26 @@
 //! the edge ([`crate::intake`]) and each piece gets one outcome; a message for a later round is
 //! kept until that round comes; a byte-identical copy of a message already held is skipped; the
 //! journal is consulted before review and written before a share leaves; a key generation
-//! sends its round 2 only after the person confirmed the round-1 fingerprint. Sessions own
-//! their randomness (seeded by the caller) and do no I/O of their own except through the
-//! injected journal guard.
+//! sends its round 2 only after the person confirmed the round-1 fingerprint; a refresh or
+//! repair that another participant starts is reviewed before anything is sent, and what a
+//! shared relay carries for others is passed over quietly. Sessions own their randomness
+//! (seeded by the caller) and do no I/O of their own except through the injected journal guard.
+//!
+//! The roles: [`Session::dkg`], [`Session::coordinate`], [`Session::follow`];
+//! [`Session::refresh_start`] and [`Session::refresh_join`] (a member in a refresh),
+//! [`Session::repair_start`] and [`Session::repair_join`] (a helper in a repair),
+//! [`Session::newcomer`] (the newcomer of a repair).
 
 mod coordinator;
 mod dkg;
+mod exchange;
 mod follower;
+mod helper;
+mod joined;
+mod newcomer;
+mod refresh;
 
+use ed25519_consensus::VerificationKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_core::CryptoRngCore;
@@ -22,7 +34,7 @@ use crate::dkg::DkgOutput;
 use crate::intake::{Intake, Piece};
 use crate::journal::Verdict;
 use crate::keyfile::StoredKey;
-use crate::keys::KeyShare;
+use crate::keys::{GroupKey, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
 use crate::refusal::Refusal;
 use crate::request::SigningRequest;
@@ -30,6 +42,7 @@ use crate::request::SigningRequest;
 use self::coordinator::CoordinatorSession;
 use self::dkg::DkgSession;
 use self::follower::FollowerSession;
+use self::joined::Participant;
 
 /// One line of feedback on what became of some input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +111,8 @@ pub enum Mark {
     You,
     Answered,
     Waiting,
+    /// A member a refresh removes: it takes no part.
+    Removed,
 }
 
 /// How a ceremony ended.
@@ -118,6 +133,24 @@ pub enum Outcome {
         name: String,
         output: Box<DkgOutput>,
     },
+    /// A refresh finished: `share` (the next generation of the same key and participant)
+    /// replaces the share of key `key`, whose old share must then be destroyed (see
+    /// [`crate::store::replace_share`]); `removed` are the members left out.
+    Refreshed {
+        key: String,
+        share: Box<KeyShare>,
+        removed: Vec<String>,
+    },
+    /// A repair this member helped finished: `share` (the same share, under the group that now
+    /// includes `newcomer`) replaces the share of key `key`.
+    Helped {
+        key: String,
+        share: Box<KeyShare>,
+        newcomer: String,
+    },
+    /// A newcomer's repair finished: its new share, to store as `name` (a new key, with a new
+    /// signing journal).
+    Enrolled { name: String, share: Box<KeyShare> },
 }
 
 /// Where a session stands, for the front end.
@@ -130,7 +163,8 @@ pub enum Stage {
     Confirm {
         fingerprint: String,
     },
-    /// A follower's request awaits approval.
+    /// A follower's request, or a refresh or repair another participant started, awaits
+    /// approval ([`SessionView::question`] says what is asked).
     Review,
     /// The key the request needs is encrypted: its passphrase is needed.
     Passphrase {
@@ -154,8 +188,11 @@ pub struct SessionView {
     /// Every message this participant produced, oldest first: the last is the one to send
     /// now, and the others stay available until the ceremony is over for everyone.
     pub sent: Vec<Outgoing>,
-    /// The request in words (a follower's review; a coordinator's summary).
+    /// The request in words (a follower's review; a coordinator's summary; a refresh's or a
+    /// repair's members and key).
     pub review: Vec<String>,
+    /// What [`Stage::Review`] asks about [`SessionView::review`].
+    pub question: Question,
     /// A key generation's round-1 fingerprint, once round 1 is complete.
     pub fingerprint: Option<String>,
     pub stage: Stage,
@@ -165,6 +202,21 @@ pub struct SessionView {
     /// A short id of this ceremony for saved file names: the same for every participant of
     /// a signing ceremony (from the request), this participant's own for a key generation.
     pub ceremony_id: String,
+}
+
+/// What a review asks: the heading above the review's lines, and the question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub heading: &'static str,
+    pub ask: &'static str,
+}
+
+impl Question {
+    /// A follower's: sign the request or not.
+    pub const SIGN: Question = Question {
+        heading: "You are asked to sign",
+        ask: "Sign this?",
+    };
 }
 
 impl SessionView {
@@ -244,6 +296,8 @@ enum Role {
     Dkg(DkgSession),
     Coordinator(CoordinatorSession),
     Follower(FollowerSession),
+    /// A refresh member, a repair helper or a repair's newcomer.
+    Custody(Box<dyn Participant>),
 }
 
 fn seeded(rng: &mut impl CryptoRngCore) -> ChaCha20Rng {
@@ -297,11 +351,63 @@ impl Session {
         Self::with(Role::Follower(role), seeded(rng))
     }
 
+    /// Starts a refresh of `share`'s key (stored as `label`) as the member who chooses who
+    /// stays: every member but `remove`. `now` (unix seconds) is the refresh's date. The
+    /// threshold stays: frost-core refuses to lower it.
+    pub fn refresh_start(
+        label: &str,
+        share: KeyShare,
+        remove: &[VerificationKey],
+        now: u64,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Self, Refusal> {
+        let mut rng = seeded(rng);
+        let role = refresh::start(label, share, remove, now, &mut rng)?;
+        Ok(Self::with(Role::Custody(role), rng))
+    }
+
+    /// Joins a refresh of `share`'s key from the first round-1 message another member sends,
+    /// once the person approved it ([`Stage::Review`]).
+    pub fn refresh_join(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
+        Self::with(Role::Custody(refresh::join(label, share)), seeded(rng))
+    }
+
+    /// Starts a repair of `share`'s key as the helper who takes the newcomer's request, with
+    /// every member but `without` (the lost member, and anyone who cannot take part) helping.
+    pub fn repair_start(
+        label: &str,
+        share: KeyShare,
+        without: &[VerificationKey],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Self, Refusal> {
+        let role = helper::start(label, share, without)?;
+        Ok(Self::with(Role::Custody(role), seeded(rng)))
+    }
+
+    /// Helps in a repair of `share`'s key, joining from another helper's round-1 message once
+    /// the person approved it ([`Stage::Review`]).
+    pub fn repair_join(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
+        Self::with(Role::Custody(helper::join(label, share)), seeded(rng))
+    }
+
+    /// The newcomer of a repair of the key `group` describes (its public description), with a
+    /// new participant key; its share will be stored as `name`.
+    pub fn newcomer(
+        name: &str,
+        group: GroupKey,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Self, Refusal> {
+        let mut rng = seeded(rng);
+        let role = newcomer::start(name, group, &mut rng)?;
+        Ok(Self::with(Role::Custody(role), rng))
+    }
+
     pub fn stage(&self) -> &Stage {
         match &self.role {
             Role::Dkg(s) => &s.stage,
             Role::Coordinator(s) => &s.stage,
             Role::Follower(s) => &s.stage,
+            Role::Custody(s) => s.stage(),
         }
     }
 
@@ -386,6 +492,7 @@ impl Session {
             Role::Dkg(s) => s.take(message, &mut self.rng),
             Role::Coordinator(s) => s.take(message, &mut self.rng),
             Role::Follower(s) => s.take(message),
+            Role::Custody(s) => s.take(message, &mut self.rng),
         };
         match result {
             Ok(feedback) => {
@@ -402,6 +509,7 @@ impl Session {
             Role::Dkg(s) => s.sent(),
             Role::Coordinator(s) => &s.sent,
             Role::Follower(s) => &s.sent,
+            Role::Custody(s) => s.sent(),
         };
         self.taken.iter().any(|t| t == bytes) || sent.iter().any(|o| o.message.to_bytes() == bytes)
     }
@@ -414,20 +522,23 @@ impl Session {
         }
     }
 
-    /// The follower's answer to the review.
+    /// The answer to the review ([`Stage::Review`]): a follower signs, a refresh member or a
+    /// repair helper takes part.
     pub fn approve(&mut self) -> Vec<Feedback> {
         match &mut self.role {
             Role::Follower(s) => s.approve(&mut self.rng),
+            Role::Custody(s) => s.approve(&mut self.rng),
             _ => vec![],
         }
     }
 
-    /// The follower declines (or the person abandons a key generation's fingerprint): nothing
-    /// is signed or sent.
+    /// The person declines the review (or abandons a key generation's fingerprint): nothing is
+    /// signed or sent.
     pub fn decline(&mut self) {
         match &mut self.role {
             Role::Follower(s) => s.decline(),
             Role::Dkg(s) => s.abandon(),
+            Role::Custody(s) => s.decline(),
             Role::Coordinator(_) => {}
         }
     }
@@ -440,13 +551,14 @@ impl Session {
         }
     }
 
-    /// Runs the slow step [`Stage::Compute`] asks for: a key generation's last computation,
-    /// the aggregation, or opening an encrypted key.
+    /// Runs the slow step [`Stage::Compute`] asks for: a key generation's, a refresh's or a
+    /// repair's last computation, the aggregation, or opening an encrypted key.
     pub fn compute(&mut self) -> Vec<Feedback> {
         match &mut self.role {
             Role::Dkg(s) => s.compute(),
             Role::Coordinator(s) => s.compute(),
             Role::Follower(s) => s.compute(),
+            Role::Custody(s) => s.compute(),
         }
     }
 
@@ -455,6 +567,7 @@ impl Session {
             Role::Dkg(s) => s.view(),
             Role::Coordinator(s) => s.view(),
             Role::Follower(s) => s.view(),
+            Role::Custody(s) => s.view(),
         }
     }
 }

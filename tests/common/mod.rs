@@ -5,11 +5,11 @@ pub mod photo;
 pub mod plans;
 pub mod process;
 
-use hoarfrost::custody::CustodyMessage;
+use hoarfrost::custody::Ceremony;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};
 use hoarfrost::keys::{deal, KeyShare};
 use hoarfrost::messages::{
-    Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
+    AnyMessage, Codec, CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2,
 };
 use hoarfrost::refresh::Refresh;
 use hoarfrost::request::SigningRequest;
@@ -40,16 +40,16 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
     let (first, invitation) =
         Refresh::start(shares[members[0]].clone(), &vks, 1_800_000_000, &mut r).unwrap();
     let mut engines = vec![first];
-    let mut round1 = vec![CustodyMessage::RefreshRound1(invitation.clone())];
+    let mut round1 = vec![AnyMessage::RefreshRound1(invitation.clone())];
     for i in &members[1..] {
         let (engine, msg) = Refresh::join(shares[*i].clone(), invitation.clone(), &mut r).unwrap();
         engines.push(engine);
-        round1.push(CustodyMessage::RefreshRound1(msg));
+        round1.push(AnyMessage::RefreshRound1(msg));
     }
-    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[CustodyMessage]| {
+    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[AnyMessage]| {
         for engine in engines.iter_mut() {
             for m in messages {
-                let m = CustodyMessage::from_json(&m.to_json()).unwrap();
+                let m = AnyMessage::from_json(&m.to_json()).unwrap();
                 if let Err(e) = engine.accept(m, &mut r) {
                     assert!(e.skippable(), "{e}");
                 }
@@ -60,10 +60,41 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
     let mut r2 = rng(seed + 1);
     let round2: Vec<_> = engines
         .iter_mut()
-        .map(|e| CustodyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
+        .map(|e| AnyMessage::RefreshRound2(e.start_round2(&mut r2).unwrap()))
         .collect();
     deliver(&mut engines, &round2);
     engines.iter_mut().map(|e| e.finish().unwrap()).collect()
+}
+
+/// One message of every refresh and repair kind, from a 2-of-2 refresh and a repair by both
+/// members, all drawn from one generator seeded with `seed`.
+pub fn custody_samples(seed: u64) -> Vec<AnyMessage> {
+    use hoarfrost::repair::{Newcomer, RepairHelper};
+    let mut r = rng(seed);
+    let shares = deal(&mut r, 2, 2).unwrap();
+    let vks: Vec<_> = shares.iter().map(|s| s.verification_key()).collect();
+    let (mut a, a1) = Refresh::start(shares[0].clone(), &vks, 1_800_000_000, &mut r).unwrap();
+    let (mut b, b1) = Refresh::join(shares[1].clone(), a1.clone(), &mut r).unwrap();
+    a.accept_round1(b1).unwrap();
+    let a2 = a.start_round2(&mut r).unwrap();
+    b.start_round2(&mut r).unwrap();
+    let (_, request) = Newcomer::new(shares[0].group().clone(), &mut r).unwrap();
+    let (mut h, h1) =
+        RepairHelper::start(shares[0].clone(), request.clone(), &vks, &mut r).unwrap();
+    let (mut g, g1) = RepairHelper::join(shares[1].clone(), h1.clone(), &mut r).unwrap();
+    h.accept_round1(g1).unwrap();
+    let h2 = h.start_round2(&mut r).unwrap();
+    let g2 = g.start_round2(&mut r).unwrap();
+    h.accept_round2(g2, &mut r).unwrap();
+    let h3 = h.start_round3(&mut r).unwrap();
+    vec![
+        a1.into(),
+        a2.into(),
+        request.into(),
+        h1.into(),
+        h2.into(),
+        h3.into(),
+    ]
 }
 
 /// A definition for the dealt key, made from the template as a person would edit it.
@@ -160,6 +191,60 @@ pub fn ceremony(
     }
     assert!(coordinator.ready_to_aggregate());
     coordinator.aggregate().unwrap()
+}
+
+/// The feedback texts of a paste's outcomes.
+pub fn texts(outcomes: &[hoarfrost::session::PieceOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .flat_map(|o| o.feedback.iter().map(|f| f.text.clone()))
+        .collect()
+}
+
+/// The JSON of the message a session sends now.
+pub fn outgoing(s: &hoarfrost::session::Session) -> String {
+    s.view().outgoing().expect("a message to send").json.clone()
+}
+
+/// Runs the slow step a session asks for, as a front end would.
+pub fn compute(s: &mut hoarfrost::session::Session) {
+    if matches!(s.stage(), hoarfrost::session::Stage::Compute) {
+        s.compute();
+    }
+}
+
+/// A coordinator session over `request` with `share` (stored as "identity").
+pub fn coordinating(
+    share: &KeyShare,
+    request: SigningRequest,
+    guards: &hoarfrost::session::GuardOpener,
+    seed: u64,
+) -> hoarfrost::session::Session {
+    let key = hoarfrost::keyfile::StoredKey {
+        name: None,
+        material: hoarfrost::keyfile::KeyMaterial::Share(share.clone()),
+        transcript_fingerprint: None,
+    };
+    let coordination = hoarfrost::session::Coordination {
+        label: "identity",
+        key: &key,
+        request,
+        signers: None,
+        definition_file: None,
+    };
+    hoarfrost::session::Session::coordinate(coordination, guards, &mut rng(seed))
+        .unwrap()
+        .0
+}
+
+/// A follower session with `share` (as "identity").
+pub fn following(
+    share: &KeyShare,
+    guards: hoarfrost::session::GuardOpener,
+    seed: u64,
+) -> hoarfrost::session::Session {
+    let chosen = Some(("identity".to_string(), share.clone()));
+    hoarfrost::session::Session::follow(vec![], chosen, "/h", guards, &mut rng(seed))
 }
 
 /// Journals kept in memory (one per group key), so session tests write no files.

@@ -33,8 +33,10 @@ pub fn secret_args_for(args: &[&str]) -> Vec<String> {
         .take(2)
         .collect();
     let (opens, seals) = match command.as_slice() {
-        ["dkg" | "deal" | "split", ..] | ["keys", "import-pcli"] => (true, true),
-        ["refresh" | "repair", ..] => (true, true),
+        ["dkg" | "deal" | "split", ..] | ["keys", "import-pcli"] | ["repair", "request"] => {
+            (true, true)
+        }
+        ["refresh", ..] | ["repair", "help"] => (true, false),
         ["follow" | "coordinate" | "check", ..] | ["keys", "export-pcli"] => (true, false),
         _ => (false, false),
     };
@@ -147,6 +149,13 @@ impl Process {
             })
     }
 
+    /// Sends a line if the process still reads: a process that finished takes nothing more.
+    pub fn offer(&mut self, line: &str) {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = writeln!(stdin, "{line}").and_then(|_| stdin.flush());
+        }
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -178,6 +187,45 @@ impl Process {
         let stderr = self.stderr();
         assert!(status.success(), "hoarfrost failed:\n{stderr}");
         stderr
+    }
+}
+
+/// One relay that carries every line each process prints on stdout to all the others (as one
+/// shared channel, a bundle or a QR stream would), until every process has exited.
+pub fn relay(processes: &mut [Process]) {
+    use std::sync::mpsc::TryRecvError;
+    let start = std::time::Instant::now();
+    let mut open = vec![true; processes.len()];
+    while open.iter().any(|o| *o) {
+        let mut lines = Vec::new();
+        for (i, p) in processes.iter().enumerate() {
+            loop {
+                match p.stdout.try_recv() {
+                    Ok(line) => lines.push((i, line)),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        open[i] = false;
+                        break;
+                    }
+                }
+            }
+        }
+        for (from, line) in &lines {
+            for (j, p) in processes.iter_mut().enumerate() {
+                if j != *from {
+                    p.offer(line);
+                }
+            }
+        }
+        if lines.is_empty() {
+            let stuck: Vec<String> = processes.iter().map(Process::stderr).collect();
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the ceremony is stuck; stderr of each:\n{}",
+                stuck.join("\n-----\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
