@@ -124,6 +124,67 @@ impl Store {
         Ok(path)
     }
 
+    /// Renames a key: written under the new name (never over an existing key, read back and
+    /// checked), then the old file removed. Its signing journal moves with it, so its history
+    /// keeps refusing conflicting signatures. Refused while a ceremony uses the key.
+    pub fn rename(&self, from: &str, to: &str) -> anyhow::Result<PathBuf> {
+        check_name(to)?;
+        let mut key = self.load(from)?;
+        let dest = self.path_of(to)?;
+        anyhow::ensure!(
+            !dest.exists(),
+            "{} already exists: refusing to overwrite a key",
+            dest.display()
+        );
+        let journal = crate::journal::path_for_name(&self.home, from);
+        let journal_dest = crate::journal::path_for_name(&self.home, to);
+        anyhow::ensure!(
+            !journal_dest.exists(),
+            "{} already exists: a journal of another key is in the way",
+            journal_dest.display()
+        );
+        let _in_use = crate::journal::JournalGuard::open(&journal, key.material.group())?;
+        key.name = Some(to.to_string());
+        write_key_file(&dest, &key)?;
+        if journal.exists() {
+            move_file(&journal, &journal_dest)?;
+        }
+        let source = self.path_of(from)?;
+        std::fs::remove_file(&source)
+            .with_context(|| format!("cannot remove {}", source.display()))?;
+        sync_dir(&self.keys_dir())?;
+        Ok(dest)
+    }
+
+    /// Deletes a key's file. Its journal is kept, set aside under a dated name, so the signing
+    /// history survives and the name is free again. Refused while a ceremony uses the key.
+    pub fn delete(&self, name: &str) -> anyhow::Result<()> {
+        let path = self.path_of(name)?;
+        anyhow::ensure!(
+            path.exists(),
+            "no key named {name:?} in {}",
+            self.home.display()
+        );
+        let journal = crate::journal::path_for_name(&self.home, name);
+        // An unreadable key file can still be deleted; a readable one is locked first.
+        let _in_use = match keyfile::decode(&std::fs::read_to_string(&path).unwrap_or_default()) {
+            Ok(key) => Some(crate::journal::JournalGuard::open(
+                &journal,
+                key.material.group(),
+            )?),
+            Err(_) => None,
+        };
+        if journal.exists() {
+            let stamp = crate::journal::now().replace(':', "");
+            move_file(
+                &journal,
+                &journal.with_file_name(format!("{name}.deleted-{stamp}.json")),
+            )?;
+        }
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        sync_dir(&self.keys_dir())
+    }
+
     /// The key that must sign `request` (see [`choose`]), among the keys of this store.
     pub fn find_for(
         &self,
@@ -192,6 +253,27 @@ pub fn choose<'k>(
                 .join(", "),
         }),
     }
+}
+
+/// Moves a file without ever replacing one: linked under the new name, then unlinked.
+fn move_file(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::hard_link(from, to)
+        .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+    std::fs::remove_file(from).with_context(|| format!("cannot remove {}", from.display()))?;
+    if let Some(dir) = to.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
@@ -328,4 +410,92 @@ pub fn deal_to_folder(
     report.push(format!("identity key:   {}", group.identity_key()));
     report.push(format!("governance key: {}", group.governance_key()));
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u64) -> StoredKey {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let shares = crate::keys::deal(&mut rng, 2, 3).unwrap();
+        StoredKey {
+            name: None,
+            material: KeyMaterial::Share(shares[0].clone()),
+            transcript_fingerprint: None,
+        }
+    }
+
+    /// Writes an (empty) journal for a stored key, as a signing ceremony would.
+    fn write_journal(store: &Store, name: &str) -> PathBuf {
+        let group = store.load(name).unwrap().material.group().clone();
+        let path = crate::journal::path_for_name(store.home(), name);
+        let mut guard = crate::journal::JournalGuard::open(&path, &group).unwrap();
+        guard.replace(crate::journal::Journal::new(&group)).unwrap();
+        path
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(Some(dir.path())).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn rename_moves_the_key_and_its_journal() {
+        let (_dir, store) = store();
+        let original = key(1);
+        store.save("old", &original).unwrap();
+        let journal = write_journal(&store, "old");
+        store.rename("old", "new").unwrap();
+        assert_eq!(store.names().unwrap(), vec!["new".to_string()]);
+        let back = store.load("new").unwrap();
+        assert_eq!(back.name.as_deref(), Some("new"));
+        assert!(back.material.group() == original.material.group());
+        assert!(!journal.exists());
+        assert!(crate::journal::path_for_name(store.home(), "new").exists());
+    }
+
+    #[test]
+    fn rename_never_overwrites_and_refuses_a_key_in_use() {
+        let (_dir, store) = store();
+        store.save("a", &key(1)).unwrap();
+        store.save("b", &key(2)).unwrap();
+        let err = store.rename("a", "b").unwrap_err().to_string();
+        assert!(err.contains("refusing to overwrite"), "{err}");
+        assert!(store.rename("a", "bad name").is_err());
+        assert!(store.rename("missing", "c").is_err());
+        let group = store.load("a").unwrap().material.group().clone();
+        let journal = crate::journal::path_for_name(store.home(), "a");
+        let guard = crate::journal::JournalGuard::open(&journal, &group).unwrap();
+        let err = format!("{:#}", store.rename("a", "c").unwrap_err());
+        assert!(err.contains("in use"), "{err}");
+        assert!(store.delete("a").is_err(), "a key in use is not deleted");
+        drop(guard);
+        assert_eq!(
+            store.names().unwrap(),
+            vec!["a".to_string(), "b".to_string()]
+        );
+    }
+
+    #[test]
+    fn delete_frees_the_name_and_keeps_the_journal_aside() {
+        let (_dir, store) = store();
+        store.save("gone", &key(3)).unwrap();
+        let journal = write_journal(&store, "gone");
+        store.delete("gone").unwrap();
+        assert!(store.names().unwrap().is_empty());
+        assert!(!journal.exists());
+        let kept: Vec<String> = std::fs::read_dir(journal.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            kept.iter().any(|n| n.starts_with("gone.deleted-")),
+            "{kept:?}"
+        );
+        assert!(store.delete("gone").is_err());
+        store.save("gone", &key(4)).unwrap();
+    }
 }

@@ -149,12 +149,12 @@ impl CoordinatorSession {
                         signers: self.coordinator.signed_by().len(),
                     }
                 } else {
-                    let (headline, text, instructions) =
-                        signing_outcome(&result, request, self.definition_file.as_deref());
+                    let out = signing_outcome(&result, request, self.definition_file.as_deref());
                     Outcome::Signed {
-                        headline,
-                        text,
-                        instructions,
+                        headline: out.headline,
+                        text: out.text,
+                        instructions: out.instructions,
+                        command: out.command,
                     }
                 };
                 self.stage = Stage::Done(outcome);

@@ -103,11 +103,13 @@ pub enum Mark {
 /// How a ceremony ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    /// A signature or authorization to hand to pcli: `text` is exactly what pcli takes.
+    /// A signature or authorization to hand to pcli: `text` is exactly what pcli takes, and
+    /// `command` the pcli command that uses it (one line), when there is one.
     Signed {
         headline: String,
         text: String,
         instructions: Vec<String>,
+        command: Option<String>,
     },
     /// A key check passed.
     Checked { signers: usize },
