@@ -1,0 +1,51 @@
+//! The review of a follower's request: the request in words, every field, with explicit
+//! approve and decline. Its scroll stops at the end of the text.
+
+use crossterm::event::KeyCode;
+use ratatui::text::{Line, Span};
+
+use crate::tui::keymap::{char, hidden, key, Binding};
+use crate::tui::theme::{word_wrap, Palette};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewAction {
+    Approve,
+    Decline,
+}
+
+/// The review's own keys (the ceremony screen adds the keys every ceremony screen has).
+pub fn bindings<A: Clone>(wrap: impl Fn(ReviewAction) -> A) -> Vec<Binding<A>> {
+    vec![
+        char('a', "a", "approve", wrap(ReviewAction::Approve)),
+        hidden(KeyCode::Char('y'), wrap(ReviewAction::Approve)),
+        char('d', "d", "decline", wrap(ReviewAction::Decline)),
+        key(KeyCode::Char('n'), "", "", wrap(ReviewAction::Decline)),
+    ]
+}
+
+/// The review as lines `width` columns wide.
+pub fn lines(review: &[String], width: usize, palette: &Palette) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(
+        "You are asked to sign the following. Read every field.",
+        palette.accent(),
+    )];
+    for text in review {
+        // Keep the indentation of nested fields on every wrapped line.
+        let indent = text.len() - text.trim_start().len();
+        for (i, l) in word_wrap(text.trim_start(), width.saturating_sub(indent + 2))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { indent } else { indent + 2 };
+            lines.push(Line::raw(format!("{:lead$}{l}", "")));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" a ", palette.key()),
+        Span::raw(" approve and sign     "),
+        Span::styled(" d ", palette.key()),
+        Span::raw(" decline: nothing is signed"),
+    ]));
+    lines
+}

@@ -1,0 +1,226 @@
+//! What every screen draws with: the palette (colour only repeats what symbols say, and
+//! `NO_COLOR` removes it), the title and help bars, and line wrapping that people can copy
+//! back whole.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::keymap::Help;
+use super::{MIN_HEIGHT, MIN_WIDTH};
+
+/// Styles, with or without colour.
+#[derive(Clone, Copy, Debug)]
+pub struct Palette {
+    pub no_color: bool,
+}
+
+impl Palette {
+    fn fg(&self, color: Color) -> Style {
+        if self.no_color {
+            Style::default()
+        } else {
+            Style::default().fg(color)
+        }
+    }
+    pub fn good(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn bad(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn dim(&self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+    pub fn accent(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    /// A key in the help bar, the selected row, the title tag.
+    pub fn key(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+}
+
+/// The title bar: the program and where the person is.
+pub fn title_bar(frame: &mut Frame, area: Rect, title: &str, palette: &Palette) {
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" Hoarfrost ", palette.key()),
+            Span::raw(" "),
+            Span::styled(title.to_string(), palette.accent()),
+        ])),
+        area,
+    );
+}
+
+/// The help bar: the keys that work here, from the screen's own binding list.
+pub fn help_bar(frame: &mut Frame, area: Rect, entries: &[Help], palette: &Palette) {
+    let mut spans = Vec::new();
+    for (key, help) in entries {
+        spans.push(Span::styled(format!(" {key} "), palette.key()));
+        spans.push(Span::raw(format!(" {help} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// How many columns a help bar takes.
+pub fn help_width(entries: &[Help]) -> usize {
+    entries
+        .iter()
+        .map(|(k, h)| k.chars().count() + h.chars().count() + 4)
+        .sum()
+}
+
+/// Shown instead of any screen while the terminal is smaller than the TUI lays out for; keys
+/// are ignored meanwhile (Ctrl-C still quits).
+pub fn too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::raw("Terminal too small"),
+        Line::raw(format!(
+            "Hoarfrost needs {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window (keys wait until then), or press Ctrl-C to quit."),
+    ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+/// A horizontal rule with a title, across the full width and without side borders.
+pub fn rule(title: Vec<Span<'static>>, width: u16, palette: &Palette) -> Line<'static> {
+    let used: usize = title.iter().map(|s| s.width()).sum();
+    let mut spans = title;
+    spans.push(Span::styled(
+        "\u{2500}".repeat(usize::from(width).saturating_sub(used)),
+        palette.dim(),
+    ));
+    Line::from(spans)
+}
+
+/// Cuts text at exactly `width` characters a line, so that a terminal selection of the lines
+/// is the text with line breaks added (the intake drops them inside JSON).
+pub fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars
+        .chunks(width.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Wraps a shell command to `width` columns with a backslash at the end of every broken line,
+/// so a selection of the lines pasted into a shell is the same command (the shell drops each
+/// backslash-newline, inside a word too). Breaks after a space where one is near.
+pub fn shell_wrap(command: &str, width: usize) -> Vec<String> {
+    let width = width.max(3);
+    let chars: Vec<char> = command.chars().collect();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > width {
+        // A broken line holds at most width - 1 characters, then the backslash.
+        let room = width - 1;
+        let mut end = start + room;
+        if let Some(space) = (start + room / 2 + 1..=end)
+            .rev()
+            .find(|i| chars[*i - 1] == ' ')
+        {
+            end = space;
+        }
+        // An odd run of backslashes before the break would escape the added one.
+        let run = chars[start..end]
+            .iter()
+            .rev()
+            .take_while(|c| **c == '\\')
+            .count();
+        if run % 2 == 1 && end - 1 > start {
+            end -= 1;
+        }
+        let mut line: String = chars[start..end].iter().collect();
+        line.push('\\');
+        lines.push(line);
+        start = end;
+    }
+    lines.push(chars[start..].iter().collect());
+    lines
+}
+
+/// Wraps prose at spaces to `width` columns; a word longer than a line is cut.
+pub fn word_wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        } else if len > 0 {
+            line.push(' ');
+        }
+        while word.len() > width {
+            let rest = word.split_off(width - line.chars().count().min(width - 1));
+            line.extend(word);
+            lines.push(std::mem::take(&mut line));
+            word = rest;
+        }
+        line.extend(word);
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a shell makes of the lines: each backslash-newline removed.
+    fn shell_join(lines: &[String]) -> String {
+        lines.join("\n").replace("\\\n", "")
+    }
+
+    #[test]
+    fn a_long_command_wraps_with_continuations_within_the_width() {
+        let command = format!(
+            "pcli validator vote cast yes --on 42 --reason \"ship it\" --signature {}",
+            "A".repeat(88)
+        );
+        let lines = shell_wrap(&command, 80);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{lines:?}");
+        assert_eq!(shell_join(&lines), command);
+        assert_eq!(shell_wrap("short", 80), vec!["short".to_string()]);
+    }
+
+    proptest! {
+        #[test]
+        fn shell_wrap_pastes_back(command in "[a-z \\\\\"=-]{0,300}", width in 4usize..120) {
+            let lines = shell_wrap(&command, width);
+            prop_assert!(lines.iter().all(|l| l.chars().count() <= width), "{:?}", lines);
+            prop_assert_eq!(shell_join(&lines), command);
+        }
+
+        #[test]
+        fn hard_wrap_pastes_back(text in "\\PC{0,400}", width in 1usize..200) {
+            let lines = hard_wrap(&text, width);
+            prop_assert!(lines.iter().all(|l| l.chars().count() <= width));
+            prop_assert_eq!(lines.concat(), text);
+        }
+
+        #[test]
+        fn word_wrap_keeps_every_word(text in "[a-z ]{0,300}", width in 1usize..100) {
+            let lines = word_wrap(&text, width);
+            prop_assert!(lines.iter().all(|l| l.chars().count() <= width), "{:?}", lines);
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let joined = lines.join(" ");
+            let back: Vec<&str> = joined.split_whitespace().collect();
+            if words.iter().all(|w| w.len() <= width) {
+                prop_assert_eq!(back, words);
+            }
+        }
+    }
+}
