@@ -383,8 +383,7 @@ fn template(home: &Path, key: &KeyChoice, file: &Path, seed: [u8; 32]) -> anyhow
 }
 
 fn absolute(path: &Path) -> String {
-    std::env::current_dir()
-        .map(|d| d.join(path))
+    std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
         .display()
         .to_string()

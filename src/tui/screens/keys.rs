@@ -205,7 +205,11 @@ impl KeysScreen {
             }
             (Action::Submit, Mode::DeleteTyped { name, typed }) => {
                 if typed.trim() != name {
-                    self.note = Some((false, format!("not deleted: type {name:?} exactly")));
+                    self.note = Some((
+                        false,
+                        format!("not deleted: the name typed was not {name:?}"),
+                    ));
+                    self.mode = Mode::Browse;
                     return Reply::none();
                 }
                 let work = Work::DeleteKey {

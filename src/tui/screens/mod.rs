@@ -46,6 +46,8 @@ pub struct Ctx {
     pub kdf: KdfParams,
     /// A line for the home screen: what finished while the person was elsewhere.
     pub status: Option<String>,
+    /// Where `s` saves messages: the working folder (tests choose another).
+    pub save_dir: PathBuf,
     rng: ChaCha20Rng,
     next_id: u64,
 }
@@ -62,6 +64,7 @@ impl Ctx {
             tick: 0,
             kdf,
             status: None,
+            save_dir: PathBuf::from("."),
             rng: ChaCha20Rng::from_seed(seed),
             next_id: 0,
         }

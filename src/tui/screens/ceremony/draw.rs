@@ -113,34 +113,25 @@ fn confirm(fingerprint: &str, width: usize, palette: &Palette) -> Vec<Line<'stat
                 format!("{c} ")
             }
         })
-        .collect::<String>()
-        .trim_end()
-        .to_string();
-    let band = format!("   {spaced}   ");
+        .collect::<String>();
+    let band = format!("   {}   ", spaced.trim_end());
     let pad = width.saturating_sub(band.chars().count()) / 2;
-    let banner = |text: String| {
-        Line::from(vec![
-            Span::raw(" ".repeat(pad)),
-            Span::styled(text, palette.key()),
-        ])
-    };
     let mut lines = prose(
         "Round 1 is complete. Read this code aloud: every participant must see the same code.",
         width,
         palette.accent(),
     );
     lines.push(Line::raw(""));
-    lines.push(banner(" ".repeat(band.chars().count())));
-    lines.push(banner(band.clone()));
-    lines.push(banner(" ".repeat(band.chars().count())));
+    lines.push(Line::from(vec![
+        Span::raw(" ".repeat(pad)),
+        Span::styled(band, palette.key()),
+    ]));
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled(" y ", palette.key()),
-        Span::raw(" everyone sees this code: send my round-2 message"),
-    ]));
-    lines.push(Line::from(vec![
+        Span::raw(" everyone sees it: send my round 2    "),
         Span::styled(" n ", palette.key()),
-        Span::raw(" it differs: stop, nothing more is sent"),
+        Span::raw(" it differs: stop"),
     ]));
     lines
 }
@@ -161,9 +152,12 @@ fn item_lines(
             palette.key(),
         ));
     }
-    title.push(Span::styled(format!(" {} ", item.title), palette.accent()));
-    if others_need(&c.view, item) {
-        title.push(Span::styled("(the others still need this) ", palette.bad()));
+    match (&item.message, others_need(&c.view, item)) {
+        (Some(message), true) => title.push(Span::styled(
+            format!(" Your {}: the others may still need it ", message.kind()),
+            palette.bad(),
+        )),
+        _ => title.push(Span::styled(format!(" {} ", item.title), palette.accent())),
     }
     let mut lines = vec![rule(title, width as u16, palette)];
     let text = match item.layout {

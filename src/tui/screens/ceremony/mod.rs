@@ -185,12 +185,13 @@ impl Ceremony {
     }
 
     fn next_step(&mut self) -> Vec<Effect> {
-        if self.busy {
+        if self.busy || self.session.is_none() {
             return vec![];
         }
-        let (Some(session), Some(step)) = (self.session.take(), self.queue.pop_front()) else {
+        let Some(step) = self.queue.pop_front() else {
             return vec![];
         };
+        let session = self.session.take().expect("checked above");
         self.busy = true;
         vec![Effect::work(
             self.id,
@@ -369,16 +370,16 @@ impl Ceremony {
             }
             Action::Copy => {
                 if let Some(item) = item {
-                    self.notice = Some(format!(
-                        "the {} was sent to the terminal's clipboard (OSC 52; some terminals ignore it)",
-                        item.what
-                    ));
+                    self.notice = Some(
+                        "sent to the terminal's clipboard (OSC 52; some terminals ignore it)"
+                            .into(),
+                    );
                     return Reply::effect(Effect::Clipboard(item.text));
                 }
             }
             Action::Save => {
                 if let Some(item) = item {
-                    let path = file_name(&self.view, &item).into();
+                    let path = ctx.save_dir.join(file_name(&self.view, &item));
                     self.notice = Some(format!("saving the {}...", item.what));
                     return Reply::effect(Effect::work(
                         self.id,

@@ -144,7 +144,8 @@ impl Form {
         }
         list.push(key(KeyCode::Enter, "Enter", "start", Action::Submit));
         list.push(hidden(KeyCode::Backspace, Action::Erase));
-        list.push(ctrl('u', "Ctrl-U", "clear", Action::Clear));
+        // Ctrl-U is left out of the help bar, which has no room for it beside Ctrl-T.
+        list.push(ctrl('u', "", "", Action::Clear));
         if self.kind == FormKind::Definition {
             list.push(ctrl('t', "Ctrl-T", "template", Action::Template));
         }
@@ -284,8 +285,7 @@ impl Form {
     fn value_text(&self, id: FieldId, ctx: &Ctx) -> String {
         match id {
             FieldId::Key => match self.values.pick() {
-                KeyPick::Auto if self.kind == FormKind::Follow => "automatic".into(),
-                KeyPick::Auto => "automatic (the key the request needs)".into(),
+                KeyPick::Auto => "automatic".into(),
                 KeyPick::Name(n) => {
                     let sealed = ctx.key(&n).is_some_and(|k| k.material.is_sealed());
                     format!("{n}{}", if sealed { " (encrypted)" } else { "" })
@@ -454,8 +454,9 @@ impl Screen for Form {
             lines.push(Line::from(vec![
                 Span::raw(marker),
                 Span::styled(format!("{:<16}", id.label()), palette.accent()),
-                Span::styled(value, value_style),
-                Span::styled(format!("   {}", id.hint(self.kind)), palette.dim()),
+                Span::styled(value.clone(), value_style),
+                Span::raw(" ".repeat(22usize.saturating_sub(value.chars().count()))),
+                Span::styled(format!(" {}", id.hint(self.kind)), palette.dim()),
             ]));
             for (_, error) in self.errors.iter().filter(|(f, _)| *f == id) {
                 for l in word_wrap(&format!("\u{2717} {error}"), width.saturating_sub(18)) {
