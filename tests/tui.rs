@@ -600,3 +600,97 @@ fn a_message_and_a_picture_path_can_be_typed() {
         t.log()
     );
 }
+
+/// The QR screen's cells as pixels: each cell two module rows, dark where the half block's
+/// colour is true black.
+fn rasterise(buf: &ratatui::buffer::Buffer, scale: usize) -> (usize, usize, Vec<u8>) {
+    use ratatui::style::Color;
+    let (w, h) = (buf.area.width as usize, buf.area.height as usize * 2);
+    let mut px = vec![255u8; w * scale * h * scale];
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            let black = Color::Rgb(0, 0, 0);
+            let (top, bottom) = if cell.symbol() == "\u{2580}" {
+                (cell.fg == black, cell.bg == black)
+            } else {
+                (false, false)
+            };
+            for (row, dark) in [(2 * y as usize, top), (2 * y as usize + 1, bottom)] {
+                if dark {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            px[(row * scale + dy) * w * scale + x as usize * scale + dx] = 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (w * scale, h * scale, px)
+}
+
+/// Reads every frame of the QR screen on top until the message is whole.
+fn scan_qr(t: &mut Tui) -> Vec<AnyMessage> {
+    use hoarfrost::transport::qr::decode_greyscale;
+    use hoarfrost::transport::ur::{Received, UrCollector};
+    use hoarfrost::tui::screens::qr::QrScreen;
+    let (w, h) = (t.app.ctx.width, t.app.ctx.height);
+    let mut collector = UrCollector::default();
+    for _ in 0..60 {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| hoarfrost::tui::app::draw(f, &t.app))
+            .unwrap();
+        let (pw, ph, px) = rasterise(terminal.backend().buffer(), 4);
+        let found = decode_greyscale(pw, ph, |x, y| px[y * pw + x]);
+        assert_eq!(found.len(), 1, "{w}x{h}: one readable code per frame");
+        if let Received::Complete(messages) = collector.receive(&found[0]).unwrap() {
+            return messages;
+        }
+        assert!(t.top_is::<QrScreen>());
+        t.type_text("n");
+    }
+    panic!("{w}x{h}: the code never completed");
+}
+
+#[test]
+fn the_qr_screen_scans_at_80x24_and_120x40_and_after_a_resize() {
+    use hoarfrost::tui::screens::qr::QrScreen;
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let mut t = dkg_started(20);
+        t.send(Msg::Resize(w, h));
+        let json = t.outgoing();
+        t.type_text("q");
+        let qr = t.app.top().as_any().downcast_ref::<QrScreen>().unwrap();
+        assert_eq!(qr.quiet(), 4, "{w}x{h}: a quiet zone of 4 modules fits");
+        let back = scan_qr(&mut t);
+        assert_eq!(back[0].to_json(), json, "{w}x{h}");
+    }
+    // Shrunk from 160x48 to 80x24, the code is planned again at a version that fits.
+    let mut t = dkg_started(21);
+    t.send(Msg::Resize(160, 48));
+    let json = t.outgoing();
+    t.type_text("q");
+    let before = t
+        .app
+        .top()
+        .as_any()
+        .downcast_ref::<QrScreen>()
+        .unwrap()
+        .version();
+    t.send(Msg::Resize(80, 24));
+    let qr = t.app.top().as_any().downcast_ref::<QrScreen>().unwrap();
+    assert!(qr.version() < before, "{before:?} -> {:?}", qr.version());
+    assert!(t
+        .screen()
+        .contains(&format!("version {}", qr.version().unwrap())));
+    assert_eq!(scan_qr(&mut t)[0].to_json(), json);
+    // No colour for the rest of the UI, but the code keeps its black and white.
+    let mut t = dkg_started(22);
+    t.app.ctx.palette.no_color = true;
+    let json = t.outgoing();
+    t.type_text("q");
+    assert_eq!(scan_qr(&mut t)[0].to_json(), json);
+}

@@ -173,6 +173,20 @@ pub fn word_wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Wraps a line of prose that may be indented: every wrapped line keeps the indentation,
+/// and continuation lines are indented two columns more.
+pub fn indented_wrap(text: &str, width: usize) -> Vec<String> {
+    let indent = text.len() - text.trim_start().len();
+    word_wrap(text.trim_start(), width.saturating_sub(indent + 2))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { indent } else { indent + 2 };
+            format!("{:lead$}{l}", "")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use crossterm::event::KeyCode;
 use ratatui::text::{Line, Span};
 
 use crate::tui::keymap::{char, hidden, key, Binding};
-use crate::tui::theme::{word_wrap, Palette};
+use crate::tui::theme::{indented_wrap, Palette};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReviewAction {
@@ -30,15 +30,7 @@ pub fn lines(review: &[String], width: usize, palette: &Palette) -> Vec<Line<'st
         palette.accent(),
     )];
     for text in review {
-        // Keep the indentation of nested fields on every wrapped line.
-        let indent = text.len() - text.trim_start().len();
-        for (i, l) in word_wrap(text.trim_start(), width.saturating_sub(indent + 2))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { indent } else { indent + 2 };
-            lines.push(Line::raw(format!("{:lead$}{l}", "")));
-        }
+        lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![

@@ -11,7 +11,7 @@ use super::items::{others_need, Item, Layout};
 use super::{Ceremony, Role};
 use crate::session::{Mark, Stage};
 use crate::tui::screens::{result, review, Ctx};
-use crate::tui::theme::{hard_wrap, rule, shell_wrap, word_wrap, Palette};
+use crate::tui::theme::{hard_wrap, indented_wrap, rule, shell_wrap, word_wrap, Palette};
 
 /// The body's area for a terminal of the context's size (between title and help bars).
 fn body(ctx: &Ctx) -> Rect {
@@ -80,6 +80,13 @@ impl Ceremony {
                 width,
                 palette,
             ));
+        }
+        if self.setup.role == Role::Coordinator && !view.review.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("What is signed:", palette.dim()));
+            for text in &view.review {
+                lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
+            }
         }
         lines
     }
@@ -154,7 +161,11 @@ fn item_lines(
     }
     match (&item.message, others_need(&c.view, item)) {
         (Some(message), true) => title.push(Span::styled(
-            format!(" Your {}: the others may still need it ", message.kind()),
+            format!(
+                " Your {}: {} may still need it ",
+                message.kind(),
+                who_needs(message.kind())
+            ),
             palette.bad(),
         )),
         _ => title.push(Span::styled(format!(" {} ", item.title), palette.accent())),
@@ -171,6 +182,14 @@ fn item_lines(
     };
     lines.extend(text.into_iter().map(|l| Line::styled(l, style)));
     lines
+}
+
+/// Who waits for a participant's last message.
+fn who_needs(kind: crate::messages::MessageKind) -> &'static str {
+    match kind {
+        crate::messages::MessageKind::FollowerRound2 => "the coordinator",
+        _ => "the others",
+    }
 }
 
 fn mark(m: Mark, palette: &Palette) -> Span<'static> {

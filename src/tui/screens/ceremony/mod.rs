@@ -392,7 +392,11 @@ impl Ceremony {
             }
             Action::Qr => {
                 if let Some(item) = item {
-                    return QrScreen::open(ctx, &item.title, item.message, &item.text);
+                    let label = match &item.message {
+                        Some(m) => m.kind().name().to_string(),
+                        None => item.what.replace('-', " "),
+                    };
+                    return QrScreen::open(ctx, &label, item.message, &item.text);
                 }
             }
             Action::Bundle => return QrScreen::bundle(ctx, &self.view.relay),

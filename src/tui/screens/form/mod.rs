@@ -94,9 +94,7 @@ impl Form {
             busy: None,
         };
         if let Err(errors) = validate(kind, &form.visible(), &form.values, ctx) {
-            if let Some(i) = form.visible().iter().position(|f| *f == errors[0].0) {
-                form.focus = i;
-            }
+            form.focus_first(&errors);
         }
         form
     }
@@ -115,6 +113,17 @@ impl Form {
                 _ => true,
             })
             .collect()
+    }
+
+    /// Focuses the first field, in the form's order, that has an error.
+    fn focus_first(&mut self, errors: &FieldErrors) {
+        if let Some(i) = self
+            .visible()
+            .iter()
+            .position(|f| errors.iter().any(|(e, _)| e == f))
+        {
+            self.focus = i;
+        }
     }
 
     pub fn focused(&self) -> FieldId {
@@ -204,9 +213,7 @@ impl Form {
         self.error = None;
         match validate(self.kind, &self.visible(), &self.values, ctx) {
             Err(errors) => {
-                if let Some(i) = self.visible().iter().position(|f| *f == errors[0].0) {
-                    self.focus = i;
-                }
+                self.focus_first(&errors);
                 self.errors = errors;
                 Reply::none()
             }
@@ -432,10 +439,11 @@ impl Screen for Form {
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let palette = ctx.palette;
         let width = usize::from(area.width.saturating_sub(2));
-        let mut lines = vec![
-            Line::styled(self.kind.about(), palette.dim()),
-            Line::raw(""),
-        ];
+        let mut lines: Vec<Line> = word_wrap(self.kind.about(), width)
+            .into_iter()
+            .map(|l| Line::styled(l, palette.dim()))
+            .collect();
+        lines.push(Line::raw(""));
         let focused = self.focused();
         for id in self.visible() {
             let is_focused = id == focused;
