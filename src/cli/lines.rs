@@ -31,6 +31,11 @@ impl Input<std::io::StdinLock<'static>> {
 }
 
 impl<R: BufRead> Input<R> {
+    /// Lines from any reader (a test's script, say).
+    pub fn new(reader: R) -> Self {
+        Self { reader }
+    }
+
     /// The next non-blank line, or None at the end of input.
     pub fn next_line(&mut self) -> anyhow::Result<Option<String>> {
         loop {

@@ -5,7 +5,7 @@
 //! ceremony command without `--no-tui`, at a terminal, opens the TUI on its form instead.
 
 pub mod args;
-pub(crate) mod ceremonies;
+pub mod ceremonies;
 pub mod driver;
 mod journal_cmd;
 pub(crate) mod keys;
