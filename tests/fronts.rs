@@ -192,7 +192,12 @@ fn no_unlock(_: &str, key: &StoredKey) -> anyhow::Result<Option<KeyShare>> {
 
 /// A coordinator's ceremony of `request` in both front ends: the same replies from a
 /// follower holding share 1, with a refusal or two on the way.
-fn coordinate_in_both(shares: &[KeyShare], request: RequestSpec, form_key: char, fill: impl Fn(&mut Tui)) {
+fn coordinate_in_both(
+    shares: &[KeyShare],
+    request: RequestSpec,
+    form_key: char,
+    fill: impl Fn(&mut Tui),
+) {
     let key = stored(&shares[0], None);
     let spec = Spec::Sign {
         key: KeyChoice::Auto,
@@ -319,9 +324,14 @@ fn a_vote_followed_is_the_same_in_both_front_ends() {
     )
     .unwrap();
     let prepare = |store: &Store| {
-        prepare_follower(store, &KeyChoice::Auto, &mut no_unlock, &mut first_ceremony_rng())
-            .unwrap()
-            .session
+        prepare_follower(
+            store,
+            &KeyChoice::Auto,
+            &mut no_unlock,
+            &mut first_ceremony_rng(),
+        )
+        .unwrap()
+        .session
     };
     // The probe follower's reply, for the coordinator's round 2.
     let (_d, probe_store) = store_with("governance", &key);

@@ -112,6 +112,54 @@ pub fn hard_wrap(text: &str, width: usize) -> Vec<String> {
         .collect()
 }
 
+/// Cuts a JSON message into lines of at most `width` characters that a terminal selection
+/// gives back as the same message: a break never falls inside a number or a literal (it would
+/// split the token) nor beside a space inside a string (terminals drop trailing spaces, and
+/// the intake drops the indentation after a break inside a string). Elsewhere lines are cut
+/// at the full width. (A string made only of single characters between spaces, a line long,
+/// would leave no such place; messages hold none.)
+pub fn json_wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    // Whether each character is inside a string (the quotes themselves are not).
+    let mut inside = vec![false; chars.len()];
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, c) in chars.iter().enumerate() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    in_string = false;
+                    continue;
+                }
+                _ => {}
+            }
+            inside[i] = true;
+        } else if *c == '"' {
+            in_string = true;
+        }
+    }
+    let bare = |i: usize| {
+        !inside[i] && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '+' | '-' | '.'))
+    };
+    let space = |i: usize| chars[i] == ' ';
+    // A break between characters p - 1 and p.
+    let breakable = |p: usize| !(bare(p - 1) && bare(p)) && !space(p - 1) && !space(p);
+    let width = width.max(2);
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > width {
+        let end = (start + 1..=start + width)
+            .rev()
+            .find(|p| breakable(*p))
+            .unwrap_or(start + width);
+        lines.push(chars[start..end].iter().collect());
+        start = end;
+    }
+    lines.push(chars[start..].iter().collect());
+    lines
+}
+
 /// Wraps a shell command to `width` columns with a backslash at the end of every broken line,
 /// so a selection of the lines pasted into a shell is the same command (the shell drops each
 /// backslash-newline, inside a word too). Breaks after a space where one is near.
@@ -216,6 +264,34 @@ mod tests {
             let lines = shell_wrap(&command, width);
             prop_assert!(lines.iter().all(|l| l.chars().count() <= width), "{:?}", lines);
             prop_assert_eq!(shell_join(&lines), command);
+        }
+
+        #[test]
+        fn json_wrap_pastes_back_through_a_terminal_selection(
+            // Words of two letters at least: a string of single letters between spaces has
+            // no place to break (see json_wrap), and messages never hold one a line long.
+            words in proptest::collection::vec("[a-z]{2,12}", 1..12),
+            numbers in proptest::collection::vec(0u64..1_000_000, 1..6),
+            flag in any::<bool>(),
+            width in 8usize..90,
+        ) {
+            let value = serde_json::json!({
+                "name": words.join(" "),
+                "spaced": format!("  {}  ", words.join("   ")),
+                "numbers": numbers,
+                "nested": {"enabled": flag, "rateBps": numbers[0], "quote": "a \\\" b"},
+            });
+            let text = value.to_string();
+            let lines = json_wrap(&text, width);
+            prop_assert!(lines.iter().all(|l| l.chars().count() <= width));
+            // A terminal selection: trailing spaces dropped, lines joined by line breaks.
+            let selected: Vec<&str> = lines.iter().map(|l| l.trim_end()).collect();
+            let pieces = crate::paste::split(&selected.join("\n"));
+            let [crate::paste::Piece::Message(back)] = pieces.as_slice() else {
+                return Err(TestCaseError::fail(format!("{pieces:?}")));
+            };
+            let back: serde_json::Value = serde_json::from_str(back).unwrap();
+            prop_assert_eq!(back, value);
         }
 
         #[test]

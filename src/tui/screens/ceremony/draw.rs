@@ -11,7 +11,9 @@ use super::items::{others_need, Item, Layout};
 use super::{Ceremony, Role};
 use crate::session::{Mark, Stage};
 use crate::tui::screens::{result, review, Ctx};
-use crate::tui::theme::{hard_wrap, indented_wrap, rule, shell_wrap, word_wrap, Palette};
+use crate::tui::theme::{
+    hard_wrap, indented_wrap, json_wrap, rule, shell_wrap, word_wrap, Palette,
+};
 
 /// The body's area for a terminal of the context's size (between title and help bars).
 fn body(ctx: &Ctx) -> Rect {
@@ -172,6 +174,7 @@ fn item_lines(
     }
     let mut lines = vec![rule(title, width as u16, palette)];
     let text = match item.layout {
+        Layout::Json => json_wrap(&item.text, width),
         Layout::Hard => hard_wrap(&item.text, width),
         Layout::Shell => shell_wrap(&item.text, width),
     };

@@ -8,7 +8,9 @@ use crate::session::{Mark, Outcome, SessionView, Stage};
 /// How an item's text is laid out so that a selection of its lines pastes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {
-    /// Cut at the full width (the intake joins wrapped JSON; a signature is one word).
+    /// A JSON message: cut where the intake joins it back (see `theme::json_wrap`).
+    Json,
+    /// Cut at the full width: one word (a signature, a key).
     Hard,
     /// A shell command: broken lines end with a backslash.
     Shell,
@@ -53,7 +55,7 @@ pub fn items(view: &SessionView) -> Vec<Item> {
                 title,
                 what,
                 text: o.json.clone(),
-                layout: Layout::Hard,
+                layout: Layout::Json,
                 message: Some(o.message.clone()),
                 replaced,
             }
@@ -81,7 +83,7 @@ pub fn items(view: &SessionView) -> Vec<Item> {
                         "The AuthorizationData for pcli",
                         "authorization",
                         text.clone(),
-                        Layout::Hard,
+                        Layout::Json,
                     )),
                 }
                 if let Some(command) = command {
