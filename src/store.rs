@@ -395,8 +395,9 @@ pub fn deal_to_folder(
     participants: u16,
     folder: &Path,
     protect: &dyn Fn(KeyMaterial) -> anyhow::Result<KeyMaterial>,
+    rng: &mut impl rand_core::CryptoRngCore,
 ) -> anyhow::Result<Vec<String>> {
-    let shares = crate::keys::deal(&mut rand_core::OsRng, threshold, participants)?;
+    let shares = crate::keys::deal(rng, threshold, participants)?;
     let mut report = vec![
         format!(
             "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \

@@ -77,6 +77,7 @@ pub enum Work {
         folder: PathBuf,
         passphrase: Option<Zeroizing<String>>,
         kdf: KdfParams,
+        seed: [u8; 32],
     },
     /// Write a validator definition template for a key into `file` (never over a file).
     Template {
@@ -178,10 +179,17 @@ impl Work {
                 folder,
                 passphrase,
                 kdf,
+                seed,
             } => {
                 let protect = |m: KeyMaterial| seal(m, passphrase.as_ref(), kdf);
                 JobResult::Dealt(
-                    crate::store::deal_to_folder(threshold, participants, &folder, &protect)
+                    crate::store::deal_to_folder(
+                        threshold,
+                        participants,
+                        &folder,
+                        &protect,
+                        &mut ChaCha20Rng::from_seed(seed),
+                    )
                         .map_err(|e| format!("{e:#}")),
                 )
             }

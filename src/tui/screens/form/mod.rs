@@ -232,6 +232,7 @@ impl Form {
                             folder,
                             passphrase,
                             kdf: ctx.kdf,
+                            seed: ctx.seed(),
                         }
                     }
                     spec => {
