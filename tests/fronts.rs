@@ -302,7 +302,9 @@ fn a_transaction_is_the_same_in_both_front_ends() {
     let (line, _) = line_mode(&mut prepare(&store), &script);
     let mut t = Tui::with_keys(APP_SEED, &[("identity", key)]);
     t.type_text("t");
+    t.press(KeyCode::Up);
     t.press(KeyCode::Right); // the key named "identity"
+    t.press(KeyCode::Tab);
     t.press(KeyCode::Tab);
     t.ctrl('u');
     t.type_text(&path);

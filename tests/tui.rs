@@ -325,7 +325,7 @@ fn a_passphrase_typed_into_the_follow_form_is_tried_first() {
     let shares = dealt(2, 3, 7);
     let mut t = Tui::with_keys([7; 32], &[("governance", sealed(&shares[1]))]);
     t.type_text("f");
-    t.press(KeyCode::Tab);
+    assert_eq!(t.form().focused(), FieldId::Passphrase);
     t.type_text(PASSPHRASE);
     t.press(KeyCode::Enter);
     t.paste(&vote_round1(&shares).to_json());
@@ -363,7 +363,7 @@ fn key_files_from_the_command_line_fill_the_form_and_are_used() {
         path.display().to_string()
     );
     assert_eq!(form.values.text(FieldId::Reason), "why not");
-    assert_eq!(form.focused(), FieldId::Key);
+    assert_eq!(form.focused(), FieldId::Passphrase, "all but the passphrase is given");
     // Without the passphrase the key does not open: the error is at the passphrase.
     t.press(KeyCode::Enter);
     assert_eq!(

@@ -190,7 +190,7 @@ impl Work {
                         &protect,
                         &mut ChaCha20Rng::from_seed(seed),
                     )
-                        .map_err(|e| format!("{e:#}")),
+                    .map_err(|e| format!("{e:#}")),
                 )
             }
             Work::Template {

@@ -157,21 +157,22 @@ impl FieldId {
     /// The fields of a form, in order.
     pub fn of(kind: FormKind) -> Vec<FieldId> {
         use FieldId::*;
-        let mut fields = match kind {
-            FormKind::Dkg => vec![Threshold, Participants, Name],
-            FormKind::Deal => vec![Threshold, Participants, Folder],
-            FormKind::Follow => vec![Key, KeyFile],
-            FormKind::Definition => vec![Key, KeyFile, DefinitionFile, Signers],
-            FormKind::Vote => vec![Key, KeyFile, Proposal, Vote, Reason, Validator, Signers],
-            FormKind::Transaction => vec![Key, KeyFile, PlanFile, Signers],
-            FormKind::Check => vec![Key, KeyFile, Signers],
+        // A new key: its parameters, then how it is sealed. An existing key: which one and
+        // its passphrase, then what to sign.
+        let rest = match kind {
+            FormKind::Dkg => {
+                return vec![Threshold, Participants, Name, Encrypt, Passphrase, Repeat]
+            }
+            FormKind::Deal => {
+                return vec![Threshold, Participants, Folder, Encrypt, Passphrase, Repeat]
+            }
+            FormKind::Follow => vec![],
+            FormKind::Definition => vec![DefinitionFile, Signers],
+            FormKind::Vote => vec![Proposal, Vote, Reason, Validator, Signers],
+            FormKind::Transaction => vec![PlanFile, Signers],
+            FormKind::Check => vec![Signers],
         };
-        if kind.makes_keys() {
-            fields.extend([Encrypt, Passphrase, Repeat]);
-        } else {
-            fields.push(Passphrase);
-        }
-        fields
+        [Key, KeyFile, Passphrase].into_iter().chain(rest).collect()
     }
 }
 

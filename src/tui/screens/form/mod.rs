@@ -93,8 +93,19 @@ impl Form {
             note: None,
             busy: None,
         };
-        if let Err(errors) = validate(kind, &form.visible(), &form.values, ctx) {
-            form.focus_first(&errors);
+        // The first field to fill: one in error, else an empty passphrase (a ceremony asked
+        // for on the command line then needs only it), else the first.
+        match validate(kind, &form.visible(), &form.values, ctx) {
+            Err(errors) => form.focus_first(&errors),
+            Ok(_) => {
+                if let Some(i) = form
+                    .visible()
+                    .iter()
+                    .position(|f| *f == FieldId::Passphrase && form.values.text(*f).is_empty())
+                {
+                    form.focus = i;
+                }
+            }
         }
         form
     }
