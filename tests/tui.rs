@@ -363,7 +363,11 @@ fn key_files_from_the_command_line_fill_the_form_and_are_used() {
         path.display().to_string()
     );
     assert_eq!(form.values.text(FieldId::Reason), "why not");
-    assert_eq!(form.focused(), FieldId::Passphrase, "all but the passphrase is given");
+    assert_eq!(
+        form.focused(),
+        FieldId::Passphrase,
+        "all but the passphrase is given"
+    );
     // Without the passphrase the key does not open: the error is at the passphrase.
     t.press(KeyCode::Enter);
     assert_eq!(
@@ -601,33 +605,23 @@ fn a_message_and_a_picture_path_can_be_typed() {
     );
 }
 
-/// The QR screen's cells as pixels: each cell two module rows, dark where the half block's
-/// colour is true black.
+/// The QR screen's cells as pixels: dark where a half block's colour is true black.
 fn rasterise(buf: &ratatui::buffer::Buffer, scale: usize) -> (usize, usize, Vec<u8>) {
     use ratatui::style::Color;
-    let (w, h) = (buf.area.width as usize, buf.area.height as usize * 2);
-    let mut px = vec![255u8; w * scale * h * scale];
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            let cell = &buf[(x, y)];
-            let black = Color::Rgb(0, 0, 0);
-            let (top, bottom) = if cell.symbol() == "\u{2580}" {
+    let black = Color::Rgb(0, 0, 0);
+    paint(
+        buf.area.width as usize,
+        buf.area.height as usize,
+        scale,
+        |x, y| {
+            let cell = &buf[(x as u16, y as u16)];
+            if cell.symbol() == "\u{2580}" {
                 (cell.fg == black, cell.bg == black)
             } else {
                 (false, false)
-            };
-            for (row, dark) in [(2 * y as usize, top), (2 * y as usize + 1, bottom)] {
-                if dark {
-                    for dy in 0..scale {
-                        for dx in 0..scale {
-                            px[(row * scale + dy) * w * scale + x as usize * scale + dx] = 0;
-                        }
-                    }
-                }
             }
-        }
-    }
-    (w * scale, h * scale, px)
+        },
+    )
 }
 
 /// Reads every frame of the QR screen on top until the message is whole.

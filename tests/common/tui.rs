@@ -194,3 +194,29 @@ macro_rules! snap {
         insta::assert_snapshot!(format!("{}_160x48", $name), $tui.render(160, 48));
     };
 }
+
+/// Pixels of a screen of `cols` x `rows` cells where each cell is two module rows: `dark`
+/// says whether a cell's top and bottom halves are dark. `scale` pixels a module.
+pub fn paint(
+    cols: usize,
+    rows: usize,
+    scale: usize,
+    dark: impl Fn(usize, usize) -> (bool, bool),
+) -> (usize, usize, Vec<u8>) {
+    let (w, h) = (cols * scale, rows * 2 * scale);
+    let mut px = vec![255u8; w * h];
+    for y in 0..rows {
+        for x in 0..cols {
+            let (top, bottom) = dark(x, y);
+            for (row, on) in [(2 * y, top), (2 * y + 1, bottom)] {
+                if on {
+                    for dy in 0..scale {
+                        let line = (row * scale + dy) * w;
+                        px[line + x * scale..line + (x + 1) * scale].fill(0);
+                    }
+                }
+            }
+        }
+    }
+    (w, h, px)
+}

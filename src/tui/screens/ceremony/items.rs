@@ -43,7 +43,7 @@ pub fn items(view: &SessionView) -> Vec<Item> {
             let title = if replaced {
                 format!("{kind} (replaced by a newer one: do not send this)")
             } else if earlier > 0 {
-                format!("NEW {kind} for {}: it replaces the earlier one", o.to)
+                format!("NEW {kind}: it replaces the earlier one")
             } else {
                 format!("Send this {kind} to {}", o.to)
             };
