@@ -621,3 +621,89 @@ fn keys_are_encrypted_unless_said_otherwise() {
     assert!(!export.status.success());
     assert!(String::from_utf8_lossy(&export.stderr).contains("wrong passphrase"));
 }
+
+#[test]
+fn keys_are_renamed_and_deleted_only_when_confirmed() {
+    use std::io::Write;
+    let dir = temp();
+    let home = dir.path().to_str().unwrap();
+    run_ok(&[
+        "--home",
+        home,
+        "deal",
+        "-t",
+        "2",
+        "-n",
+        "3",
+        "--name",
+        "gov",
+        "--out",
+        &dir.path().join("dealt").display().to_string(),
+    ]);
+    run_ok(&[
+        "--home",
+        home,
+        "keys",
+        "rename",
+        "--name",
+        "gov",
+        "--to",
+        "governance",
+    ]);
+    let list = run_ok(&["--home", home, "keys", "list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("governance") && !list.contains("gov "),
+        "{list}"
+    );
+    // Never over another key.
+    run_ok(&[
+        "--home",
+        home,
+        "deal",
+        "-t",
+        "2",
+        "-n",
+        "3",
+        "--name",
+        "other",
+        "--out",
+        &dir.path().join("dealt2").display().to_string(),
+    ]);
+    let clash = run(&[
+        "--home",
+        home,
+        "keys",
+        "rename",
+        "--name",
+        "other",
+        "--to",
+        "governance",
+    ]);
+    assert!(String::from_utf8_lossy(&clash.stderr).contains("refusing to overwrite"));
+    // Deleting asks for the name; a wrong answer deletes nothing.
+    let delete = |answer: &str| {
+        let mut child = std::process::Command::new(common::process::BIN)
+            .args(["--home", home, "keys", "delete", "--name", "governance"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = delete("gov\n");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("share of a 2-of-3 key"));
+    assert!(dir.path().join("keys/governance.toml").exists());
+    assert!(delete("governance\n").status.success());
+    assert!(!dir.path().join("keys/governance.toml").exists());
+    run_ok(&["--home", home, "keys", "delete", "--name", "other", "--yes"]);
+    let list = run_ok(&["--home", home, "keys", "list"]);
+    assert!(String::from_utf8_lossy(&list.stderr).contains("no keys"));
+}

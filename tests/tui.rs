@@ -173,33 +173,10 @@ fn a_stale_follower_round1_is_replaced_and_the_ceremony_completes() {
     };
     assert!(command.as_deref().unwrap().ends_with(text.as_str()));
     // The signature verifies under the key.
-    let sig = decode_signature(text);
-    let body = match &round1.request {
-        hoarfrost::request::SigningRequest::ValidatorVote(v) => v.clone(),
-        _ => unreachable!(),
+    let hoarfrost::request::SigningRequest::ValidatorVote(body) = &round1.request else {
+        unreachable!("a vote")
     };
-    use penumbra_sdk_proto::Message;
-    shares[0]
-        .group()
-        .fvk()
-        .spend_verification_key()
-        .verify(
-            &penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(body)
-                .encode_to_vec(),
-            &sig,
-        )
-        .unwrap();
-}
-
-fn decode_signature(text: &str) -> decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE
-        .decode(text)
-        .unwrap();
-    <decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> as penumbra_sdk_proto::DomainType>::decode(
-        bytes.as_slice(),
-    )
-    .unwrap()
+    verify_vote_signature(text, &shares[0], body);
 }
 
 #[test]

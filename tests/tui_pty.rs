@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::tui::{paint, sealed, PASSPHRASE};
+use common::tui::{paint, sealed, verify_vote_signature, PASSPHRASE};
 use common::*;
 use hoarfrost::keyfile;
 use hoarfrost::messages::{Codec, CoordinatorRound1, FollowerRound1};
@@ -367,34 +367,6 @@ fn signing_stores(dirs: &[PathBuf], seed: u64) -> Vec<hoarfrost::keys::KeyShare>
     shares
 }
 
-fn verify_vote(
-    signature: &str,
-    shares: &[hoarfrost::keys::KeyShare],
-    body: &penumbra_sdk_governance::ValidatorVoteBody,
-) {
-    use base64::Engine;
-    use penumbra_sdk_proto::{DomainType, Message};
-    let bytes = base64::engine::general_purpose::URL_SAFE
-        .decode(signature.trim())
-        .unwrap();
-    let sig = <decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth> as DomainType>::decode(
-        bytes.as_slice(),
-    )
-    .unwrap();
-    shares[0]
-        .group()
-        .fvk()
-        .spend_verification_key()
-        .verify(
-            &penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(
-                body.clone(),
-            )
-            .encode_to_vec(),
-            &sig,
-        )
-        .unwrap();
-}
-
 fn vote_body(round1: &str) -> penumbra_sdk_governance::ValidatorVoteBody {
     match CoordinatorRound1::from_json(round1).unwrap().request {
         hoarfrost::request::SigningRequest::ValidatorVote(v) => v,
@@ -469,7 +441,11 @@ fn a_stale_follower_reply_is_replaced_without_starting_over() {
     coordinator.key(LEFT);
     coordinator.wait_for("The signature");
     let signature = coordinator.selection("The signature").replace('\n', "");
-    verify_vote(&signature, &shares, &vote_body(&round1.replace('\n', "")));
+    verify_vote_signature(
+        &signature,
+        &shares[0],
+        &vote_body(&round1.replace('\n', "")),
+    );
     follower.leave_and_quit();
     assert!(
         follower.keystrokes <= 8,
@@ -549,7 +525,11 @@ fn key_files_given_on_the_command_line_are_used() {
     coordinator.key(LEFT);
     coordinator.wait_for("The signature");
     let signature = coordinator.selection("The signature").replace('\n', "");
-    verify_vote(&signature, &shares, &vote_body(&round1.replace('\n', "")));
+    verify_vote_signature(
+        &signature,
+        &shares[0],
+        &vote_body(&round1.replace('\n', "")),
+    );
     // The journals are the key files' own, beside them.
     for f in &files {
         assert!(

@@ -144,7 +144,7 @@ pub fn json_wrap(text: &str, width: usize) -> Vec<String> {
     };
     let space = |i: usize| chars[i] == ' ';
     // A break between characters p - 1 and p.
-    let breakable = |p: usize| !(bare(p - 1) && bare(p)) && !space(p - 1) && !space(p);
+    let breakable = |p: usize| !(space(p - 1) || space(p) || bare(p - 1) && bare(p));
     let width = width.max(2);
     let mut lines = Vec::new();
     let mut start = 0;

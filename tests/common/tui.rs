@@ -220,3 +220,22 @@ pub fn paint(
     }
     (w, h, px)
 }
+
+/// Checks a vote signature in pcli's form (what the TUI shows) under `share`'s group key.
+pub fn verify_vote_signature(
+    text: &str,
+    share: &KeyShare,
+    body: &penumbra_sdk_governance::ValidatorVoteBody,
+) {
+    use penumbra_sdk_proto::Message;
+    let sig = super::process::decode_signature(text.trim());
+    let bytes =
+        penumbra_sdk_proto::core::component::governance::v1::ValidatorVoteBody::from(body.clone())
+            .encode_to_vec();
+    share
+        .group()
+        .fvk()
+        .spend_verification_key()
+        .verify(&bytes, &sig)
+        .unwrap();
+}
