@@ -99,6 +99,11 @@ fn in_tui(t: &mut Tui, script: &[Act], yes: char) -> Record {
             Act::Yes => t.type_text(&yes.to_string()),
         }
     }
+    record(t)
+}
+
+/// What the TUI's ceremony sent and refused.
+fn record(t: &Tui) -> Record {
     let c = t.ceremony();
     Record {
         sent: c.view().sent.iter().map(|o| o.json.clone()).collect(),
@@ -131,7 +136,7 @@ fn a_key_generation_is_the_same_in_both_front_ends() {
         p.confirm();
     }
     let theirs2: Vec<String> = peers.iter().map(json_of).collect();
-    let foreign = vote_round1_json(51);
+    let foreign = vote_round1(&dealt(2, 3, 51), 1).to_json();
     let script = [
         Act::Paste("hello there".into()),
         Act::Paste(theirs1[0].clone()),
@@ -157,20 +162,6 @@ fn a_key_generation_is_the_same_in_both_front_ends() {
     };
     let stored = t.store().load("identity").unwrap();
     assert!(stored.material.group() == output.share.group());
-}
-
-/// A CoordinatorRound1 of an unrelated ceremony: a message of the wrong kind for a DKG.
-fn vote_round1_json(seed: u64) -> String {
-    let shares = dealt(2, 3, seed);
-    Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        vote_request(&shares[0], 1),
-        None,
-    )
-    .unwrap()
-    .1
-    .to_json()
 }
 
 /// A key generation's first message: a message of the wrong kind for a signing ceremony.
@@ -318,13 +309,7 @@ fn a_transaction_is_the_same_in_both_front_ends() {
 fn a_vote_followed_is_the_same_in_both_front_ends() {
     let shares = dealt(2, 3, 64);
     let key = sealed(&shares[1]);
-    let (_, round1) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        vote_request(&shares[0], 9),
-        None,
-    )
-    .unwrap();
+    let round1 = vote_round1(&shares, 9);
     let prepare = |store: &Store| {
         prepare_follower(
             store,
@@ -376,17 +361,7 @@ fn a_vote_followed_is_the_same_in_both_front_ends() {
             }
         }
     }
-    let c = t.ceremony();
-    let tui = Record {
-        sent: c.view().sent.iter().map(|o| o.json.clone()).collect(),
-        refused: c
-            .log()
-            .entries()
-            .iter()
-            .filter(|e| !e.ok)
-            .map(|e| e.text.clone())
-            .collect(),
-    };
+    let tui = record(&t);
     assert_eq!(line.sent.len(), 2);
     assert_eq!(tui, line);
 }

@@ -9,7 +9,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use hoarfrost::messages::{AnyMessage, Codec, CoordinatorRound1, CoordinatorRound2};
 use hoarfrost::session::{Outcome, Session, Stage};
-use hoarfrost::signing::{Coordinator, Follower};
+use hoarfrost::signing::Follower;
 use hoarfrost::spec::{KeyChoice, RequestSpec, Spec};
 use hoarfrost::tui::app::{Effect, Exit, Msg};
 use hoarfrost::tui::screens::ceremony::{Ceremony, Purpose};
@@ -116,19 +116,8 @@ fn a_stale_follower_round1_is_replaced_and_the_ceremony_completes() {
     t.type_text("42");
     t.press(KeyCode::Enter);
     let round1 = CoordinatorRound1::from_json(&t.outgoing()).unwrap();
-    // Yesterday's reply, to another request with the same key.
-    let (_, other) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        vote_request(&shares[0], 7),
-        None,
-    )
-    .unwrap();
-    let stale = Follower::new(shares[1].clone(), other)
-        .unwrap()
-        .approve(&mut rng(1))
-        .unwrap();
-    t.paste(&stale.to_json());
+    let stale = stale_reply(&shares);
+    t.paste(&stale);
     assert_eq!(
         t.ceremony().view().sent.len(),
         2,
@@ -252,25 +241,13 @@ fn following_without_a_share_is_refused_at_the_form_naming_the_store() {
     assert!(t.form().errors()[0].1.contains("no key with a share"));
 }
 
-/// A vote request for `shares[1]`'s key, as a coordinator with share 0 sends it.
-fn vote_round1(shares: &[hoarfrost::keys::KeyShare]) -> CoordinatorRound1 {
-    Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        vote_request(&shares[0], 3),
-        None,
-    )
-    .unwrap()
-    .1
-}
-
 #[test]
 fn the_passphrase_is_asked_when_the_request_arrives_and_again_when_wrong() {
     let shares = dealt(2, 3, 6);
     let mut t = Tui::with_keys([6; 32], &[("governance", sealed(&shares[1]))]);
     t.type_text("f");
     t.press(KeyCode::Enter);
-    t.paste(&vote_round1(&shares).to_json());
+    t.paste(&vote_round1(&shares, 3).to_json());
     let input = t.ceremony().input().expect("the passphrase input opens");
     assert!(matches!(&input.purpose, Purpose::Passphrase { key } if key == "governance"));
     t.type_text("hunter2");
@@ -305,7 +282,7 @@ fn a_passphrase_typed_into_the_follow_form_is_tried_first() {
     assert_eq!(t.form().focused(), FieldId::Passphrase);
     t.type_text(PASSPHRASE);
     t.press(KeyCode::Enter);
-    t.paste(&vote_round1(&shares).to_json());
+    t.paste(&vote_round1(&shares, 3).to_json());
     assert!(
         matches!(t.ceremony().view().stage, Stage::Review),
         "{:?}",

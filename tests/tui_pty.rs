@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::tui::{paint, sealed, verify_vote_signature, PASSPHRASE};
+use common::tui::{paint, sealed, stale_reply, verify_vote_signature, PASSPHRASE};
 use common::*;
 use hoarfrost::keyfile;
 use hoarfrost::messages::{Codec, CoordinatorRound1, FollowerRound1};
-use hoarfrost::signing::{Coordinator, Follower};
 use hoarfrost::store::Store;
 use hoarfrost::transport::qr::decode_greyscale;
 use hoarfrost::transport::ur::{Received, UrCollector};
@@ -378,19 +377,7 @@ fn vote_body(round1: &str) -> penumbra_sdk_governance::ValidatorVoteBody {
 fn a_stale_follower_reply_is_replaced_without_starting_over() {
     let (_root, dirs) = folders(2);
     let shares = signing_stores(&dirs, 41);
-    // Yesterday's reply, to another request with the same key.
-    let (_, other) = Coordinator::new(
-        shares[0].group().clone(),
-        Some(shares[0].clone()),
-        vote_request(&shares[0], 7),
-        None,
-    )
-    .unwrap();
-    let stale = Follower::new(shares[1].clone(), other)
-        .unwrap()
-        .approve(&mut rng(1))
-        .unwrap()
-        .to_json();
+    let stale = stale_reply(&shares);
     let (h0, h1) = (home(&dirs[0]), home(&dirs[1]));
     let mut coordinator = Pty::start(
         "coordinator",

@@ -88,6 +88,16 @@ pub fn too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
+/// A line offering keys and what each does: ` y  send   n  stop`.
+pub fn choices(palette: &Palette, choices: &[(&'static str, &'static str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (key, what) in choices {
+        spans.push(Span::styled(format!(" {key} "), palette.key()));
+        spans.push(Span::raw(format!(" {what}    ")));
+    }
+    Line::from(spans)
+}
+
 /// A horizontal rule with a title, across the full width and without side borders.
 pub fn rule(title: Vec<Span<'static>>, width: u16, palette: &Palette) -> Line<'static> {
     let used: usize = title.iter().map(|s| s.width()).sum();

@@ -239,3 +239,25 @@ pub fn verify_vote_signature(
         .verify(&bytes, &sig)
         .unwrap();
 }
+
+/// The request of a vote on `proposal` by `shares[0]`'s key, as its coordinator sends it.
+pub fn vote_round1(shares: &[KeyShare], proposal: u64) -> hoarfrost::messages::CoordinatorRound1 {
+    hoarfrost::signing::Coordinator::new(
+        shares[0].group().clone(),
+        Some(shares[0].clone()),
+        super::vote_request(&shares[0], proposal),
+        None,
+    )
+    .unwrap()
+    .1
+}
+
+/// Yesterday's reply: `shares[1]`'s FollowerRound1 to another request of the same key.
+pub fn stale_reply(shares: &[KeyShare]) -> String {
+    use hoarfrost::messages::Codec;
+    hoarfrost::signing::Follower::new(shares[1].clone(), vote_round1(shares, 7))
+        .unwrap()
+        .approve(&mut super::rng(1))
+        .unwrap()
+        .to_json()
+}

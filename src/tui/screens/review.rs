@@ -2,10 +2,10 @@
 //! approve and decline. Its scroll stops at the end of the text.
 
 use crossterm::event::KeyCode;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use crate::tui::keymap::{char, hidden, key, Binding};
-use crate::tui::theme::{indented_wrap, Palette};
+use crate::tui::theme::{choices, indented_wrap, Palette};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReviewAction {
@@ -33,11 +33,12 @@ pub fn lines(review: &[String], width: usize, palette: &Palette) -> Vec<Line<'st
         lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" a ", palette.key()),
-        Span::raw(" approve and sign     "),
-        Span::styled(" d ", palette.key()),
-        Span::raw(" decline: nothing is signed"),
-    ]));
+    lines.push(choices(
+        palette,
+        &[
+            ("a", "approve and sign"),
+            ("d", "decline: nothing is signed"),
+        ],
+    ));
     lines
 }

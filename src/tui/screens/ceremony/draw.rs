@@ -12,7 +12,7 @@ use super::{Ceremony, Role};
 use crate::session::{Mark, Stage};
 use crate::tui::screens::{result, review, Ctx};
 use crate::tui::theme::{
-    hard_wrap, indented_wrap, json_wrap, rule, shell_wrap, word_wrap, Palette,
+    choices, hard_wrap, indented_wrap, json_wrap, rule, shell_wrap, word_wrap, Palette,
 };
 
 /// The body's area for a terminal of the context's size (between title and help bars).
@@ -136,12 +136,13 @@ fn confirm(fingerprint: &str, width: usize, palette: &Palette) -> Vec<Line<'stat
         Span::styled(band, palette.key()),
     ]));
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y ", palette.key()),
-        Span::raw(" everyone sees it: send my round 2    "),
-        Span::styled(" n ", palette.key()),
-        Span::raw(" it differs: stop"),
-    ]));
+    lines.push(choices(
+        palette,
+        &[
+            ("y", "everyone sees it: send my round 2"),
+            ("n", "it differs: stop"),
+        ],
+    ));
     lines
 }
 
