@@ -642,3 +642,32 @@ fn the_qr_screen_scans_at_80x24_and_120x40_and_after_a_resize() {
     t.type_text("q");
     assert_eq!(scan_qr(&mut t)[0].to_json(), json);
 }
+
+#[test]
+fn a_key_check_waits_for_everyone_and_says_the_key_works() {
+    let shares = dealt(2, 3, 23);
+    let mut t = Tui::with_keys([23; 32], &[("identity", stored(&shares[0], None))]);
+    t.type_text("c");
+    t.press(KeyCode::Enter);
+    let round1 = CoordinatorRound1::from_json(&t.outgoing()).unwrap();
+    let mut followers: Vec<Follower> = shares[1..]
+        .iter()
+        .map(|s| Follower::new(s.clone(), round1.clone()).unwrap())
+        .collect();
+    for (i, f) in followers.iter_mut().enumerate() {
+        t.paste(&f.approve(&mut rng(i as u64)).unwrap().to_json());
+    }
+    let round2 = CoordinatorRound2::from_json(&t.outgoing()).unwrap();
+    for f in &mut followers {
+        t.paste(&f.sign(round2.clone()).unwrap().to_json());
+    }
+    assert!(
+        matches!(
+            t.ceremony().view().stage,
+            Stage::Done(Outcome::Checked { signers: 3 })
+        ),
+        "{:?}",
+        t.log()
+    );
+    assert!(t.screen().contains("Key check passed"), "{}", t.screen());
+}

@@ -126,8 +126,11 @@ impl KeysScreen {
         }
     }
 
-    fn bindings(&self) -> Vec<Binding<Action>> {
+    fn bindings(&self, ctx: &Ctx) -> Vec<Binding<Action>> {
         match self.mode {
+            Mode::Browse if Self::count(ctx) == 0 => {
+                vec![key(KeyCode::Esc, "Esc", "back", Action::Back)]
+            }
             Mode::Browse => vec![
                 key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
                 hidden(KeyCode::Down, Action::Down),
@@ -246,15 +249,15 @@ impl Screen for KeysScreen {
         "Keys".into()
     }
 
-    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
-        keymap::help(&self.bindings())
+    fn help(&self, ctx: &Ctx) -> Vec<Help> {
+        keymap::help(&self.bindings(ctx))
     }
 
     fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
         if self.busy {
             return Reply::none();
         }
-        if let Some(action) = keymap::dispatch(&self.bindings(), &event) {
+        if let Some(action) = keymap::dispatch(&self.bindings(ctx), &event) {
             return self.act(action, ctx);
         }
         if let (Some(c), Mode::Rename { to: text, .. } | Mode::DeleteTyped { typed: text, .. }) =

@@ -187,8 +187,8 @@ pub enum KeyPick {
 
 pub const VOTES: [&str; 3] = ["yes", "no", "abstain"];
 
-/// A form's values, by field.
-#[derive(Clone, Debug, Default)]
+/// A form's values, by field. No Debug: it holds passphrases.
+#[derive(Clone, Default)]
 pub struct Values {
     texts: Vec<(FieldId, Zeroizing<String>)>,
     pub pick: Option<KeyPick>,
