@@ -413,7 +413,7 @@ mod tests {
         assert_eq!(fit(80 - QR_PANEL, 24), Some((5, 4)));
         assert_eq!(fit(200 - QR_PANEL, 60), Some((12, 4)));
         // Too narrow for version 1 with 4 modules around it, not with 2.
-        assert_eq!(fit(23, 12), Some((1, 2)));
+        assert_eq!(fit(25, 13), Some((1, 2)));
         assert_eq!(fit(10, 10), None);
     }
 }
