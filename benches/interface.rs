@@ -20,17 +20,16 @@ use ratatui::Terminal;
 fn app(dir: &tempfile::TempDir) -> App {
     let mut r = ChaCha20Rng::seed_from_u64(1);
     let shares = hoarfrost::keys::deal(&mut r, 2, 3).unwrap();
-    Store::open(Some(dir.path()))
-        .unwrap()
-        .save(
-            "identity",
-            &StoredKey {
-                name: None,
-                material: KeyMaterial::Share(shares[0].clone()),
-                transcript_fingerprint: None,
-            },
-        )
-        .unwrap();
+    let store = Store::open(Some(dir.path())).unwrap();
+    // Several apps share the folder: the key is stored once.
+    let _ = store.save(
+        "identity",
+        &StoredKey {
+            name: None,
+            material: KeyMaterial::Share(shares[0].clone()),
+            transcript_fingerprint: None,
+        },
+    );
     let mut app = App::new(
         dir.path().to_path_buf(),
         false,
@@ -123,6 +122,7 @@ fn render(c: &mut Criterion) {
             })
         });
         // That encoding itself, off the UI thread.
+        settle(&mut dkg, std::mem::take(&mut pending));
         c.bench_function(&format!("encode_next_qr_frame_off_thread_{w}x{h}"), |b| {
             b.iter_custom(|iters| {
                 let mut spent = Duration::ZERO;
@@ -161,6 +161,25 @@ fn paste(c: &mut Criterion) {
                 let effects = update(&mut app, Msg::Paste(text.clone()));
                 assert!(matches!(effects.as_slice(), [Effect::Work { .. }]));
                 key(&mut app, KeyCode::Char('c'));
+                (app, effects)
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    // Back on the UI thread: the session's return (39 log lines, the fingerprint to confirm).
+    c.bench_function("accept_20kb_paste_result_ui_thread", |b| {
+        b.iter_batched(
+            || {
+                let mut app = in_dkg(&dir, 27, n);
+                let mut effects = update(&mut app, Msg::Paste(text.clone()));
+                let Some(Effect::Work { screen, work }) = effects.pop() else {
+                    panic!("the paste goes out as work")
+                };
+                let result = work.perform();
+                (app, screen, result)
+            },
+            |(mut app, screen, result)| {
+                let effects = update(&mut app, Msg::Job(screen, result));
                 (app, effects)
             },
             criterion::BatchSize::SmallInput,

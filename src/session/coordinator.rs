@@ -65,12 +65,9 @@ impl CoordinatorSession {
         ))
     }
 
-    pub(super) fn holds(&self, bytes: &[u8]) -> bool {
-        self.sent
-            .iter()
-            .map(|o| &o.message)
-            .chain(&self.accepted)
-            .any(|m| m.to_bytes() == bytes)
+    /// Whether this participant produced a message with these proto bytes.
+    pub(super) fn produced(&self, bytes: &[u8]) -> bool {
+        self.sent.iter().any(|o| o.is(bytes))
     }
 
     pub(super) fn take(

@@ -40,14 +40,9 @@ impl DkgSession {
         })
     }
 
-    pub(super) fn holds(&self, bytes: &[u8]) -> bool {
-        let early = self.early.iter().map(Codec::to_bytes);
-        self.sent
-            .iter()
-            .map(|o| o.message.to_bytes())
-            .chain(self.accepted.iter().flatten().map(AnyMessage::to_bytes))
-            .chain(early)
-            .any(|b| b == bytes)
+    /// Whether this participant produced a message with these proto bytes.
+    pub(super) fn produced(&self, bytes: &[u8]) -> bool {
+        self.sent.iter().any(|o| o.is(bytes))
     }
 
     pub(super) fn take(

@@ -75,6 +75,8 @@ pub struct Outgoing {
     /// pcli's JSON of `message`, what people copy.
     pub json: String,
     pub to: &'static str,
+    /// Its proto bytes, encoded once: copies are recognised by them.
+    bytes: Vec<u8>,
 }
 
 impl Outgoing {
@@ -82,9 +84,15 @@ impl Outgoing {
         let message = message.into();
         Self {
             json: message.to_json(),
+            bytes: message.to_bytes(),
             message,
             to,
         }
+    }
+
+    /// Whether `bytes` are this message's proto bytes.
+    fn is(&self, bytes: &[u8]) -> bool {
+        self.bytes == bytes
     }
 
     pub fn kind(&self) -> MessageKind {
@@ -213,6 +221,9 @@ pub struct Session {
     role: Role,
     intake: Intake,
     rng: ChaCha20Rng,
+    /// The proto bytes of every message the role took, encoded once (encoding is not free: a
+    /// large key generation's paste would otherwise encode every held message per piece).
+    taken: std::collections::HashSet<Vec<u8>>,
 }
 
 // One session lives per ceremony: boxing variants would buy nothing.
@@ -235,6 +246,7 @@ impl Session {
             role,
             intake: Intake::default(),
             rng,
+            taken: Default::default(),
         }
     }
 
@@ -370,18 +382,23 @@ impl Session {
             Role::Follower(s) => s.take(message),
         };
         match result {
-            Ok(feedback) => (true, feedback),
+            Ok(feedback) => {
+                // Every message a role takes, it keeps (accepted, or held for later).
+                self.taken.insert(bytes);
+                (true, feedback)
+            }
             Err(refusal) => (false, vec![refusal.into()]),
         }
     }
 
-    /// Whether a message with these proto bytes was produced or accepted already.
+    /// Whether a message with these proto bytes was produced or taken already.
     fn holds(&self, bytes: &[u8]) -> bool {
-        match &self.role {
-            Role::Dkg(s) => s.holds(bytes),
-            Role::Coordinator(s) => s.holds(bytes),
-            Role::Follower(s) => s.holds(bytes),
-        }
+        self.taken.contains(bytes)
+            || match &self.role {
+                Role::Dkg(s) => s.produced(bytes),
+                Role::Coordinator(s) => s.produced(bytes),
+                Role::Follower(s) => s.produced(bytes),
+            }
     }
 
     /// The person confirmed that everyone sees the same round-1 fingerprint.

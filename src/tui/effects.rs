@@ -16,7 +16,7 @@ use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::keys::KeyShare;
 use crate::sealed::KdfParams;
-use crate::session::{Feedback, PieceOutcome, Session};
+use crate::session::{Feedback, PieceOutcome, Session, SessionView};
 use crate::spec::{KeyChoice, Spec};
 use crate::store::Store;
 use crate::transport::qr::Modules;
@@ -125,9 +125,11 @@ pub struct StartFailure {
     pub message: String,
 }
 
-/// A session back from a step, with what the step said.
+/// A session back from a step, with what the step said and its view (made here: a large
+/// key generation's view takes long enough to be felt on the UI thread).
 pub struct SessionReturn {
     pub session: Session,
+    pub view: SessionView,
     pub outcomes: Vec<PieceOutcome>,
     pub feedback: Vec<Feedback>,
 }
@@ -350,6 +352,7 @@ fn step_session(mut session: Session, step: Step) -> SessionReturn {
         Step::Compute => session.compute(),
     };
     SessionReturn {
+        view: session.view(),
         session,
         outcomes,
         feedback,

@@ -202,11 +202,9 @@ impl Ceremony {
         )]
     }
 
-    /// After the session changed: show what is new and do what its stage asks.
+    /// After the session changed (its view is in `self.view`): show what is new and do what
+    /// its stage asks.
     fn after_step(&mut self, ctx: &mut Ctx) -> Vec<Effect> {
-        if let Some(session) = &self.session {
-            self.view = session.view();
-        }
         let items = self.items();
         if self.view.sent.len() > self.seen {
             // A new message: it is what to send now.
@@ -283,6 +281,7 @@ impl Ceremony {
     fn returned(&mut self, back: SessionReturn, ctx: &mut Ctx) -> Vec<Effect> {
         self.busy = false;
         self.session = Some(back.session);
+        self.view = back.view;
         let mut effects = Vec::new();
         for outcome in &back.outcomes {
             effects.extend(self.absorb(&outcome.feedback));
