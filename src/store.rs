@@ -17,8 +17,12 @@ use crate::request::SigningRequest;
 pub const HOME_ENV: &str = "HOARFROST_HOME";
 
 /// A folder of named keys: `<home>/keys/<name>.toml`.
+#[derive(Clone, Debug)]
 pub struct Store {
     home: PathBuf,
+    /// The state folder where the signing journals live (per share, whatever store holds
+    /// it): `$HOARFROST_STATE`, else the user's state folder.
+    state: PathBuf,
 }
 
 /// Checks a key name: letters, digits, `-` and `_`, at most 64 characters.
@@ -48,11 +52,24 @@ impl Store {
                     .join("hoarfrost"),
             },
         };
-        Ok(Self { home })
+        Ok(Self {
+            home,
+            state: crate::journal::state_dir()?,
+        })
+    }
+
+    /// The same store, its journals kept in another state folder (tests keep theirs apart).
+    pub fn with_state(self, state: PathBuf) -> Self {
+        Self { state, ..self }
     }
 
     pub fn home(&self) -> &Path {
         &self.home
+    }
+
+    /// Where the signing journals of the shares this store holds live.
+    pub fn journal_folder(&self) -> PathBuf {
+        self.state.join("journal")
     }
 
     fn keys_dir(&self) -> PathBuf {
@@ -128,6 +145,65 @@ impl Store {
         Ok(path)
     }
 
+    /// Renames a key: written under the new name (never over an existing key, read back and
+    /// checked), then the old file removed. Its signing journal belongs to the share, not to
+    /// the name, so its history keeps refusing conflicting signatures. Refused while a
+    /// ceremony uses the key.
+    pub fn rename(&self, from: &str, to: &str) -> anyhow::Result<PathBuf> {
+        check_name(to)?;
+        let mut key = self.load(from)?;
+        let dest = self.path_of(to)?;
+        anyhow::ensure!(
+            !dest.exists(),
+            "{} already exists: refusing to overwrite a key",
+            dest.display()
+        );
+        let _in_use = self.lock_share(from, &key)?;
+        key.name = Some(to.to_string());
+        write_key_file(&dest, &key)?;
+        let source = self.path_of(from)?;
+        std::fs::remove_file(&source)
+            .with_context(|| format!("cannot remove {}", source.display()))?;
+        sync_dir(&self.keys_dir())?;
+        Ok(dest)
+    }
+
+    /// Deletes a key's file. Its journal stays where it is (it belongs to the share, not to
+    /// the name), so the signing history survives and the name is free again. Refused while a
+    /// ceremony uses the key.
+    pub fn delete(&self, name: &str) -> anyhow::Result<()> {
+        let path = self.path_of(name)?;
+        anyhow::ensure!(
+            path.exists(),
+            "no key named {name:?} in {}",
+            self.home.display()
+        );
+        // An unreadable key file can still be deleted; a readable one is locked first.
+        let _in_use = match self.load(name) {
+            Ok(key) => self.lock_share(name, &key)?,
+            Err(_) => None,
+        };
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        sync_dir(&self.keys_dir())
+    }
+
+    /// Holds the lock of a stored key's share (its journal's), so no ceremony uses it while
+    /// its file changes; None for public key data, which no ceremony locks.
+    fn lock_share(
+        &self,
+        name: &str,
+        key: &StoredKey,
+    ) -> anyhow::Result<Option<crate::journal::JournalGuard>> {
+        if !key.material.has_share() {
+            return Ok(None);
+        }
+        let origin = crate::journal::Origin::Stored {
+            home: self.home.clone(),
+            name: name.to_string(),
+        };
+        crate::journal::open_for_key(&self.journal_folder(), &origin, name, key).map(Some)
+    }
+
     /// The key that must sign `request` (see [`choose`]), among the keys of this store.
     pub fn find_for(
         &self,
@@ -196,6 +272,17 @@ pub fn choose<'k>(
                 .join(", "),
         }),
     }
+}
+
+/// Makes a folder's entries (a new or removed file) durable.
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Writes a key file durably (never over an existing file) and checks it reads back the same.
@@ -418,8 +505,9 @@ pub fn deal_to_folder(
     participants: u16,
     folder: &Path,
     protect: &dyn Fn(KeyMaterial) -> anyhow::Result<KeyMaterial>,
+    rng: &mut impl rand_core::CryptoRngCore,
 ) -> anyhow::Result<Vec<String>> {
-    let shares = crate::keys::deal(&mut rand_core::OsRng, threshold, participants)?;
+    let shares = crate::keys::deal(rng, threshold, participants)?;
     let mut report = vec![
         format!(
             "Dealt a {threshold}-of-{participants} key. The dealer knew the whole key for a moment: \
@@ -433,4 +521,65 @@ pub fn deal_to_folder(
     report.push(format!("identity key:   {}", group.identity_key()));
     report.push(format!("governance key: {}", group.governance_key()));
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Public key data: no share, so no journal or lock is involved (the lock of a share's
+    /// journal is tested through the binary, whose state folder the tests choose).
+    fn key(seed: u64) -> StoredKey {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let shares = crate::keys::deal(&mut rng, 2, 3).unwrap();
+        StoredKey {
+            name: None,
+            material: KeyMaterial::Public(shares[0].group().clone()),
+            transcript_fingerprint: None,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(Some(dir.path())).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn rename_moves_the_key() {
+        let (_dir, store) = store();
+        let original = key(1);
+        store.save("old", &original).unwrap();
+        store.rename("old", "new").unwrap();
+        assert_eq!(store.names().unwrap(), vec!["new".to_string()]);
+        let back = store.load("new").unwrap();
+        assert_eq!(back.name.as_deref(), Some("new"));
+        assert!(back.material.group() == original.material.group());
+    }
+
+    #[test]
+    fn rename_never_overwrites() {
+        let (_dir, store) = store();
+        store.save("a", &key(1)).unwrap();
+        store.save("b", &key(2)).unwrap();
+        let err = store.rename("a", "b").unwrap_err().to_string();
+        assert!(err.contains("refusing to overwrite"), "{err}");
+        assert!(store.rename("a", "bad name").is_err());
+        assert!(store.rename("missing", "c").is_err());
+        assert_eq!(
+            store.names().unwrap(),
+            vec!["a".to_string(), "b".to_string()]
+        );
+    }
+
+    #[test]
+    fn delete_frees_the_name() {
+        let (_dir, store) = store();
+        store.save("gone", &key(3)).unwrap();
+        store.delete("gone").unwrap();
+        assert!(store.names().unwrap().is_empty());
+        assert!(store.delete("gone").is_err());
+        store.save("gone", &key(4)).unwrap();
+    }
 }

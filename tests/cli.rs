@@ -473,8 +473,32 @@ fn dkg_then_definition_and_vote_with_separate_identity_and_governance_keys() {
         assert!(stderr.contains("KEY CHECK"), "{stderr}");
     }
 
+    // A follower with an empty store is refused before anything is pasted, naming the store.
+    let empty = temp();
+    let refused = run(&follower_in(empty.path())
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("no key with a share") && said.contains(&empty.path().display().to_string()),
+        "{said}"
+    );
     // A follower with no matching key says so and signs nothing.
     let stranger = temp();
+    let other = hoarfrost::keys::deal(&mut rand_core::OsRng, 2, 3).unwrap();
+    hoarfrost::store::Store::open(Some(stranger.path()))
+        .unwrap()
+        .save(
+            "other",
+            &keyfile::StoredKey {
+                name: None,
+                material: keyfile::KeyMaterial::Share(other[0].clone()),
+                transcript_fingerprint: None,
+            },
+        )
+        .unwrap();
     let mut lost = Process::start(
         &follower_in(stranger.path())
             .iter()
@@ -620,4 +644,74 @@ fn keys_are_encrypted_unless_said_otherwise() {
     ]);
     assert!(!export.status.success());
     assert!(String::from_utf8_lossy(&export.stderr).contains("wrong passphrase"));
+}
+
+#[test]
+fn keys_are_renamed_and_deleted_only_when_confirmed() {
+    let dir = temp();
+    let home = dir.path().to_str().unwrap();
+    let deal_as = |name: &str| {
+        let out = dir.path().join(format!("dealt-{name}"));
+        run_ok(&[
+            "--home",
+            home,
+            "deal",
+            "-t",
+            "2",
+            "-n",
+            "3",
+            "--name",
+            name,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+    };
+    deal_as("gov");
+    run_ok(&[
+        "--home",
+        home,
+        "keys",
+        "rename",
+        "--name",
+        "gov",
+        "--to",
+        "governance",
+    ]);
+    let list = run_ok(&["--home", home, "keys", "list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("governance") && !list.contains("gov "),
+        "{list}"
+    );
+    // Never over another key.
+    deal_as("other");
+    let clash = run(&[
+        "--home",
+        home,
+        "keys",
+        "rename",
+        "--name",
+        "other",
+        "--to",
+        "governance",
+    ]);
+    assert!(String::from_utf8_lossy(&clash.stderr).contains("refusing to overwrite"));
+    // Deleting asks for the name; a wrong answer deletes nothing.
+    let delete = |answer: &str| {
+        let mut p = Process::start(&["--home", home, "keys", "delete", "--name", "governance"]);
+        p.send(answer);
+        drop(p.stdin.take());
+        let ok = p.child.wait().unwrap().success();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        (ok, p.stderr())
+    };
+    let (ok, stderr) = delete("gov");
+    assert!(!ok);
+    assert!(stderr.contains("share of a 2-of-3 key"), "{stderr}");
+    assert!(dir.path().join("keys/governance.toml").exists());
+    assert!(delete("governance").0);
+    assert!(!dir.path().join("keys/governance.toml").exists());
+    run_ok(&["--home", home, "keys", "delete", "--name", "other", "--yes"]);
+    let list = run_ok(&["--home", home, "keys", "list"]);
+    assert!(String::from_utf8_lossy(&list.stderr).contains("no keys"));
 }

@@ -478,6 +478,29 @@ pub enum KeysCommand {
         #[command(flatten)]
         key: KeyArgs,
     },
+    /// Rename a key in the store; its signing journal moves with it.
+    Rename {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The key's current name.
+        #[arg(long)]
+        name: String,
+        /// Its new name (never an existing key's).
+        #[arg(long)]
+        to: String,
+    },
+    /// Delete a key from the store (asks you to type its name, unless --yes); its journal is
+    /// kept aside.
+    Delete {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The key to delete.
+        #[arg(long)]
+        name: String,
+        /// Delete without asking (scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Read a share from a pcli config into the store (or a key file).
     ImportPcli {
         #[command(flatten)]

@@ -12,6 +12,7 @@ use super::lines::{emit, say, Input};
 use super::secrets::{Sealer, Unlocker};
 use crate::journal::{self, Origin};
 use crate::keyfile::{KeyMaterial, StoredKey};
+use crate::keys::KeyShare;
 use crate::session::{Coordination, GuardOpener, Outcome, Session};
 use crate::spec::{KeyChoice, RequestSpec, Spec};
 use crate::store::{check_name, write_key_file, Store};
@@ -47,26 +48,10 @@ pub(super) fn say_notes(notes: &[String]) {
     }
 }
 
-/// The journals line mode opens: the share's own, whatever route loaded it.
-fn opener(store: &Store, choice: &KeyChoice) -> GuardOpener {
-    let (store, choice) = (Store::open(Some(store.home())).ok(), choice.clone());
-    journal::opener(move |label| match &store {
-        Some(store) => origin(store, &choice, label),
-        None => Origin::Elsewhere,
-    })
-}
-
-/// The path a new key `name` will take in the store, refused now (not after a ceremony) if the
-/// name is not valid or taken.
-pub(super) fn unused_key_path(store: &Store, name: &str) -> anyhow::Result<std::path::PathBuf> {
-    check_name(name)?;
-    let path = store.path_of(name)?;
-    anyhow::ensure!(
-        !path.exists(),
-        "{} already exists: choose another --name",
-        path.display()
-    );
-    Ok(path)
+/// The journals both front ends open: the share's own, whatever route loaded it.
+pub fn opener(store: &Store, choice: &KeyChoice) -> GuardOpener {
+    let (folder, store, choice) = (store.journal_folder(), store.clone(), choice.clone());
+    journal::opener(folder, move |label| origin(&store, &choice, label))
 }
 
 pub(super) fn run(
@@ -85,6 +70,35 @@ pub(super) fn run(
     drive(session, &mut Input::stdin(), &mut Terminal, &mut answers)
 }
 
+/// Refuses a name for a new key that is not valid or already taken in the store.
+pub fn check_new_name(store: &Store, name: &str) -> anyhow::Result<()> {
+    check_name(name)?;
+    let path = store.path_of(name)?;
+    anyhow::ensure!(
+        !path.exists(),
+        "{} already exists: choose another name",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Stores a finished key generation's share under `name`, sealed by `seal`, as both front
+/// ends do: only a finished key takes a name, and an existing key is never replaced.
+pub fn store_generated(
+    store: &Store,
+    name: &str,
+    output: &crate::dkg::DkgOutput,
+    seal: impl FnOnce(KeyMaterial) -> anyhow::Result<KeyMaterial>,
+) -> anyhow::Result<(StoredKey, std::path::PathBuf)> {
+    let stored = StoredKey {
+        name: Some(name.to_string()),
+        material: seal(KeyMaterial::Share(output.share.clone()))?,
+        transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+    };
+    let saved = store.save(name, &stored)?;
+    Ok((stored, saved))
+}
+
 pub fn dkg(
     store: &Store,
     seal: &super::args::SealArgs,
@@ -94,7 +108,8 @@ pub fn dkg(
     out: Option<&Path>,
     yes: bool,
 ) -> anyhow::Result<()> {
-    unused_key_path(store, name)?;
+    // Refuse now, not after the ceremony, if the result could not be saved.
+    check_new_name(store, name)?;
     if let Some(out) = out {
         anyhow::ensure!(!out.exists(), "{} already exists", out.display());
     }
@@ -114,16 +129,9 @@ pub fn dkg(
     let Outcome::Generated { output, .. } = run(&mut session, None, yes)? else {
         anyhow::bail!("the key generation ended without a key");
     };
-    let stored = StoredKey {
-        name: Some(name.to_string()),
-        material: KeyMaterial::Share(output.share.clone()),
-        transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
-    };
-    let stored = StoredKey {
-        material: sealer.seal_with(stored.material, passphrase.as_ref())?,
-        ..stored
-    };
-    let saved = store.save(name, &stored)?;
+    let (stored, saved) = store_generated(store, name, &output, |material| {
+        sealer.seal_with(material, passphrase.as_ref())
+    })?;
     say(format!("stored {}", saved.display()));
     if let Some(out) = out {
         write_key_file(out, &stored)?;
@@ -140,49 +148,112 @@ pub fn dkg(
     Ok(())
 }
 
+/// Which of the person's inputs a failure to start concerns, so a form can show it there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartInput {
+    /// The key choice (a name or a key file).
+    Key,
+    /// The request's file (a definition or a transaction plan).
+    File,
+    /// The passphrase of an encrypted key.
+    Passphrase,
+    /// The ceremony's own parameters (signers, request values).
+    Other,
+}
+
+/// Why a ceremony could not start.
+#[derive(Debug)]
+pub struct StartError {
+    pub input: StartInput,
+    pub error: anyhow::Error,
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+fn at(input: StartInput) -> impl FnOnce(anyhow::Error) -> StartError {
+    move |error| StartError { input, error }
+}
+
+/// Opens a key's share, asking for its passphrase if it is sealed; None for public data only.
+pub type Unlock<'a> = dyn FnMut(&str, &StoredKey) -> anyhow::Result<Option<KeyShare>> + 'a;
+
+/// A session ready to run, and what to tell the person before it does.
+pub struct Prepared {
+    pub session: Session,
+    /// Which key, which participant.
+    pub intro: String,
+    pub feedback: Vec<crate::session::Feedback>,
+}
+
+/// A follower's session, as both front ends start it: with a chosen key opened now, or with
+/// every stored key, one of which the request will pick (and open, asking then). A store
+/// without any share is refused here, before anything is transferred.
+pub fn prepare_follower(
+    store: &Store,
+    choice: &KeyChoice,
+    unlock: &mut Unlock,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Prepared, StartError> {
+    let where_ = store.home().display().to_string();
+    let (chosen, keys, intro) = match choice {
+        KeyChoice::Auto => {
+            let keys: Vec<(String, StoredKey)> = store
+                .all()
+                .map_err(at(StartInput::Key))?
+                .into_iter()
+                .filter_map(|(name, key)| Some((name, key.ok()?)))
+                .collect();
+            if !keys.iter().any(|(_, k)| k.material.has_share()) {
+                return Err(at(StartInput::Key)(anyhow::anyhow!(
+                    "no key with a share in {where_}: a follower signs with its share; create one (dkg, deal, keys import-pcli) or pass --key FILE"
+                )));
+            }
+            let intro = format!("Following with whichever key in {where_} the request needs.");
+            (None, keys, intro)
+        }
+        choice => {
+            let (label, stored) = resolve(store, choice).map_err(at(StartInput::Key))?;
+            let share = unlock(&label, &stored)
+                .map_err(at(StartInput::Passphrase))?
+                .ok_or_else(|| {
+                    at(StartInput::Key)(anyhow::anyhow!(
+                        "{label} holds no share: a follower signs with its share"
+                    ))
+                })?;
+            let intro = format!(
+                "Following with key {label}: participant {} of a {}-of-{} key.",
+                share.fingerprint(),
+                share.group().threshold(),
+                share.group().participant_count()
+            );
+            (Some((label, share)), vec![], intro)
+        }
+    };
+    let session = Session::follow(keys, chosen, &where_, opener(store, choice), rng);
+    Ok(Prepared {
+        session,
+        intro,
+        feedback: vec![],
+    })
+}
+
 pub fn follow(
     store: &Store,
     unlocker: &Unlocker,
     choice: &KeyChoice,
     yes: bool,
 ) -> anyhow::Result<()> {
-    let chosen = match choice {
-        KeyChoice::Auto => {
-            say(format!(
-                "Following with whichever key in {} the request needs.",
-                store.home().display()
-            ));
-            None
-        }
-        choice => {
-            let (label, stored) = resolve(store, choice)?;
-            let share = unlocker.unlock(&label, &stored)?.ok_or_else(|| {
-                anyhow::anyhow!("{label} holds no share: a follower signs with its share")
-            })?;
-            say(format!(
-                "Following with key {label}: participant {} of a {}-of-{} key.",
-                share.fingerprint(),
-                share.group().threshold(),
-                share.group().participant_count()
-            ));
-            Some((label, share))
-        }
-    };
-    let keys = match chosen {
-        Some(_) => vec![],
-        None => store
-            .all()?
-            .into_iter()
-            .filter_map(|(name, key)| Some((name, key.ok()?)))
-            .collect(),
-    };
-    let mut session = Session::follow(
-        keys,
-        chosen,
-        &store.home().display().to_string(),
-        opener(store, choice),
-        &mut OsRng,
-    );
+    let mut unlock = |label: &str, key: &StoredKey| unlocker.unlock(label, key);
+    let Prepared {
+        mut session, intro, ..
+    } = prepare_follower(store, choice, &mut unlock, &mut OsRng)?;
+    say(intro);
     say("Paste the coordinator's first message (CoordinatorRound1):");
     run(&mut session, Some(unlocker), yes)?;
     say("This participant is done.");
@@ -196,35 +267,60 @@ fn key_and_request(
     store: &Store,
     choice: &KeyChoice,
     request: &RequestSpec,
-) -> anyhow::Result<(String, StoredKey, crate::request::SigningRequest)> {
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<(String, StoredKey, crate::request::SigningRequest), StartError> {
     let text = request
         .file()
         .map(|f| std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display())))
-        .transpose()?;
+        .transpose()
+        .map_err(at(StartInput::File))?;
     let (label, key) = match (choice, request) {
         (KeyChoice::Auto, RequestSpec::Definition { .. } | RequestSpec::Transaction { .. }) => {
-            store.find_for(&request.build(text.as_deref(), None, &mut OsRng)?, false)?
+            let built = request
+                .build(text.as_deref(), None, rng)
+                .map_err(at(StartInput::File))?;
+            store.find_for(&built, false).map_err(at(StartInput::Key))?
         }
-        (KeyChoice::Auto, RequestSpec::Vote { .. }) if store.names()?.len() > 1 => store
-            .load("governance")
-            .map(|k| ("governance".to_string(), k))
-            .context("several keys in the store and none named \"governance\": pass --name")?,
-        (choice, _) => resolve(store, choice)?,
+        (KeyChoice::Auto, RequestSpec::Vote { .. })
+            if store.names().map_err(at(StartInput::Key))?.len() > 1 =>
+        {
+            store
+                .load("governance")
+                .map(|k| ("governance".to_string(), k))
+                .context("several keys in the store and none named \"governance\": pass --name")
+                .map_err(at(StartInput::Key))?
+        }
+        (choice, _) => resolve(store, choice).map_err(at(StartInput::Key))?,
     };
-    let built = request.build(text.as_deref(), Some(key.material.group()), &mut OsRng)?;
+    let input = match request.file() {
+        Some(_) => StartInput::File,
+        None => StartInput::Other,
+    };
+    let built = request
+        .build(text.as_deref(), Some(key.material.group()), rng)
+        .map_err(at(input))?;
     Ok((label, key, built))
 }
 
-pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Result<()> {
+/// A coordinator's session, as both front ends start it: the key found and opened, the
+/// request read and built, the journal consulted.
+pub fn prepare_coordinator(
+    store: &Store,
+    spec: &Spec,
+    unlock: &mut Unlock,
+    rng: &mut impl rand_core::CryptoRngCore,
+) -> Result<Prepared, StartError> {
     let Spec::Sign {
         key: choice,
         signers,
         request,
     } = spec
     else {
-        anyhow::bail!("not a signing ceremony");
+        return Err(at(StartInput::Other)(anyhow::anyhow!(
+            "not a signing ceremony"
+        )));
     };
-    let (label, stored, built) = key_and_request(store, choice, request)?;
+    let (label, stored, built) = key_and_request(store, choice, request, rng)?;
     let group = stored.material.group().clone();
     let signers = match (signers, request) {
         (Some(n), _) => Some(usize::from(*n)),
@@ -232,8 +328,8 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
         (None, RequestSpec::Check) => Some(group.participant_count()),
         (None, _) => None,
     };
-    let own = unlocker.unlock(&label, &stored)?;
-    say(match &own {
+    let own = unlock(&label, &stored).map_err(at(StartInput::Passphrase))?;
+    let intro = match &own {
         Some(s) => format!(
             "Coordinating with key {label}: participant {} of a {}-of-{} key.",
             s.fingerprint(),
@@ -245,7 +341,7 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
             group.threshold(),
             group.participant_count()
         ),
-    });
+    };
     let key = StoredKey {
         material: match own {
             Some(share) => KeyMaterial::Share(share),
@@ -253,7 +349,7 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
         },
         ..stored
     };
-    let (mut session, feedback) = Session::coordinate(
+    let (session, feedback) = Session::coordinate(
         Coordination {
             label: &label,
             key: &key,
@@ -262,8 +358,24 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
             definition_file: request.definition_file_name(),
         },
         &opener(store, choice),
-        &mut OsRng,
-    )?;
+        rng,
+    )
+    .map_err(|e| at(StartInput::Other)(e.into()))?;
+    Ok(Prepared {
+        session,
+        intro,
+        feedback,
+    })
+}
+
+pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Result<()> {
+    let mut unlock = |label: &str, key: &StoredKey| unlocker.unlock(label, key);
+    let Prepared {
+        mut session,
+        intro,
+        feedback,
+    } = prepare_coordinator(store, spec, &mut unlock, &mut OsRng)?;
+    say(intro);
     say("Requesting signatures on:");
     for line in session.view().review {
         say(format!("  {line}"));
@@ -276,11 +388,15 @@ pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Re
             headline,
             text,
             instructions,
+            command,
         } => {
             emit(&text)?;
             say(headline);
             for line in instructions {
                 say(line);
+            }
+            if let Some(command) = command {
+                say(format!("\n  $ {command}\n"));
             }
         }
         Outcome::Checked { signers } => say(format!(

@@ -11,7 +11,7 @@ use rand_core::OsRng;
 use zeroize::Zeroizing;
 
 use super::args::PartArgs;
-use super::ceremonies::{run, unused_key_path};
+use super::ceremonies::{check_new_name, run};
 use super::keys::{load_file, print_group, resolve};
 use super::lines::say;
 use super::secrets::{Sealer, Unlocker};
@@ -249,7 +249,7 @@ pub fn repair_request(
     group_file: &Path,
     name: &str,
 ) -> anyhow::Result<()> {
-    unused_key_path(store, name)?;
+    check_new_name(store, name)?;
     let described = load_file(group_file)?;
     anyhow::ensure!(
         !described.material.has_share(),

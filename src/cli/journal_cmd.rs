@@ -15,7 +15,12 @@ use crate::store::Store;
 /// The journal of the share a command names, by any route; no passphrase is needed.
 fn open(store: &Store, choice: &KeyChoice) -> anyhow::Result<(String, JournalGuard)> {
     let (label, key) = resolve(store, choice)?;
-    let guard = journal::open_for_key(&origin(store, choice, &label), &label, &key)?;
+    let guard = journal::open_for_key(
+        &store.journal_folder(),
+        &origin(store, choice, &label),
+        &label,
+        &key,
+    )?;
     say_notes(guard.notes());
     Ok((label, guard))
 }

@@ -322,6 +322,51 @@ pub fn show(store: &Store, choice: &KeyChoice) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn rename(store: &Store, from: &str, to: &str) -> anyhow::Result<()> {
+    let path = store.rename(from, to)?;
+    eprintln!("renamed key {from:?} to {to:?} ({})", path.display());
+    Ok(())
+}
+
+/// Deletes a key after the person typed its name (or with --yes).
+pub fn delete(store: &Store, name: &str, yes: bool) -> anyhow::Result<()> {
+    let path = store.path_of(name)?;
+    let what = match store.load(name) {
+        Ok(key) => delete_warning(name, &key),
+        Err(_) if path.exists() => format!("the unreadable key file {}", path.display()),
+        Err(e) => return Err(e),
+    };
+    if !yes {
+        eprintln!("This deletes {what}. Type the key's name ({name}) to delete it:");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        anyhow::ensure!(
+            answer.trim() == name,
+            "not deleted: the name typed was not {name:?}"
+        );
+    }
+    store.delete(name)?;
+    eprintln!("deleted key {name:?}");
+    Ok(())
+}
+
+/// What deleting a key loses, in words (both front ends ask with it).
+pub fn delete_warning(name: &str, key: &StoredKey) -> String {
+    let group = key.material.group();
+    match key.material.participant_fingerprint() {
+        Some(fp) => format!(
+            "key {name:?}: participant {fp}'s share of a {}-of-{} key (it cannot be recovered)",
+            group.threshold(),
+            group.participant_count()
+        ),
+        None => format!(
+            "key {name:?}: public data of a {}-of-{} key",
+            group.threshold(),
+            group.participant_count()
+        ),
+    }
+}
+
 pub fn template(
     store: &Store,
     key: &KeyChoice,

@@ -5,11 +5,11 @@
 //! ceremony command without `--no-tui`, at a terminal, opens the TUI on its form instead.
 
 pub mod args;
-mod ceremonies;
+pub mod ceremonies;
 mod custody_cmd;
 pub mod driver;
 mod journal_cmd;
-mod keys;
+pub(crate) mod keys;
 pub mod lines;
 mod scan_cmd;
 mod secrets;
@@ -272,6 +272,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { command } => match command {
             KeysCommand::List { store: s } => keys::list(&store(&top, &s)?),
             KeysCommand::Show { store: s, key } => keys::show(&store(&top, &s)?, &key.choice()),
+            KeysCommand::Rename { store: s, name, to } => {
+                keys::rename(&store(&top, &s)?, &name, &to)
+            }
+            KeysCommand::Delete {
+                store: s,
+                name,
+                yes,
+            } => keys::delete(&store(&top, &s)?, &name, yes),
             KeysCommand::ImportPcli {
                 store: s,
                 config,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::location::{journal_folder, migrated_name, Origin, ShareId};
+use super::location::{migrated_name, Origin, ShareId};
 use super::{now, Journal, Verdict, FORMAT, VERSION};
 use crate::fsutil::{create_private_dir, open_private, read_regular, write_atomic, Overwrite};
 use crate::keyfile::StoredKey;
@@ -169,39 +169,38 @@ impl JournalGuard {
     }
 }
 
-/// Opens (and locks) the journal of share `id` of `group` in the user's state folder, reached
-/// by `origin`.
-pub fn open(origin: &Origin, id: ShareId, group: &GroupKey) -> anyhow::Result<JournalGuard> {
-    JournalGuard::open_in(&journal_folder()?, id, group, origin)
-}
-
-/// Opens the journal of an unlocked share.
-pub fn open_for_share(origin: &Origin, share: &KeyShare) -> anyhow::Result<JournalGuard> {
-    open(origin, ShareId::of_share(share), share.group())
+/// Opens the journal of an unlocked share, in `folder` (a store's journal folder), reached by
+/// `origin`.
+pub fn open_for_share(
+    folder: &Path,
+    origin: &Origin,
+    share: &KeyShare,
+) -> anyhow::Result<JournalGuard> {
+    JournalGuard::open_in(folder, ShareId::of_share(share), share.group(), origin)
 }
 
 /// Opens the journal of a stored key's share, sealed or not (no passphrase is needed).
-pub fn open_for_key(origin: &Origin, label: &str, key: &StoredKey) -> anyhow::Result<JournalGuard> {
+pub fn open_for_key(
+    folder: &Path,
+    origin: &Origin,
+    label: &str,
+    key: &StoredKey,
+) -> anyhow::Result<JournalGuard> {
     let id = ShareId::of_material(&key.material).ok_or_else(|| {
         anyhow::anyhow!("{label} holds no share: a journal belongs to a participant's share")
     })?;
-    open(origin, id, key.material.group())
+    JournalGuard::open_in(folder, id, key.material.group(), origin)
 }
 
-/// The guards a session opens: each share's own journal in the user's state folder, taking
-/// over the old journal of the route `origin` names for a key's label.
-pub fn opener(origin: impl Fn(&str) -> Origin + Send + Sync + 'static) -> GuardOpener {
+/// The guards a session opens: each share's own journal in `folder`, taking over the old
+/// journal of the route `origin` names for a key's label.
+pub fn opener(
+    folder: PathBuf,
+    origin: impl Fn(&str) -> Origin + Send + Sync + 'static,
+) -> GuardOpener {
     std::sync::Arc::new(move |label: &str, share: &KeyShare| {
-        open_for_share(&origin(label), share)
+        open_for_share(&folder, &origin(label), share)
             .map(|g| Box::new(g) as Box<dyn SignGuard>)
             .map_err(|e| Refusal::JournalFailed(format!("{e:#}")))
     })
-}
-
-/// The origin of keys stored in `home`, by name.
-pub fn stored_in(home: PathBuf) -> impl Fn(&str) -> Origin + Send + Sync + 'static {
-    move |name: &str| Origin::Stored {
-        home: home.clone(),
-        name: name.to_string(),
-    }
 }

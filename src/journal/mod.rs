@@ -16,7 +16,7 @@ mod guard;
 pub mod interchange;
 pub mod location;
 
-pub use guard::{open, open_for_key, open_for_share, opener, stored_in, JournalGuard};
+pub use guard::{open_for_key, open_for_share, opener, JournalGuard};
 pub use location::{journal_folder, state_dir, Origin, ShareId, STATE_ENV};
 
 use serde::{Deserialize, Serialize};

@@ -84,6 +84,8 @@ impl CoordinatorSession {
         let kind = message.kind();
         let mut out = Vec::new();
         let in_round2 = self.coordinator.round2().is_some();
+        // In round 2, the sender of a new round-1 reply (kept as its latest commitments).
+        let mut kept = None;
         match message {
             AnyMessage::FollowerRound1(reply) => {
                 let sender = self.coordinator.accept_round1(reply)?;
@@ -94,9 +96,7 @@ impl CoordinatorSession {
                     }
                     return Ok(out);
                 }
-                out.push(Feedback::ok(format!(
-                    "kept a new {kind} from {sender} (round 2 is under way)"
-                )));
+                kept = Some(sender);
             }
             AnyMessage::FollowerRound2(reply) => {
                 let sender = self.coordinator.accept_round2(reply)?;
@@ -115,19 +115,24 @@ impl CoordinatorSession {
         }
         // In round 2 a replaced reply, or a share signed for another package, can leave no
         // package that may still complete: a new one goes out when enough signers are ready.
-        match self.coordinator.renew(rng)? {
-            Some(round2) => {
-                self.sent.push(Outgoing::new(round2, "the signers it names"));
-                out.push(Feedback::ok(
-                    "the round-2 package was rebuilt with the signers' latest replies: send the new CoordinatorRound2",
-                ));
-            }
-            None => match self.coordinator.missing_signers() {
-                0 => {}
-                missing => out.push(Feedback::ok(format!(
-                    "the round-2 package can no longer complete: {missing} more signer(s) must send a FollowerRound1 before a new one can go out"
-                ))),
+        let rebuilt = self.coordinator.renew(rng)?;
+        let missing = self.coordinator.missing_signers();
+        out.push(Feedback::ok(match (&kept, &rebuilt, missing) {
+            (Some(sender), Some(_), _) => format!(
+                "a new {kind} from {sender}: the round-2 package was rebuilt with it; send the new CoordinatorRound2"
+            ),
+            (None, Some(_), _) => "a signer used its commitments for another package: the round-2 package was rebuilt; send the new CoordinatorRound2".into(),
+            (_, None, 0) => match &kept {
+                Some(sender) => format!("kept a new {kind} from {sender} (round 2 is under way)"),
+                None => return Ok(out),
             },
+            (_, None, missing) => format!(
+                "the round-2 package can no longer complete: {missing} more signer(s) must send a FollowerRound1 before a new one can go out"
+            ),
+        }));
+        if let Some(round2) = rebuilt {
+            self.sent
+                .push(Outgoing::new(round2, "the signers it names"));
         }
         Ok(out)
     }
@@ -160,12 +165,12 @@ impl CoordinatorSession {
                         signers: self.coordinator.signed_by().len(),
                     }
                 } else {
-                    let (headline, text, instructions) =
-                        signing_outcome(&result, request, self.definition_file.as_deref());
+                    let out = signing_outcome(&result, request, self.definition_file.as_deref());
                     Outcome::Signed {
-                        headline,
-                        text,
-                        instructions,
+                        headline: out.headline,
+                        text: out.text,
+                        instructions: out.instructions,
+                        command: out.command,
                     }
                 };
                 self.stage = Stage::Done(outcome);

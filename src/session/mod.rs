@@ -88,6 +88,8 @@ pub struct Outgoing {
     /// pcli's JSON of `message`, what people copy.
     pub json: String,
     pub to: &'static str,
+    /// Its proto bytes, encoded once: copies are recognised by them.
+    bytes: Vec<u8>,
 }
 
 impl Outgoing {
@@ -95,9 +97,15 @@ impl Outgoing {
         let message = message.into();
         Self {
             json: message.to_json(),
+            bytes: message.to_bytes(),
             message,
             to,
         }
+    }
+
+    /// Whether `bytes` are this message's proto bytes.
+    fn is(&self, bytes: &[u8]) -> bool {
+        self.bytes == bytes
     }
 
     pub fn kind(&self) -> MessageKind {
@@ -118,11 +126,13 @@ pub enum Mark {
 /// How a ceremony ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    /// A signature or authorization to hand to pcli: `text` is exactly what pcli takes.
+    /// A signature or authorization to hand to pcli: `text` is exactly what pcli takes, and
+    /// `command` the pcli command that uses it (one line), when there is one.
     Signed {
         headline: String,
         text: String,
         instructions: Vec<String>,
+        command: Option<String>,
     },
     /// A key check passed.
     Checked { signers: usize },
@@ -276,7 +286,9 @@ pub struct Session {
     role: Role,
     intake: Intake,
     rng: ChaCha20Rng,
-    taken: Vec<Vec<u8>>,
+    /// The proto bytes of every message the role took, encoded once (encoding is not free: a
+    /// large key generation's paste would otherwise encode every held message per piece).
+    taken: std::collections::HashSet<Vec<u8>>,
 }
 
 /// What a coordinator starts with: its key (a share, or public key data only) and what it
@@ -312,7 +324,7 @@ impl Session {
             role,
             intake: Intake::default(),
             rng,
-            taken: vec![],
+            taken: Default::default(),
         }
     }
 
@@ -496,7 +508,8 @@ impl Session {
         };
         match result {
             Ok(feedback) => {
-                self.taken.push(bytes);
+                // Every message a role takes, it keeps (accepted, or held for later).
+                self.taken.insert(bytes);
                 (true, feedback)
             }
             Err(refusal) => (false, vec![refusal.into()]),
@@ -511,7 +524,7 @@ impl Session {
             Role::Follower(s) => &s.sent,
             Role::Custody(s) => s.sent(),
         };
-        self.taken.iter().any(|t| t == bytes) || sent.iter().any(|o| o.message.to_bytes() == bytes)
+        self.taken.contains(bytes) || sent.iter().any(|o| o.is(bytes))
     }
 
     /// The person confirmed that everyone sees the same round-1 fingerprint.

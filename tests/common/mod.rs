@@ -4,6 +4,7 @@
 pub mod photo;
 pub mod plans;
 pub mod process;
+pub mod tui;
 
 use hoarfrost::custody::Ceremony;
 use hoarfrost::definition::{definition_template, parse_definition_toml, vote_body};

@@ -1,0 +1,398 @@
+//! What `update` asks the runtime to do, and the blocking work itself. Everything that touches
+//! files, seals or opens keys, or runs a ceremony's cryptography is a [`Work`] item: the
+//! runtime runs it on tokio's blocking pool and its [`JobResult`] comes back as a message to
+//! the screen that asked. Tests run the same work synchronously ([`super::app::settle`]).
+
+use std::path::{Path, PathBuf};
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use zeroize::Zeroizing;
+
+use super::screens::ScreenId;
+use crate::cli::ceremonies::{self, Prepared, StartInput};
+use crate::dkg::DkgOutput;
+use crate::fsutil::{write_atomic, Overwrite};
+use crate::keyfile::{KeyMaterial, StoredKey};
+use crate::keys::KeyShare;
+use crate::sealed::KdfParams;
+use crate::session::{Feedback, PieceOutcome, Session, SessionView};
+use crate::spec::{KeyChoice, Spec};
+use crate::store::Store;
+use crate::transport::qr::Modules;
+
+pub enum Effect {
+    /// Blocking work for a screen; its result comes back as `Msg::Job(screen, result)`.
+    Work { screen: ScreenId, work: Work },
+    /// Read the store's keys again; they come back as `Msg::KeysLoaded`.
+    LoadKeys,
+    /// Text for the terminal's clipboard (OSC 52). Never a secret.
+    Clipboard(String),
+    /// A line for `hoarfrost.log` in the store folder: errors and each ceremony's start and
+    /// end. Never a secret.
+    Log(String),
+}
+
+impl Effect {
+    pub fn work(screen: ScreenId, work: Work) -> Self {
+        Effect::Work { screen, work }
+    }
+}
+
+/// One step of a session, run off the UI thread (the cryptography of a large paste or of a
+/// key generation's last step takes long enough to be felt).
+pub enum Step {
+    Paste(String),
+    Confirm,
+    Approve,
+    Decline,
+    Passphrase(Zeroizing<String>),
+    Compute,
+}
+
+pub enum Work {
+    /// Start the ceremony `spec` asks for: find and open the key, read the request's file,
+    /// create the session with randomness from `seed`.
+    Start {
+        store: Store,
+        spec: Spec,
+        passphrase: Option<Zeroizing<String>>,
+        seed: [u8; 32],
+    },
+    Session {
+        session: Box<Session>,
+        step: Step,
+    },
+    /// Seal (if a passphrase is given) and store a finished key generation's share.
+    StoreKey {
+        store: Store,
+        name: String,
+        output: Box<DkgOutput>,
+        passphrase: Option<Zeroizing<String>>,
+        kdf: KdfParams,
+    },
+    Deal {
+        threshold: u16,
+        participants: u16,
+        folder: PathBuf,
+        passphrase: Option<Zeroizing<String>>,
+        kdf: KdfParams,
+        seed: [u8; 32],
+    },
+    /// Write a validator definition template for a key into `file` (never over a file).
+    Template {
+        store: Store,
+        key: KeyChoice,
+        file: PathBuf,
+        seed: [u8; 32],
+    },
+    RenameKey {
+        store: Store,
+        from: String,
+        to: String,
+    },
+    DeleteKey {
+        store: Store,
+        name: String,
+    },
+    /// Save text (a message, a signature) to a file, keeping an older one as `.bak`.
+    Save {
+        path: PathBuf,
+        text: String,
+    },
+    /// Read the QR codes in a picture.
+    ReadImage(PathBuf),
+    /// Encode one QR frame (the next one is encoded while the current one shows).
+    QrFrame {
+        generation: u64,
+        index: usize,
+        text: String,
+        version: u8,
+    },
+}
+
+/// A started session and what to tell the person.
+pub struct Started {
+    pub session: Session,
+    pub intro: String,
+    pub feedback: Vec<Feedback>,
+}
+
+/// Why a ceremony did not start, and which field of the form it concerns.
+#[derive(Clone, Debug)]
+pub struct StartFailure {
+    pub input: StartInput,
+    pub message: String,
+}
+
+/// A session back from a step, with what the step said and its view (made here: a large
+/// key generation's view takes long enough to be felt on the UI thread).
+pub struct SessionReturn {
+    pub session: Session,
+    pub view: SessionView,
+    pub outcomes: Vec<PieceOutcome>,
+    pub feedback: Vec<Feedback>,
+}
+
+pub enum JobResult {
+    Started(Result<Box<Started>, StartFailure>),
+    Session(Box<SessionReturn>),
+    /// Where the key was stored.
+    Stored(Result<String, String>),
+    Dealt(Result<Vec<String>, String>),
+    TemplateWritten(Result<String, String>),
+    KeysChanged(Result<String, String>),
+    /// Where the text was saved.
+    Saved(Result<String, String>),
+    /// The texts of the codes found in a picture, one per line.
+    Image(Result<String, String>),
+    QrFrame {
+        generation: u64,
+        index: usize,
+        modules: Result<Modules, String>,
+    },
+}
+
+impl Work {
+    /// Does the work (blocking) and says how it went.
+    pub fn perform(self) -> JobResult {
+        match self {
+            Work::Start {
+                store,
+                spec,
+                passphrase,
+                seed,
+            } => JobResult::Started(start(&store, &spec, passphrase, seed).map(Box::new)),
+            Work::Session { session, step } => {
+                JobResult::Session(Box::new(step_session(*session, step)))
+            }
+            Work::StoreKey {
+                store,
+                name,
+                output,
+                passphrase,
+                kdf,
+            } => JobResult::Stored(
+                store_key(&store, &name, &output, passphrase, kdf).map_err(|e| format!("{e:#}")),
+            ),
+            Work::Deal {
+                threshold,
+                participants,
+                folder,
+                passphrase,
+                kdf,
+                seed,
+            } => {
+                let protect = |m: KeyMaterial| seal(m, passphrase.as_ref(), kdf);
+                JobResult::Dealt(
+                    crate::store::deal_to_folder(
+                        threshold,
+                        participants,
+                        &folder,
+                        &protect,
+                        &mut ChaCha20Rng::from_seed(seed),
+                    )
+                    .map_err(|e| format!("{e:#}")),
+                )
+            }
+            Work::Template {
+                store,
+                key,
+                file,
+                seed,
+            } => JobResult::TemplateWritten(
+                template(&store, &key, &file, seed).map_err(|e| format!("{e:#}")),
+            ),
+            Work::RenameKey { store, from, to } => JobResult::KeysChanged(
+                store
+                    .rename(&from, &to)
+                    .map(|path| format!("renamed key {from:?} to {to:?} ({})", path.display()))
+                    .map_err(|e| format!("{e:#}")),
+            ),
+            Work::DeleteKey { store, name } => JobResult::KeysChanged(
+                store
+                    .delete(&name)
+                    .map(|()| format!("deleted key {name:?}"))
+                    .map_err(|e| format!("{e:#}")),
+            ),
+            Work::Save { path, text } => JobResult::Saved(
+                write_atomic(&path, text.as_bytes(), Overwrite::WithBackup)
+                    .map(|()| absolute(&path))
+                    .map_err(|e| format!("{}: {e}", path.display())),
+            ),
+            Work::ReadImage(path) => JobResult::Image(
+                std::fs::read(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .and_then(|bytes| crate::transport::qr::decode_image(&bytes))
+                    .map(|texts| texts.join("\n"))
+                    .map_err(|e| format!("{}: {e}", path.display())),
+            ),
+            Work::QrFrame {
+                generation,
+                index,
+                text,
+                version,
+            } => JobResult::QrFrame {
+                generation,
+                index,
+                modules: crate::transport::qr::modules(&text, version),
+            },
+        }
+    }
+}
+
+/// The keys of the store at `home`: those that load, and those that do not (with why).
+pub fn load_keys(store: &Store) -> Vec<(String, Result<StoredKey, String>)> {
+    store
+        .all()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, k)| (n, k.map_err(|e| format!("{e:#}"))))
+        .collect()
+}
+
+fn seal(
+    material: KeyMaterial,
+    passphrase: Option<&Zeroizing<String>>,
+    kdf: KdfParams,
+) -> anyhow::Result<KeyMaterial> {
+    Ok(match passphrase {
+        Some(p) => material.seal(p.as_bytes(), kdf, &mut rand_core::OsRng)?,
+        None => material,
+    })
+}
+
+/// Opens a key with the passphrase typed into the form (no second chance: the form shows the
+/// error at its passphrase field).
+fn unlock_with(
+    passphrase: Option<&Zeroizing<String>>,
+) -> impl FnMut(&str, &StoredKey) -> anyhow::Result<Option<KeyShare>> + '_ {
+    move |label, key| {
+        if !key.material.is_sealed() {
+            return Ok(key.material.share().cloned());
+        }
+        let passphrase = passphrase
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("key {label} is encrypted: type its passphrase"))?;
+        key.material
+            .unlock(Some(passphrase.as_bytes()))
+            .map_err(|e| anyhow::anyhow!("key {label}: {e}"))
+    }
+}
+
+/// Starts a ceremony exactly as line mode does (the same functions), with the form's
+/// passphrase and a seeded random stream.
+fn start(
+    store: &Store,
+    spec: &Spec,
+    passphrase: Option<Zeroizing<String>>,
+    seed: [u8; 32],
+) -> Result<Started, StartFailure> {
+    let fail = |input, e: anyhow::Error| StartFailure {
+        input,
+        message: format!("{e:#}"),
+    };
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    let mut unlock = unlock_with(passphrase.as_ref());
+    let prepared = match spec {
+        Spec::Dkg {
+            threshold,
+            participants,
+            name,
+        } => {
+            ceremonies::check_new_name(store, name).map_err(|e| fail(StartInput::Key, e))?;
+            let session = Session::dkg(*threshold, *participants, name, &mut rng)
+                .map_err(|e| fail(StartInput::Other, e.into()))?;
+            let intro = format!(
+                "Key generation {threshold}-of-{participants} as participant {}. Nothing is written until it has finished.",
+                session.view().ceremony_id
+            );
+            Prepared {
+                session,
+                intro,
+                feedback: vec![],
+            }
+        }
+        Spec::Follow { key } => ceremonies::prepare_follower(store, key, &mut unlock, &mut rng)
+            .map_err(|e| fail(e.input, e.error))?,
+        Spec::Sign { .. } => ceremonies::prepare_coordinator(store, spec, &mut unlock, &mut rng)
+            .map_err(|e| fail(e.input, e.error))?,
+        Spec::Deal { .. } => {
+            return Err(fail(
+                StartInput::Other,
+                anyhow::anyhow!("dealing is not a ceremony"),
+            ))
+        }
+    };
+    Ok(Started {
+        session: prepared.session,
+        intro: prepared.intro,
+        feedback: prepared.feedback,
+    })
+}
+
+fn step_session(mut session: Session, step: Step) -> SessionReturn {
+    let mut outcomes = vec![];
+    let feedback = match step {
+        Step::Paste(text) => {
+            outcomes = session.paste(&text);
+            vec![]
+        }
+        Step::Confirm => session.confirm(),
+        Step::Approve => session.approve(),
+        Step::Decline => {
+            session.decline();
+            vec![]
+        }
+        Step::Passphrase(passphrase) => {
+            session.provide_passphrase(passphrase);
+            session.compute()
+        }
+        Step::Compute => session.compute(),
+    };
+    SessionReturn {
+        view: session.view(),
+        session,
+        outcomes,
+        feedback,
+    }
+}
+
+fn store_key(
+    store: &Store,
+    name: &str,
+    output: &DkgOutput,
+    passphrase: Option<Zeroizing<String>>,
+    kdf: KdfParams,
+) -> anyhow::Result<String> {
+    let (_, path) =
+        ceremonies::store_generated(store, name, output, |m| seal(m, passphrase.as_ref(), kdf))?;
+    Ok(path.display().to_string())
+}
+
+fn template(store: &Store, key: &KeyChoice, file: &Path, seed: [u8; 32]) -> anyhow::Result<String> {
+    let (label, identity) = crate::cli::keys::resolve(store, key)?;
+    let text = crate::definition::definition_template(
+        &mut ChaCha20Rng::from_seed(seed),
+        identity.material.group(),
+        None,
+    )?;
+    write_atomic(file, text.as_bytes(), Overwrite::Never).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{} already exists: not overwritten", file.display())
+        } else {
+            anyhow::Error::new(e).context(format!("cannot write {}", file.display()))
+        }
+    })?;
+    Ok(format!(
+        "wrote a definition template for key {label} to {}",
+        absolute(file)
+    ))
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}

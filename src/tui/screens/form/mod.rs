@@ -1,0 +1,519 @@
+//! The forms: what a person fills in before a ceremony starts. Fields are typed
+//! ([`FieldId`]); every field is checked at once and its error shown beside it; the values
+//! (the passphrase too) stay while the person fixes them and after a ceremony is abandoned,
+//! since the form stays below the ceremony's screen.
+
+mod fields;
+mod validate;
+
+pub use fields::{FieldId, FieldKind, FormKind, KeyPick, Values, VOTES};
+pub use validate::{validate, FieldErrors, FormOutput};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::ceremony::{Ceremony, Role, Setup};
+use super::notice::Notice;
+use super::{Ctx, Nav, Reply, Screen, ScreenId};
+use crate::cli::ceremonies::StartInput;
+use crate::spec::{KeyChoice, Spec};
+use crate::tui::effects::{Effect, JobResult, Work};
+use crate::tui::keymap::{self, ctrl, hidden, key, Binding, Help};
+use crate::tui::theme::word_wrap;
+use crate::tui::Start;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Next,
+    Previous,
+    Left,
+    Right,
+    Submit,
+    Back,
+    Erase,
+    Clear,
+    Template,
+}
+
+pub struct Form {
+    id: ScreenId,
+    pub kind: FormKind,
+    fields: Vec<FieldId>,
+    pub values: Values,
+    focus: usize,
+    errors: FieldErrors,
+    /// An error that concerns no single field.
+    error: Option<String>,
+    /// What finished (a template written).
+    note: Option<String>,
+    /// Work under way: what it is.
+    busy: Option<&'static str>,
+}
+
+impl Form {
+    /// An empty form of `kind`, with the usual defaults.
+    pub fn new(kind: FormKind, ctx: &mut Ctx) -> Self {
+        let mut values = Values::new(true);
+        values.set(FieldId::Threshold, "2");
+        values.set(FieldId::Participants, "3");
+        let free = ["identity", "governance"]
+            .into_iter()
+            .find(|n| ctx.key(n).is_none())
+            .unwrap_or("");
+        values.set(FieldId::Name, free);
+        values.set(FieldId::Folder, "hoarfrost-keys");
+        values.set(FieldId::DefinitionFile, "validator.toml");
+        values.set(FieldId::PlanFile, "plan.json");
+        if kind == FormKind::Vote && ctx.key("governance").is_some() {
+            values.pick = Some(KeyPick::Name("governance".into()));
+        }
+        Self::with(kind, values, ctx)
+    }
+
+    /// The form of a ceremony asked for on the command line, filled in from it; the focus is
+    /// on the first field still to fill.
+    pub fn from_start(start: &Start, ctx: &mut Ctx) -> Self {
+        let (kind, values) = Values::from_spec(&start.spec, start.encrypt);
+        Self::with(kind, values, ctx)
+    }
+
+    fn with(kind: FormKind, values: Values, ctx: &mut Ctx) -> Self {
+        let mut form = Self {
+            id: ctx.new_id(),
+            kind,
+            fields: FieldId::of(kind),
+            values,
+            focus: 0,
+            errors: vec![],
+            error: None,
+            note: None,
+            busy: None,
+        };
+        // The first field to fill: one in error, else an empty passphrase (a ceremony asked
+        // for on the command line then needs only it), else the first.
+        match validate(kind, &form.visible(), &form.values, ctx) {
+            Err(errors) => form.focus_first(&errors),
+            Ok(_) => {
+                if let Some(i) = form
+                    .visible()
+                    .iter()
+                    .position(|f| *f == FieldId::Passphrase && form.values.text(*f).is_empty())
+                {
+                    form.focus = i;
+                }
+            }
+        }
+        form
+    }
+
+    /// The fields shown now: the key file only when a key file is chosen, the passphrases of a
+    /// new key only when it is encrypted.
+    pub fn visible(&self) -> Vec<FieldId> {
+        self.fields
+            .iter()
+            .copied()
+            .filter(|f| match f {
+                FieldId::KeyFile => self.values.pick() == KeyPick::File,
+                FieldId::Passphrase | FieldId::Repeat if self.kind.makes_keys() => {
+                    self.values.encrypt
+                }
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// Focuses the first field, in the form's order, that has an error.
+    fn focus_first(&mut self, errors: &FieldErrors) {
+        if let Some(i) = self
+            .visible()
+            .iter()
+            .position(|f| errors.iter().any(|(e, _)| e == f))
+        {
+            self.focus = i;
+        }
+    }
+
+    pub fn focused(&self) -> FieldId {
+        let visible = self.visible();
+        visible[self.focus.min(visible.len() - 1)]
+    }
+
+    pub fn errors(&self) -> &FieldErrors {
+        &self.errors
+    }
+
+    fn bindings(&self) -> Vec<Binding<Action>> {
+        let mut list = vec![
+            key(KeyCode::Tab, "Tab", "next", Action::Next),
+            hidden(KeyCode::Down, Action::Next),
+            hidden(KeyCode::BackTab, Action::Previous),
+            hidden(KeyCode::Up, Action::Previous),
+        ];
+        if self.focused().kind() == FieldKind::Choice {
+            list.push(key(
+                KeyCode::Left,
+                "\u{2190}\u{2192}",
+                "choose",
+                Action::Left,
+            ));
+            list.push(hidden(KeyCode::Right, Action::Right));
+        }
+        list.push(key(KeyCode::Enter, "Enter", "start", Action::Submit));
+        list.push(hidden(KeyCode::Backspace, Action::Erase));
+        // Ctrl-U is left out of the help bar, which has no room for it beside Ctrl-T.
+        list.push(ctrl('u', "", "", Action::Clear));
+        if self.kind == FormKind::Definition {
+            list.push(ctrl('t', "Ctrl-T", "template", Action::Template));
+        }
+        list.push(key(KeyCode::Esc, "Esc", "back", Action::Back));
+        list
+    }
+
+    /// The Key field's choices: automatic, each stored key, a key file.
+    fn picks(&self, ctx: &Ctx) -> Vec<KeyPick> {
+        let mut picks = vec![KeyPick::Auto];
+        picks.extend(ctx.keys.iter().map(|(n, _)| KeyPick::Name(n.clone())));
+        if let KeyPick::Name(n) = self.values.pick() {
+            // A name given on the command line stays choosable (and is refused by name).
+            if ctx.key(&n).is_none() {
+                picks.push(KeyPick::Name(n));
+            }
+        }
+        picks.push(KeyPick::File);
+        picks
+    }
+
+    fn cycle(&mut self, forward: bool, ctx: &Ctx) {
+        let step = |at: usize, len: usize| {
+            if forward {
+                (at + 1) % len
+            } else {
+                (at + len - 1) % len
+            }
+        };
+        match self.focused() {
+            FieldId::Key => {
+                let picks = self.picks(ctx);
+                let at = picks
+                    .iter()
+                    .position(|p| *p == self.values.pick())
+                    .unwrap_or(0);
+                self.values.pick = Some(picks[step(at, picks.len())].clone());
+            }
+            FieldId::Vote => self.values.vote = step(self.values.vote, VOTES.len()),
+            FieldId::Encrypt => self.values.encrypt = !self.values.encrypt,
+            _ => {}
+        }
+    }
+
+    fn type_char(&mut self, c: char) {
+        let id = self.focused();
+        match id.kind() {
+            FieldKind::Number if !c.is_ascii_digit() => {}
+            FieldKind::Choice => {}
+            _ => self.values.text_mut(id).push(c),
+        }
+    }
+
+    fn submit(&mut self, ctx: &mut Ctx) -> Reply {
+        self.note = None;
+        self.error = None;
+        match validate(self.kind, &self.visible(), &self.values, ctx) {
+            Err(errors) => {
+                self.focus_first(&errors);
+                self.errors = errors;
+                Reply::none()
+            }
+            Ok(FormOutput { spec, passphrase }) => {
+                self.errors.clear();
+                let work = match spec {
+                    Spec::Deal {
+                        threshold,
+                        participants,
+                        folder,
+                    } => {
+                        self.busy = Some("dealing (sealing the shares takes a few seconds)");
+                        Work::Deal {
+                            threshold,
+                            participants,
+                            folder,
+                            passphrase,
+                            kdf: ctx.kdf,
+                            seed: ctx.seed(),
+                        }
+                    }
+                    spec => {
+                        self.busy = Some("starting (opening an encrypted key takes a few seconds)");
+                        Work::Start {
+                            store: ctx.store.clone(),
+                            spec,
+                            passphrase,
+                            seed: ctx.seed(),
+                        }
+                    }
+                };
+                Reply::effect(Effect::work(self.id, work))
+            }
+        }
+    }
+
+    /// Ctrl-T: a definition template for the chosen key, written to the file field's path.
+    fn template(&mut self, ctx: &mut Ctx) -> Reply {
+        self.note = None;
+        let key = match self.values.pick() {
+            KeyPick::Name(n) => KeyChoice::Name(n),
+            KeyPick::File => KeyChoice::File(self.values.text(FieldId::KeyFile).trim().into()),
+            KeyPick::Auto => KeyChoice::Auto,
+        };
+        let file = self.values.text(FieldId::DefinitionFile).trim().to_string();
+        if file.is_empty() {
+            self.errors = vec![(
+                FieldId::DefinitionFile,
+                "required: where to write the template".into(),
+            )];
+            return Reply::none();
+        }
+        self.busy = Some("writing the template");
+        Reply::effect(Effect::work(
+            self.id,
+            Work::Template {
+                store: ctx.store.clone(),
+                key,
+                file: file.into(),
+                seed: ctx.seed(),
+            },
+        ))
+    }
+
+    /// The field a failure to start concerns.
+    fn field_of(&self, input: StartInput) -> Option<FieldId> {
+        let visible = self.visible();
+        let candidates: &[FieldId] = match input {
+            StartInput::Key => &[FieldId::KeyFile, FieldId::Key, FieldId::Name],
+            StartInput::File => &[FieldId::DefinitionFile, FieldId::PlanFile],
+            StartInput::Passphrase => &[FieldId::Passphrase],
+            StartInput::Other => &[],
+        };
+        candidates.iter().copied().find(|f| visible.contains(f))
+    }
+
+    fn value_text(&self, id: FieldId, ctx: &Ctx) -> String {
+        match id {
+            FieldId::Key => match self.values.pick() {
+                KeyPick::Auto => "automatic".into(),
+                KeyPick::Name(n) => {
+                    let sealed = ctx.key(&n).is_some_and(|k| k.material.is_sealed());
+                    format!("{n}{}", if sealed { " (encrypted)" } else { "" })
+                }
+                KeyPick::File => "a key file".into(),
+            },
+            FieldId::Vote => VOTES[self.values.vote % VOTES.len()].into(),
+            FieldId::Encrypt => if self.values.encrypt { "yes" } else { "no" }.into(),
+            id if id.kind() == FieldKind::Secret => {
+                "\u{2022}".repeat(self.values.text(id).chars().count())
+            }
+            id => self.values.text(id).to_string(),
+        }
+    }
+}
+
+impl Screen for Form {
+    fn id(&self) -> ScreenId {
+        self.id
+    }
+
+    fn title(&self, _ctx: &Ctx) -> String {
+        self.kind.title().into()
+    }
+
+    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
+        keymap::help(&self.bindings())
+    }
+
+    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
+        let action = keymap::dispatch(&self.bindings(), &event);
+        if self.busy.is_some() {
+            // Leaving drops the result of what is under way.
+            return match action {
+                Some(Action::Back) => Reply::nav(Nav::Pop),
+                _ => Reply::none(),
+            };
+        }
+        let count = self.visible().len();
+        match action {
+            Some(Action::Next) => self.focus = (self.focus + 1) % count,
+            Some(Action::Previous) => self.focus = (self.focus + count - 1) % count,
+            Some(Action::Left) => self.cycle(false, ctx),
+            Some(Action::Right) => self.cycle(true, ctx),
+            Some(Action::Submit) => return self.submit(ctx),
+            Some(Action::Back) => return Reply::nav(Nav::Pop),
+            Some(Action::Erase) => {
+                let id = self.focused();
+                if id.kind() != FieldKind::Choice {
+                    self.values.text_mut(id).pop();
+                }
+            }
+            Some(Action::Clear) => {
+                let id = self.focused();
+                if id.kind() != FieldKind::Choice {
+                    zeroize::Zeroize::zeroize(self.values.text_mut(id));
+                }
+            }
+            Some(Action::Template) => return self.template(ctx),
+            None => {
+                if let Some(c) = keymap::typed(&event) {
+                    self.type_char(c);
+                }
+            }
+        }
+        self.focus = self.focus.min(self.visible().len() - 1);
+        Reply::none()
+    }
+
+    fn paste(&mut self, text: String, _ctx: &mut Ctx) -> Reply {
+        // Paths are often pasted into a form.
+        for c in text.trim().chars().filter(|c| !c.is_control()) {
+            self.type_char(c);
+        }
+        Reply::none()
+    }
+
+    fn job(&mut self, result: JobResult, ctx: &mut Ctx) -> Reply {
+        self.busy = None;
+        match result {
+            JobResult::Started(Ok(started)) => {
+                let setup = Setup {
+                    role: match self.kind {
+                        FormKind::Dkg => Role::Dkg,
+                        FormKind::Follow => Role::Follower,
+                        _ => Role::Coordinator,
+                    },
+                    seal: (self.kind == FormKind::Dkg && self.values.encrypt).then(|| {
+                        zeroize::Zeroizing::new(self.values.text(FieldId::Passphrase).to_string())
+                    }),
+                    passphrase: (self.kind == FormKind::Follow)
+                        .then(|| {
+                            zeroize::Zeroizing::new(
+                                self.values.text(FieldId::Passphrase).to_string(),
+                            )
+                        })
+                        .filter(|p| !p.is_empty()),
+                };
+                let (ceremony, effects) = Ceremony::new(ctx, *started, setup);
+                Reply {
+                    effects,
+                    nav: Nav::Push(Box::new(ceremony)),
+                }
+            }
+            JobResult::Started(Err(failure)) => {
+                match self.field_of(failure.input) {
+                    Some(field) => {
+                        if let Some(i) = self.visible().iter().position(|f| *f == field) {
+                            self.focus = i;
+                        }
+                        self.errors = vec![(field, failure.message.clone())];
+                    }
+                    None => self.error = Some(failure.message.clone()),
+                }
+                Reply::effect(Effect::Log(format!(
+                    "{} did not start: {}",
+                    self.kind.title(),
+                    failure.message
+                )))
+            }
+            JobResult::Dealt(result) => {
+                let (title, lines, ok) = match result {
+                    Ok(lines) => ("Keys dealt", lines, true),
+                    Err(e) => ("Dealing failed", vec![e], false),
+                };
+                Reply::push(Notice::new(ctx.new_id(), title, lines, ok)).with(Effect::LoadKeys)
+            }
+            JobResult::TemplateWritten(Ok(done)) => {
+                self.note = Some(format!("{done}: edit it, then press Enter"));
+                Reply::none()
+            }
+            JobResult::TemplateWritten(Err(e)) => {
+                self.errors = vec![(FieldId::DefinitionFile, e)];
+                Reply::none()
+            }
+            _ => Reply::none(),
+        }
+    }
+
+    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
+        Reply::effect(Effect::LoadKeys)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let palette = ctx.palette;
+        let width = usize::from(area.width.saturating_sub(2));
+        let mut lines: Vec<Line> = word_wrap(self.kind.about(), width)
+            .into_iter()
+            .map(|l| Line::styled(l, palette.dim()))
+            .collect();
+        lines.push(Line::raw(""));
+        let focused = self.focused();
+        for id in self.visible() {
+            let is_focused = id == focused;
+            let mut value = self.value_text(id, ctx);
+            if id.kind() == FieldKind::Choice {
+                value = format!("\u{25c0} {value} \u{25b6}");
+            } else if is_focused {
+                value.push('\u{2588}');
+            }
+            let marker = if is_focused { "\u{25b6} " } else { "  " };
+            let value_style = if is_focused {
+                palette.key()
+            } else {
+                Style::default()
+            };
+            lines.push(Line::from(vec![
+                Span::raw(marker),
+                Span::styled(format!("{:<16}", id.label()), palette.accent()),
+                Span::styled(value.clone(), value_style),
+                Span::raw(" ".repeat(22usize.saturating_sub(value.chars().count()))),
+                Span::styled(format!(" {}", id.hint(self.kind)), palette.dim()),
+            ]));
+            for (_, error) in self.errors.iter().filter(|(f, _)| *f == id) {
+                for l in word_wrap(&format!("\u{2717} {error}"), width.saturating_sub(18)) {
+                    lines.push(Line::styled(format!("{:18}{l}", ""), palette.bad()));
+                }
+            }
+        }
+        lines.push(Line::raw(""));
+        if let Some(busy) = self.busy {
+            lines.push(Line::styled(format!("\u{2026} {busy}"), palette.accent()));
+        }
+        for (text, style) in [
+            (
+                self.error.as_ref().map(|e| format!("\u{2717} {e}")),
+                palette.bad(),
+            ),
+            (
+                self.note.as_ref().map(|n| format!("\u{2713} {n}")),
+                palette.good(),
+            ),
+        ] {
+            if let Some(text) = text {
+                lines.extend(
+                    word_wrap(&text, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, style)),
+                );
+            }
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(format!(" {} ", self.kind.title()))),
+            area,
+        );
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

@@ -1,0 +1,199 @@
+//! The home screen: the actions (defined once, for the menu and its hotkeys) and the keys in
+//! the store.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::form::{Form, FormKind};
+use super::keys::{key_rows, KeysScreen};
+use super::{Ctx, Nav, Reply, Screen, ScreenId};
+use crate::tui::effects::Effect;
+use crate::tui::keymap::{self, hidden, key, Binding, Help};
+use crate::tui::theme::word_wrap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HomeAction {
+    Open(FormKind),
+    Keys,
+}
+
+/// The actions, in menu order: hotkey, label, what it opens.
+pub const ACTIONS: [(char, &str, HomeAction); 8] = [
+    (
+        'g',
+        "Start or join a key generation (DKG)",
+        HomeAction::Open(FormKind::Dkg),
+    ),
+    (
+        'd',
+        "Deal keys with a trusted dealer",
+        HomeAction::Open(FormKind::Deal),
+    ),
+    (
+        'f',
+        "Follow a signing ceremony",
+        HomeAction::Open(FormKind::Follow),
+    ),
+    (
+        'v',
+        "Coordinate a validator definition",
+        HomeAction::Open(FormKind::Definition),
+    ),
+    (
+        'o',
+        "Coordinate a validator vote",
+        HomeAction::Open(FormKind::Vote),
+    ),
+    (
+        't',
+        "Coordinate a transaction",
+        HomeAction::Open(FormKind::Transaction),
+    ),
+    (
+        'c',
+        "Check a key (everyone signs a harmless test)",
+        HomeAction::Open(FormKind::Check),
+    ),
+    ('k', "Manage keys: rename, delete", HomeAction::Keys),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Up,
+    Down,
+    Choose,
+    Run(HomeAction),
+    Quit,
+}
+
+pub struct HomeScreen {
+    id: ScreenId,
+    selected: usize,
+}
+
+impl HomeScreen {
+    pub fn new(id: ScreenId) -> Self {
+        Self { id, selected: 0 }
+    }
+
+    fn bindings() -> Vec<Binding<Action>> {
+        let mut list = vec![
+            key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
+            hidden(KeyCode::Down, Action::Down),
+            key(KeyCode::Enter, "Enter", "choose", Action::Choose),
+        ];
+        list.extend(
+            ACTIONS
+                .iter()
+                .map(|(c, _, a)| hidden(KeyCode::Char(*c), Action::Run(*a))),
+        );
+        list.push(keymap::char('q', "q", "quit", Action::Quit));
+        list
+    }
+
+    fn run(&mut self, action: HomeAction, ctx: &mut Ctx) -> Reply {
+        self.selected = ACTIONS.iter().position(|a| a.2 == action).unwrap_or(0);
+        ctx.status = None;
+        match action {
+            HomeAction::Open(kind) => Reply::push(Form::new(kind, ctx)),
+            HomeAction::Keys => Reply::push(KeysScreen::new(ctx.new_id())),
+        }
+    }
+}
+
+impl Screen for HomeScreen {
+    fn id(&self) -> ScreenId {
+        self.id
+    }
+
+    fn title(&self, _ctx: &Ctx) -> String {
+        "Home".into()
+    }
+
+    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
+        keymap::help(&Self::bindings())
+    }
+
+    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
+        match keymap::dispatch(&Self::bindings(), &event) {
+            Some(Action::Up) => {
+                self.selected = (self.selected + ACTIONS.len() - 1) % ACTIONS.len();
+                Reply::none()
+            }
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1) % ACTIONS.len();
+                Reply::none()
+            }
+            Some(Action::Choose) => self.run(ACTIONS[self.selected].2, ctx),
+            Some(Action::Run(action)) => self.run(action, ctx),
+            Some(Action::Quit) => Reply::nav(Nav::Quit),
+            None => Reply::none(),
+        }
+    }
+
+    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
+        Reply::effect(Effect::LoadKeys)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let palette = ctx.palette;
+        let [menu, keys] = Layout::vertical([
+            Constraint::Length(ACTIONS.len() as u16 + 2),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        let items: Vec<Line> = ACTIONS
+            .iter()
+            .enumerate()
+            .map(|(i, (hotkey, label, _))| {
+                let marker = if i == self.selected {
+                    "\u{25b6} "
+                } else {
+                    "  "
+                };
+                let line = Line::from(vec![
+                    Span::raw(marker),
+                    Span::styled(format!("[{hotkey}]"), palette.accent()),
+                    Span::raw(format!(" {label}")),
+                ]);
+                if i == self.selected {
+                    line.style(palette.key())
+                } else {
+                    line
+                }
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(items).block(Block::bordered().title(" Actions ")),
+            menu,
+        );
+        let inner = usize::from(keys.width.saturating_sub(2));
+        let mut lines = key_rows(ctx, inner, None);
+        let hint = match &ctx.status {
+            Some(status) => status.clone(),
+            None if ctx.keys.is_empty() && ctx.broken.is_empty() => {
+                "No keys yet. Start a key generation [g] with the other participants, or deal keys [d].".into()
+            }
+            None => "Follow [f] when a coordinator sends a request; [k] renames or deletes keys."
+                .into(),
+        };
+        lines.push(Line::raw(""));
+        lines.extend(
+            word_wrap(&hint, inner)
+                .into_iter()
+                .map(|l| Line::styled(l, palette.accent())),
+        );
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(format!(" Keys in {} ", ctx.store_label()))),
+            keys,
+        );
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
