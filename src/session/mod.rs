@@ -490,7 +490,18 @@ impl Session {
     /// Whether the message was used (or already held), and the feedback.
     fn take_one(&mut self, message: AnyMessage, bundle: bool) -> (bool, Vec<Feedback>) {
         let bytes = message.to_bytes();
-        if self.holds(&bytes) {
+        let produced = self.produced(&bytes);
+        if produced && !bundle {
+            // The commonest wrong paste: the message this participant just copied out.
+            return (
+                true,
+                vec![Feedback::ok(format!(
+                    "skipped your own {}: send it to the others and paste their replies here",
+                    message.kind()
+                ))],
+            );
+        }
+        if produced || self.taken.contains(&bytes) {
             let what = if bundle { " (from the bundle)" } else { "" };
             return (
                 true,
@@ -516,15 +527,15 @@ impl Session {
         }
     }
 
-    /// Whether a message with these proto bytes was produced or taken already.
-    fn holds(&self, bytes: &[u8]) -> bool {
+    /// Whether this participant produced a message with these proto bytes.
+    fn produced(&self, bytes: &[u8]) -> bool {
         let sent: &[Outgoing] = match &self.role {
             Role::Dkg(s) => s.sent(),
             Role::Coordinator(s) => &s.sent,
             Role::Follower(s) => &s.sent,
             Role::Custody(s) => s.sent(),
         };
-        self.taken.contains(bytes) || sent.iter().any(|o| o.is(bytes))
+        sent.iter().any(|o| o.is(bytes))
     }
 
     /// The person confirmed that everyone sees the same round-1 fingerprint.
