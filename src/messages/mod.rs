@@ -128,6 +128,18 @@ macro_rules! messages {
             fn from(m: $variant) -> Self {
                 AnyMessage::$variant(m)
             }
+        }
+
+        /// The message, if it is of this kind; otherwise the message as it was.
+        impl TryFrom<AnyMessage> for $variant {
+            type Error = AnyMessage;
+
+            fn try_from(m: AnyMessage) -> Result<Self, AnyMessage> {
+                match m {
+                    AnyMessage::$variant(m) => Ok(m),
+                    other => Err(other),
+                }
+            }
         })*
     };
 }

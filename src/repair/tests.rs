@@ -97,7 +97,7 @@ fn repair(shares: &[KeyShare], helpers: &[usize]) -> Repaired {
     broadcast(&mut newcomer, &mut engines, &round3);
     Repaired {
         newcomer: newcomer.finish().unwrap(),
-        helpers: engines.iter().map(|h| h.finish().unwrap()).collect(),
+        helpers: engines.iter_mut().map(|h| h.finish().unwrap()).collect(),
         round1,
         round3,
     }
