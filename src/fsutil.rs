@@ -331,6 +331,15 @@ mod tests {
             path
         }
 
+        /// A folder holding a victim file and, at `name`, a symbolic link to it.
+        fn link_to_victim(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+            let dir = tempfile::tempdir().unwrap();
+            let victim = victim(dir.path());
+            let link = dir.path().join(name);
+            symlink(&victim, &link).unwrap();
+            (dir, victim, link)
+        }
+
         fn untouched(victim: &Path) {
             assert_eq!(fs::read(victim).unwrap(), b"victim");
             let mode = fs::metadata(victim).unwrap().permissions().mode();
@@ -340,10 +349,7 @@ mod tests {
         #[test]
         fn a_link_at_the_destination_is_refused() {
             for overwrite in [Overwrite::Never, Overwrite::WithBackup, Overwrite::Replace] {
-                let dir = tempfile::tempdir().unwrap();
-                let victim = victim(dir.path());
-                let dest = dir.path().join("journal.json");
-                symlink(&victim, &dest).unwrap();
+                let (_dir, victim, dest) = link_to_victim("journal.json");
                 assert!(write_atomic(&dest, b"new", overwrite).is_err());
                 untouched(&victim);
                 assert!(!backup_path(&dest).exists(), "the victim was not copied");
@@ -371,10 +377,7 @@ mod tests {
         fn a_link_planted_after_the_check_is_replaced_not_followed() {
             // The race the checks cannot see: the backup is made with a rename, which replaces
             // a link instead of writing through it.
-            let dir = tempfile::tempdir().unwrap();
-            let victim = victim(dir.path());
-            let backup = dir.path().join("journal.json.bak");
-            symlink(&victim, &backup).unwrap();
+            let (_dir, victim, backup) = link_to_victim("journal.json.bak");
             let tmp = write_temp(&backup, b"old").unwrap();
             replace_with(&tmp, &backup).unwrap();
             untouched(&victim);
@@ -383,10 +386,7 @@ mod tests {
 
         #[test]
         fn locks_logs_and_reads_never_follow_a_link() {
-            let dir = tempfile::tempdir().unwrap();
-            let victim = victim(dir.path());
-            let at = dir.path().join("share.lock");
-            symlink(&victim, &at).unwrap();
+            let (dir, victim, at) = link_to_victim("share.lock");
             assert!(open_private(&at, false).is_err());
             assert!(open_private(&at, true).is_err());
             assert!(read_regular(&at).is_err());

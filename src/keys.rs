@@ -299,6 +299,15 @@ impl GroupKey {
         self.participants.values()
     }
 
+    /// Every member's key with its verifying share, as [`GroupKey::new`] and
+    /// [`GroupKey::refreshed`] take them.
+    #[cfg(test)]
+    pub(crate) fn verifying_shares(&self) -> Vec<(VerificationKey, VerifyingShare)> {
+        self.participants()
+            .map(|p| (p.vk, p.verifying_share))
+            .collect()
+    }
+
     pub fn participant_count(&self) -> usize {
         self.participants.len()
     }
@@ -465,11 +474,7 @@ mod tests {
     fn mixed_groups_are_detected() {
         let a = deal(&mut OsRng, 2, 3).unwrap();
         let b = deal(&mut OsRng, 2, 3).unwrap();
-        let mut shares: Vec<_> = a[0]
-            .group()
-            .participants()
-            .map(|p| (p.vk, p.verifying_share))
-            .collect();
+        let mut shares = a[0].group().verifying_shares();
         let foreign = b[0].group().participants().next().unwrap();
         shares[2] = (foreign.vk, foreign.verifying_share);
         assert_eq!(
@@ -513,11 +518,7 @@ mod tests {
         let old = deal(&mut OsRng, 2, 3).unwrap();
         let other = deal(&mut OsRng, 2, 3).unwrap();
         let group = old[0].group();
-        let same: Vec<_> = group
-            .participants()
-            .map(|p| (p.vk, p.verifying_share))
-            .collect();
-        let next = group.refreshed(same, 1_000).unwrap();
+        let next = group.refreshed(group.verifying_shares(), 1_000).unwrap();
         assert_eq!(next.generation().number, 1);
         assert_eq!(next.generation().retired[0].retired_at, 1_000);
         assert_eq!(
@@ -526,11 +527,7 @@ mod tests {
             "the digest covers the shares, not the generation's label"
         );
         // Verifying shares of another key are not a refresh of this one.
-        let foreign: Vec<_> = other[0]
-            .group()
-            .participants()
-            .map(|p| (p.vk, p.verifying_share))
-            .collect();
+        let foreign = other[0].group().verifying_shares();
         assert_eq!(
             group.refreshed(foreign, 1_000).unwrap_err(),
             KeyError::InconsistentShares

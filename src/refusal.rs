@@ -156,6 +156,19 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// [`Refusal::Invalid`]: what `participant`'s message of `kind` says is wrong, as `problem`.
+    pub(crate) fn invalid(
+        kind: MessageKind,
+        participant: &str,
+        problem: impl Into<String>,
+    ) -> Self {
+        Refusal::Invalid {
+            kind,
+            participant: participant.to_string(),
+            problem: problem.into(),
+        }
+    }
+
     /// Whether a front end may pass over this refusal quietly: a message that every participant
     /// sees in a bundle or on a relay but that changes nothing here (this participant's own, one
     /// received before, one for someone else).

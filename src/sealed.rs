@@ -220,34 +220,20 @@ mod tests {
     fn seal_and_unseal() {
         let shares = deal(&mut OsRng, 2, 3).unwrap();
         let sealed = seal(&shares[1], b"correct horse", light(), &mut OsRng).unwrap();
-        let back = unseal(
-            shares[1].group(),
-            &shares[1].verification_key(),
-            &sealed,
-            b"correct horse",
-        )
-        .unwrap();
+        // `sealed` opened as participant 1's share, under `group`'s public data.
+        let open = |group: &GroupKey, passphrase: &[u8]| {
+            unseal(group, &shares[1].verification_key(), &sealed, passphrase)
+        };
+        let back = open(shares[1].group(), b"correct horse").unwrap();
         assert_eq!(back.signing_share(), shares[1].signing_share());
         assert_eq!(
-            unseal(
-                shares[1].group(),
-                &shares[1].verification_key(),
-                &sealed,
-                b"wrong"
-            )
-            .err(),
+            open(shares[1].group(), b"wrong").err(),
             Some(SealError::WrongPassphrase)
         );
         // Moved under another group's public data, it does not open.
         let other = deal(&mut OsRng, 2, 3).unwrap();
         assert_eq!(
-            unseal(
-                other[1].group(),
-                &shares[1].verification_key(),
-                &sealed,
-                b"correct horse"
-            )
-            .err(),
+            open(other[1].group(), b"correct horse").err(),
             Some(SealError::WrongPassphrase)
         );
         assert_eq!(

@@ -143,20 +143,20 @@ fn round1_rejections_keep_the_state() {
     let reply = followers[0].approve(&mut r).unwrap();
 
     // Its own message.
-    let own = FollowerRound1::signed(shares[0].signing_key(), reply.commitments.clone());
+    let own = FollowerRound1::signed(shares[0].signing_key(), reply.body.clone());
     assert!(matches!(
         coordinator.accept_round1(own),
         Err(Refusal::OwnMessage { .. })
     ));
     // A key outside the group.
     let stranger = dealt(2, 2, 99).remove(0);
-    let foreign = FollowerRound1::signed(stranger.signing_key(), reply.commitments.clone());
+    let foreign = FollowerRound1::signed(stranger.signing_key(), reply.body.clone());
     let err = coordinator.accept_round1(foreign).unwrap_err();
     assert!(matches!(err, Refusal::UnknownParticipant { .. }));
     assert!(err.to_string().contains(&stranger.fingerprint()), "{err}");
     // The wrong number of commitments for the request.
-    let mut doubled = reply.commitments.clone();
-    doubled.extend(reply.commitments.clone());
+    let mut doubled = reply.body.clone();
+    doubled.extend(reply.body.clone());
     let wrong = FollowerRound1::signed(shares[1].signing_key(), doubled);
     assert!(matches!(
         coordinator.accept_round1(wrong),
@@ -219,10 +219,10 @@ fn round2_rejections_name_the_participant_and_keep_the_state() {
     ));
     let good = followers[0].sign(round2.clone()).unwrap();
     // A validly signed but wrong share (for example one replayed from another ceremony).
-    let mut forged_share = good.shares.clone();
+    let mut forged_share = good.body.clone();
     forged_share[0] = FollowerRound2::from_json(&replayed_share(&shares))
         .unwrap()
-        .shares[0];
+        .body[0];
     let forged = FollowerRound2::signed(shares[1].signing_key(), forged_share);
     let err = coordinator.accept_round2(forged).unwrap_err();
     assert!(matches!(err, Refusal::InvalidShare { .. }), "{err}");

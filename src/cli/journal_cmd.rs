@@ -34,26 +34,32 @@ pub fn show(store: &Store, args: &KeyChoice) -> anyhow::Result<()> {
         Some(w) => println!("low watermark: definitions up to #{w} are refused"),
         None => println!("low watermark: none"),
     }
-    println!("validator definitions signed: {}", j.definitions.len());
-    for d in &j.definitions {
-        println!(
-            "  #{:<6} {}  {}",
+    list("validator definitions signed", &j.definitions, |d| {
+        format!(
+            "#{:<6} {}  {}",
             d.sequence_number,
             d.signed_at,
             &d.digest[..16]
-        );
-    }
-    println!("validator votes signed: {}", j.votes.len());
-    for v in &j.votes {
-        println!(
-            "  proposal #{:<6} {:<8} {}  {}",
+        )
+    });
+    list("validator votes signed", &j.votes, |v| {
+        format!(
+            "proposal #{:<6} {:<8} {}  {}",
             v.proposal,
             v.vote,
             v.signed_at,
             &v.digest[..16]
-        );
-    }
+        )
+    });
     Ok(())
+}
+
+/// One kind of journal entry: `heading` with how many there are, then a line each.
+fn list<E>(heading: &str, entries: &[E], line: impl Fn(&E) -> String) {
+    println!("{heading}: {}", entries.len());
+    for entry in entries {
+        println!("  {}", line(entry));
+    }
 }
 
 pub fn export_to(store: &Store, args: &KeyChoice, out: &Path) -> anyhow::Result<()> {

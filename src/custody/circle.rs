@@ -104,7 +104,7 @@ impl Circle {
 
 /// One round's messages, by sender, each with what checking it gave (a decrypted share, a
 /// delta).
-pub(crate) struct Inbox<B, X = ()> {
+pub struct Inbox<B, X = ()> {
     received: BTreeMap<[u8; 32], (Signed<B>, X)>,
 }
 
@@ -119,6 +119,10 @@ impl<B, X> Default for Inbox<B, X> {
 impl<B: Body + PartialEq, X> Inbox<B, X> {
     pub fn len(&self) -> usize {
         self.received.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.received.is_empty()
     }
 
     /// The senders' keys, as bytes.

@@ -11,19 +11,24 @@
 
 mod circle;
 mod codec;
+mod member;
 pub mod proto;
 
-pub(crate) use circle::{first_stranger, out_of_order, Inbox};
-pub use circle::{round_of, Ceremony, Circle};
+pub(crate) use circle::{first_stranger, out_of_order};
+pub use circle::{round_of, Ceremony, Circle, Inbox};
 pub(crate) use codec::{
     decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
     encode_key_list, encode_targeted,
 };
 pub use codec::{Body, Signed, SignedProto};
+pub(crate) use member::Phase;
+pub use member::{Member, Rounds, Wire};
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use decaf377::Fr;
+use ed25519_consensus::VerificationKey;
 use prost::Message as _;
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
@@ -39,6 +44,29 @@ pub const CIPHERTEXT_LEN: usize = 80;
 /// A refresh or repair that could not be computed (frost-core refused).
 pub(crate) fn failed(kind: MessageKind, problem: impl fmt::Display) -> Refusal {
     Refusal::Failed(format!("the {} failed: {problem}", kind.ceremony()))
+}
+
+/// The participants' keys in the order every message lists them: ascending by their bytes,
+/// each once.
+pub(crate) fn sorted_keys(keys: &[VerificationKey]) -> Vec<VerificationKey> {
+    let mut keys = keys.to_vec();
+    keys.sort_by_key(|vk| vk.to_bytes());
+    keys.dedup();
+    keys
+}
+
+/// Whether `targeted`, a message's ciphertexts by recipient, holds exactly one for each of
+/// `participants` but its `sender`.
+pub(crate) fn one_for_each_other(
+    targeted: &BTreeMap<[u8; 32], Vec<u8>>,
+    participants: &[VerificationKey],
+    sender: &VerificationKey,
+) -> bool {
+    let others = participants
+        .iter()
+        .map(|vk| vk.to_bytes())
+        .filter(|vk| vk != sender.as_bytes());
+    targeted.keys().copied().eq(others)
 }
 
 /// A sender that is not a participant of the ceremony at all.

@@ -8,7 +8,10 @@ fn start(t: u16, n: u16) -> (Vec<Dkg>, Vec<DkgRound1>) {
     (0..n).map(|_| Dkg::new(t, n, &mut OsRng).unwrap()).unzip()
 }
 
-fn complete_round1(dkgs: &mut [Dkg], msgs: &[DkgRound1]) {
+/// A t-of-n key generation with round 1 complete everywhere: the engines, their round-1
+/// messages and their round-2 messages.
+fn at_round2(t: u16, n: u16) -> (Vec<Dkg>, Vec<DkgRound1>, Vec<DkgRound2>) {
+    let (mut dkgs, msgs) = start(t, n);
     for (i, d) in dkgs.iter_mut().enumerate() {
         for (j, m) in msgs.iter().enumerate() {
             if i != j {
@@ -16,6 +19,11 @@ fn complete_round1(dkgs: &mut [Dkg], msgs: &[DkgRound1]) {
             }
         }
     }
+    let round2 = dkgs
+        .iter_mut()
+        .map(|d| d.start_round2(&mut OsRng).unwrap())
+        .collect();
+    (dkgs, msgs, round2)
 }
 
 fn err_text(e: Refusal) -> String {
@@ -110,12 +118,7 @@ fn tampered(
 
 #[test]
 fn round2_rejections_name_the_sender_and_keep_the_state() {
-    let (mut dkgs, msgs) = start(2, 3);
-    complete_round1(&mut dkgs, &msgs);
-    let round2: Vec<DkgRound2> = dkgs
-        .iter_mut()
-        .map(|d| d.start_round2(&mut OsRng).unwrap())
-        .collect();
+    let (mut dkgs, msgs, round2) = at_round2(2, 3);
     let me_vk = msgs[0].vk.to_bytes();
     let sender = msgs[1].sender();
     let check = |dkgs: &mut Vec<Dkg>, msg: DkgRound2, needle: &str| {
@@ -217,12 +220,7 @@ fn short_codes_are_grouped_crockford() {
 
 #[test]
 fn finishing_hands_the_secrets_over_and_keeps_none() {
-    let (mut dkgs, msgs) = start(2, 2);
-    complete_round1(&mut dkgs, &msgs);
-    let round2: Vec<DkgRound2> = dkgs
-        .iter_mut()
-        .map(|d| d.start_round2(&mut OsRng).unwrap())
-        .collect();
+    let (mut dkgs, _, round2) = at_round2(2, 2);
     dkgs[0]
         .accept_round2(round2[1].clone(), &mut OsRng)
         .unwrap();

@@ -48,6 +48,44 @@ pub struct VoteRecord {
     pub signed_at: Option<String>,
 }
 
+impl DefinitionRecord {
+    fn of(d: &SignedDefinition) -> Self {
+        Self {
+            sequence_number: d.sequence_number.to_string(),
+            signing_root: d.digest.clone(),
+            signed_at: Some(d.signed_at.clone()),
+        }
+    }
+
+    fn read(&self) -> Result<SignedDefinition, String> {
+        Ok(SignedDefinition {
+            sequence_number: number("sequence_number", &self.sequence_number)?,
+            digest: root("signed definition", &self.signing_root)?,
+            signed_at: signed_at(&self.signed_at),
+        })
+    }
+}
+
+impl VoteRecord {
+    fn of(v: &SignedVote) -> Self {
+        Self {
+            proposal: v.proposal.to_string(),
+            signing_root: v.digest.clone(),
+            vote: Some(v.vote.clone()),
+            signed_at: Some(v.signed_at.clone()),
+        }
+    }
+
+    fn read(&self) -> Result<SignedVote, String> {
+        Ok(SignedVote {
+            proposal: number("proposal", &self.proposal)?,
+            vote: self.vote.clone().unwrap_or_else(|| "unknown".into()),
+            digest: root("signed vote", &self.signing_root)?,
+            signed_at: signed_at(&self.signed_at),
+        })
+    }
+}
+
 pub fn export(journal: &Journal) -> Interchange {
     Interchange {
         metadata: Metadata {
@@ -59,22 +97,9 @@ pub fn export(journal: &Journal) -> Interchange {
             signed_definitions: journal
                 .definitions
                 .iter()
-                .map(|d| DefinitionRecord {
-                    sequence_number: d.sequence_number.to_string(),
-                    signing_root: d.digest.clone(),
-                    signed_at: Some(d.signed_at.clone()),
-                })
+                .map(DefinitionRecord::of)
                 .collect(),
-            signed_votes: journal
-                .votes
-                .iter()
-                .map(|v| VoteRecord {
-                    proposal: v.proposal.to_string(),
-                    signing_root: v.digest.clone(),
-                    vote: Some(v.vote.clone()),
-                    signed_at: Some(v.signed_at.clone()),
-                })
-                .collect(),
+            signed_votes: journal.votes.iter().map(VoteRecord::of).collect(),
             definition_watermark: journal.definition_watermark.map(|w| w.to_string()),
         }],
     }
@@ -94,35 +119,32 @@ fn root(what: &str, text: &str) -> Result<String, String> {
     }
 }
 
-const UNKNOWN_TIME: &str = "an unknown time (imported)";
+/// When an imported entry was signed, as the journal writes it.
+fn signed_at(recorded: &Option<String>) -> String {
+    recorded
+        .clone()
+        .unwrap_or_else(|| "an unknown time (imported)".into())
+}
 
 /// One record of the file as a journal of `template`'s key.
 fn record_journal(template: &Journal, record: &KeyRecord) -> Result<Journal, String> {
-    let mut journal = Journal {
-        definitions: vec![],
-        votes: vec![],
-        definition_watermark: None,
+    let watermark = record.definition_watermark.as_deref();
+    Ok(Journal {
+        definitions: record
+            .signed_definitions
+            .iter()
+            .map(DefinitionRecord::read)
+            .collect::<Result<_, _>>()?,
+        votes: record
+            .signed_votes
+            .iter()
+            .map(VoteRecord::read)
+            .collect::<Result<_, _>>()?,
+        definition_watermark: watermark
+            .map(|w| number("definition_watermark", w))
+            .transpose()?,
         ..template.clone()
-    };
-    for d in &record.signed_definitions {
-        journal.definitions.push(SignedDefinition {
-            sequence_number: number("sequence_number", &d.sequence_number)?,
-            digest: root("signed definition", &d.signing_root)?,
-            signed_at: d.signed_at.clone().unwrap_or_else(|| UNKNOWN_TIME.into()),
-        });
-    }
-    for v in &record.signed_votes {
-        journal.votes.push(SignedVote {
-            proposal: number("proposal", &v.proposal)?,
-            vote: v.vote.clone().unwrap_or_else(|| "unknown".into()),
-            digest: root("signed vote", &v.signing_root)?,
-            signed_at: v.signed_at.clone().unwrap_or_else(|| UNKNOWN_TIME.into()),
-        });
-    }
-    if let Some(w) = &record.definition_watermark {
-        journal.definition_watermark = Some(number("definition_watermark", w)?);
-    }
-    Ok(journal)
+    })
 }
 
 /// Merges an interchange file into a journal (see [`Journal::merge`]): the union of everything

@@ -190,43 +190,19 @@ impl Journal {
     pub fn merge(&self, other: &Journal, source: &str) -> (Journal, Vec<String>) {
         let mut merged = self.clone();
         let mut conflicts = Vec::new();
-        for d in &other.definitions {
-            let seq = d.sequence_number;
-            if merged
-                .definitions
-                .iter()
-                .any(|e| e.sequence_number == seq && e.digest == d.digest)
-            {
-                continue;
-            }
-            if merged.definitions.iter().any(|e| e.sequence_number == seq) {
-                conflicts.push(format!(
-                    "definition #{seq}: {source} holds another signed definition; nothing more is signed at #{seq}"
-                ));
-            }
-            merged.definitions.push(d.clone());
-        }
-        for v in &other.votes {
-            let proposal = v.proposal;
-            if merged
-                .votes
-                .iter()
-                .any(|e| e.proposal == proposal && e.digest == v.digest)
-            {
-                continue;
-            }
-            if merged.votes.iter().any(|e| e.proposal == proposal) {
-                conflicts.push(format!(
-                    "proposal #{proposal}: {source} holds another signed vote; no other vote is signed on it"
-                ));
-            }
-            merged.votes.push(v.clone());
-        }
+        merge_entries(&mut merged.definitions, &other.definitions, |seq| {
+            conflicts.push(format!(
+                "definition #{seq}: {source} holds another signed definition; nothing more is signed at #{seq}"
+            ))
+        });
+        merge_entries(&mut merged.votes, &other.votes, |proposal| {
+            conflicts.push(format!(
+                "proposal #{proposal}: {source} holds another signed vote; no other vote is signed on it"
+            ))
+        });
         if let Some(w) = other.definition_watermark {
             merged.set_watermark(w);
         }
-        merged.definitions.sort_by_key(|e| e.sequence_number);
-        merged.votes.sort_by_key(|e| e.proposal);
         (merged, conflicts)
     }
 
@@ -237,6 +213,50 @@ impl Journal {
                 .map_or(sequence, |w| w.max(sequence)),
         );
     }
+}
+
+/// A journal entry: one signed thing at its position (a definition's sequence number, a
+/// vote's proposal), which nothing different may join.
+trait Entry: Clone {
+    fn position(&self) -> u64;
+    fn digest(&self) -> &str;
+}
+
+impl Entry for SignedDefinition {
+    fn position(&self) -> u64 {
+        self.sequence_number.into()
+    }
+
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+impl Entry for SignedVote {
+    fn position(&self) -> u64 {
+        self.proposal
+    }
+
+    fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+/// Adds `theirs` to `ours`, in order of position: an entry `ours` holds already is skipped; one
+/// at a position where `ours` holds another is added too, and `conflict` is told its position.
+fn merge_entries<E: Entry>(ours: &mut Vec<E>, theirs: &[E], mut conflict: impl FnMut(u64)) {
+    for entry in theirs {
+        let at = entry.position();
+        let mut here = ours.iter().filter(|e| e.position() == at);
+        if here.clone().any(|e| e.digest() == entry.digest()) {
+            continue;
+        }
+        if here.next().is_some() {
+            conflict(at);
+        }
+        ours.push(entry.clone());
+    }
+    ours.sort_by_key(Entry::position);
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ fn group() -> GroupKey {
     deal(&mut OsRng, 2, 3).unwrap().remove(0).group().clone()
 }
 
-fn definition(group: &GroupKey, seq: u32, name: &str) -> (SigningRequest, Vec<u8>) {
+fn definition(group: &GroupKey, seq: u32, name: &str) -> Request {
     let template = crate::definition::definition_template(&mut OsRng, group, None).unwrap();
     let text = template
         .replace("sequence_number = 0", &format!("sequence_number = {seq}"))
@@ -23,10 +23,32 @@ fn definition(group: &GroupKey, seq: u32, name: &str) -> (SigningRequest, Vec<u8
     (request, bytes)
 }
 
-fn vote(group: &GroupKey, proposal: u64, v: Vote) -> (SigningRequest, Vec<u8>) {
+/// A request and the bytes it signs.
+type Request = (SigningRequest, Vec<u8>);
+
+fn vote(group: &GroupKey, proposal: u64, v: Vote) -> Request {
     let request = SigningRequest::ValidatorVote(vote_body(group, None, proposal, v, "").unwrap());
     let bytes = request.signed_bytes(group.fvk()).unwrap();
     (request, bytes)
+}
+
+/// A journal of `group`'s key that signed definition #3 (named `name`) and then `choice` on
+/// proposal #9 at the times `at`, with its watermark at `watermark`; and those two requests
+/// with their signed bytes.
+fn signed_3_and_9(
+    group: &GroupKey,
+    name: &str,
+    choice: Vote,
+    at: [&str; 2],
+    watermark: u32,
+) -> (Journal, Request, Request) {
+    let mut journal = Journal::new(group);
+    let (d, db) = definition(group, 3, name);
+    journal.record(&d, &db, at[0]);
+    let (v, vb) = vote(group, 9, choice);
+    journal.record(&v, &vb, at[1]);
+    journal.set_watermark(watermark);
+    (journal, (d, db), (v, vb))
 }
 
 #[test]
@@ -252,12 +274,13 @@ fn old_journals_are_taken_over_once_keeping_conflicts() {
 #[test]
 fn interchange_round_trips_and_imports_foreign_conflicts() {
     let g = group();
-    let mut ours = Journal::new(&g);
-    let (d3, b3) = definition(&g, 3, "three");
-    ours.record(&d3, &b3, "2026-11-20T10:00:00Z");
-    let (yes, by) = vote(&g, 9, Vote::Yes);
-    ours.record(&yes, &by, "2026-11-20T11:00:00Z");
-    ours.set_watermark(2);
+    let (ours, (d3, b3), (yes, by)) = signed_3_and_9(
+        &g,
+        "three",
+        Vote::Yes,
+        ["2026-11-20T10:00:00Z", "2026-11-20T11:00:00Z"],
+        2,
+    );
     let file = export(&ours);
     let json = serde_json::to_string(&file).unwrap();
     assert!(
@@ -272,12 +295,13 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     assert_eq!(back.definition_watermark, Some(2));
 
     // A foreign machine signed a different #3 and a different vote on #9.
-    let mut foreign = Journal::new(&g);
-    let (other3, ob3) = definition(&g, 3, "foreign");
-    foreign.record(&other3, &ob3, "2026-11-19T00:00:00Z");
-    let (no, bn) = vote(&g, 9, Vote::No);
-    foreign.record(&no, &bn, "2026-11-19T01:00:00Z");
-    foreign.set_watermark(20);
+    let (foreign, (other3, ob3), (no, bn)) = signed_3_and_9(
+        &g,
+        "foreign",
+        Vote::No,
+        ["2026-11-19T00:00:00Z", "2026-11-19T01:00:00Z"],
+        20,
+    );
     let (merged, conflicts) = import(&ours, &export(&foreign)).unwrap();
     assert_eq!(conflicts.len(), 2, "{conflicts:?}");
     // Neither #3 nor another vote on #9 can be signed now; the watermark rose.

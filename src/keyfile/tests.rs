@@ -87,10 +87,7 @@ fn sealed_round_trips_and_needs_the_passphrase() {
 fn refreshed_twice() -> KeyShare {
     let shares = deal(&mut OsRng, 2, 3).unwrap();
     let group = shares[0].group();
-    let same: Vec<_> = group
-        .participants()
-        .map(|p| (p.vk, p.verifying_share))
-        .collect();
+    let same = group.verifying_shares();
     // The verifying shares stay as they are here: only the record is under test.
     let once = group.refreshed(same.clone(), 1_700_000_000).unwrap();
     let twice = once.refreshed(same, 1_800_000_000).unwrap();

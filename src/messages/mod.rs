@@ -12,7 +12,10 @@
 
 mod signing;
 
-pub use signing::{CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2};
+pub use signing::{
+    CoordinatorRound1, CoordinatorRound2, FollowerRound1, FollowerRound2, Reply, ReplyBody,
+    ReplyProto,
+};
 
 use std::fmt;
 
@@ -127,6 +130,18 @@ macro_rules! messages {
         $(impl From<$variant> for AnyMessage {
             fn from(m: $variant) -> Self {
                 AnyMessage::$variant(m)
+            }
+        }
+
+        /// The message, if it is of this kind; otherwise the message as it was.
+        impl TryFrom<AnyMessage> for $variant {
+            type Error = AnyMessage;
+
+            fn try_from(m: AnyMessage) -> Result<Self, AnyMessage> {
+                match m {
+                    AnyMessage::$variant(m) => Ok(m),
+                    other => Err(other),
+                }
             }
         })*
     };
@@ -402,6 +417,19 @@ pub(crate) fn fixed<const N: usize>(
     })
 }
 
+/// Decodes each item of the repeated field `field`, naming it `field[i]`.
+pub(crate) fn decode_each<T, U>(
+    field: &str,
+    items: impl IntoIterator<Item = T>,
+    decode: impl Fn(&str, T) -> Result<U, DecodeError>,
+) -> Result<Vec<U>, DecodeError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| decode(&format!("{field}[{i}]"), item))
+        .collect()
+}
+
 pub(crate) fn decode_vk(
     kind: MessageKind,
     name: &str,
@@ -431,6 +459,5 @@ pub(crate) fn decode_sig(
     name: &str,
     bytes: &[u8],
 ) -> Result<Signature, DecodeError> {
-    let bytes: [u8; 64] = fixed(kind, name, bytes)?;
-    Ok(Signature::from(bytes))
+    fixed(kind, name, bytes).map(Signature::from)
 }

@@ -7,7 +7,11 @@ use penumbra_sdk_proto::crypto::decaf377_frost::v1 as frost_pb;
 use penumbra_sdk_proto::custody::threshold::v1 as pb;
 use penumbra_sdk_proto::Message as _;
 
-use super::{check_signed, decode_sig, decode_vk, field_error, Codec, DecodeError, MessageKind};
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{
+    check_signed, decode_each, decode_sig, decode_vk, field_error, Codec, DecodeError, MessageKind,
+};
 use crate::keys::participant_fingerprint;
 use crate::request::SigningRequest;
 use crate::suite::{Identifier, SignatureShare, SigningCommitments};
@@ -57,33 +61,6 @@ fn element_problem(e: crate::suite::FrostError) -> String {
     }
 }
 
-/// The sender's key and signature as pcli's follower messages carry them.
-fn envelope(
-    pk: &VerificationKey,
-    sig: &Signature,
-) -> (Option<pb::VerificationKey>, Option<pb::Signature>) {
-    (
-        Some(pb::VerificationKey {
-            inner: pk.to_bytes().to_vec(),
-        }),
-        Some(pb::Signature {
-            inner: sig.to_bytes().to_vec(),
-        }),
-    )
-}
-
-/// Reads a follower message's sender key and signature.
-fn open_envelope(
-    kind: MessageKind,
-    pk: Option<pb::VerificationKey>,
-    sig: Option<pb::Signature>,
-) -> Result<(VerificationKey, Signature), DecodeError> {
-    Ok((
-        decode_vk(kind, "pk", &pk.unwrap_or_default().inner)?,
-        decode_sig(kind, "sig", &sig.unwrap_or_default().inner)?,
-    ))
-}
-
 /// The coordinator's first message: what is to be signed.
 #[derive(Clone, Debug)]
 pub struct CoordinatorRound1 {
@@ -117,26 +94,125 @@ impl Codec for CoordinatorRound1 {
     }
 }
 
-/// A signer's round-1 reply: one pair of nonce commitments per required signature, signed with
-/// the signer's ed25519 key.
+/// A signer's reply, as pcli's follower messages carry it: what it says, and its sender's key
+/// and ed25519 signature over the proto encoding of the inner message.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FollowerRound1 {
-    pub commitments: Vec<SigningCommitments>,
+pub struct Reply<B> {
+    pub body: B,
     pub pk: VerificationKey,
     pub sig: Signature,
 }
 
-fn round1_inner(commitments: &[SigningCommitments]) -> pb::follower_round1::Inner {
-    pb::follower_round1::Inner {
-        commitments: commitments.iter().map(commitments_to_pb).collect(),
+/// A signer's round-1 reply: one pair of nonce commitments per required signature.
+pub type FollowerRound1 = Reply<Vec<SigningCommitments>>;
+
+/// A signer's round-2 reply: one signature share per required signature.
+pub type FollowerRound2 = Reply<Vec<SignatureShare>>;
+
+/// pcli's reply protos: `{ Inner inner = 1; VerificationKey pk = 2; Signature sig = 3; }`.
+pub trait ReplyProto: prost::Message + Default + Serialize + DeserializeOwned {
+    const KIND: MessageKind;
+    type Inner: prost::Message;
+
+    fn new(inner: Self::Inner, pk: pb::VerificationKey, sig: pb::Signature) -> Self;
+    fn into_parts(
+        self,
+    ) -> (
+        Option<Self::Inner>,
+        Option<pb::VerificationKey>,
+        Option<pb::Signature>,
+    );
+}
+
+/// Each reply's kind, proto and inner message.
+macro_rules! reply_protos {
+    ($($kind:ident: $inner:ty;)*) => {$(
+        impl ReplyProto for pb::$kind {
+            const KIND: MessageKind = MessageKind::$kind;
+            type Inner = $inner;
+
+            fn new(inner: $inner, pk: pb::VerificationKey, sig: pb::Signature) -> Self {
+                Self {
+                    inner: Some(inner),
+                    pk: Some(pk),
+                    sig: Some(sig),
+                }
+            }
+
+            fn into_parts(
+                self,
+            ) -> (Option<$inner>, Option<pb::VerificationKey>, Option<pb::Signature>) {
+                (self.inner, self.pk, self.sig)
+            }
+        }
+    )*};
+}
+
+reply_protos! {
+    FollowerRound1: pb::follower_round1::Inner;
+    FollowerRound2: pb::follower_round2::Inner;
+}
+
+/// What a signer's reply says, and how its inner message holds it.
+pub trait ReplyBody: Sized {
+    type Proto: ReplyProto;
+
+    fn to_inner(&self) -> <Self::Proto as ReplyProto>::Inner;
+    fn from_inner(
+        kind: MessageKind,
+        inner: <Self::Proto as ReplyProto>::Inner,
+    ) -> Result<Self, DecodeError>;
+}
+
+impl ReplyBody for Vec<SigningCommitments> {
+    type Proto = pb::FollowerRound1;
+
+    fn to_inner(&self) -> pb::follower_round1::Inner {
+        pb::follower_round1::Inner {
+            commitments: self.iter().map(commitments_to_pb).collect(),
+        }
+    }
+
+    fn from_inner(
+        kind: MessageKind,
+        inner: pb::follower_round1::Inner,
+    ) -> Result<Self, DecodeError> {
+        decode_each("inner.commitments", inner.commitments, |name, c| {
+            commitments_from_pb(kind, name, Some(c))
+        })
     }
 }
 
-impl FollowerRound1 {
-    pub fn signed(key: &SigningKey, commitments: Vec<SigningCommitments>) -> Self {
-        let sig = key.sign(&round1_inner(&commitments).encode_to_vec());
+impl ReplyBody for Vec<SignatureShare> {
+    type Proto = pb::FollowerRound2;
+
+    fn to_inner(&self) -> pb::follower_round2::Inner {
+        pb::follower_round2::Inner {
+            shares: self
+                .iter()
+                .map(|s| frost_pb::SignatureShare {
+                    scalar: s.serialize(),
+                })
+                .collect(),
+        }
+    }
+
+    fn from_inner(
+        kind: MessageKind,
+        inner: pb::follower_round2::Inner,
+    ) -> Result<Self, DecodeError> {
+        decode_each("inner.shares", inner.shares, |name, s| {
+            SignatureShare::deserialize(&s.scalar)
+                .map_err(|_| field_error(kind, name, "not a canonical decaf377 scalar"))
+        })
+    }
+}
+
+impl<B: ReplyBody> Reply<B> {
+    pub fn signed(key: &SigningKey, body: B) -> Self {
+        let sig = key.sign(&body.to_inner().encode_to_vec());
         Self {
-            commitments,
+            body,
             pk: key.verification_key(),
             sig,
         }
@@ -147,38 +223,30 @@ impl FollowerRound1 {
     }
 }
 
-impl Codec for FollowerRound1 {
-    const KIND: MessageKind = MessageKind::FollowerRound1;
-    type Proto = pb::FollowerRound1;
+impl<B: ReplyBody> Codec for Reply<B> {
+    const KIND: MessageKind = <B::Proto as ReplyProto>::KIND;
+    type Proto = B::Proto;
 
-    fn to_proto(&self) -> pb::FollowerRound1 {
-        let (pk, sig) = envelope(&self.pk, &self.sig);
-        pb::FollowerRound1 {
-            inner: Some(round1_inner(&self.commitments)),
-            pk,
-            sig,
-        }
+    fn to_proto(&self) -> B::Proto {
+        let pk = pb::VerificationKey {
+            inner: self.pk.to_bytes().to_vec(),
+        };
+        let sig = pb::Signature {
+            inner: self.sig.to_bytes().to_vec(),
+        };
+        B::Proto::new(self.body.to_inner(), pk, sig)
     }
 
-    /// Decodes every field and checks the sender's signature over the commitments.
-    fn from_proto(proto: pb::FollowerRound1) -> Result<Self, DecodeError> {
+    /// Decodes every field and checks the sender's signature over the inner message.
+    fn from_proto(proto: B::Proto) -> Result<Self, DecodeError> {
         let kind = <Self as Codec>::KIND;
-        let (pk, sig) = open_envelope(kind, proto.pk, proto.sig)?;
-        let inner = proto
-            .inner
-            .ok_or_else(|| field_error(kind, "inner", "missing"))?;
-        let commitments = inner
-            .commitments
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| commitments_from_pb(kind, &format!("inner.commitments[{i}]"), Some(c)))
-            .collect::<Result<Vec<_>, _>>()?;
-        check_signed(kind, &pk, &sig, &round1_inner(&commitments))?;
-        Ok(Self {
-            commitments,
-            pk,
-            sig,
-        })
+        let (inner, pk, sig) = proto.into_parts();
+        let pk = decode_vk(kind, "pk", &pk.unwrap_or_default().inner)?;
+        let sig = decode_sig(kind, "sig", &sig.unwrap_or_default().inner)?;
+        let inner = inner.ok_or_else(|| field_error(kind, "inner", "missing"))?;
+        let body = B::from_inner(kind, inner)?;
+        check_signed(kind, &pk, &sig, &body.to_inner())?;
+        Ok(Self { body, pk, sig })
     }
 }
 
@@ -238,77 +306,5 @@ impl Codec for CoordinatorRound2 {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { packages })
-    }
-}
-
-/// A signer's round-2 reply: one signature share per required signature, signed with ed25519.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FollowerRound2 {
-    pub shares: Vec<SignatureShare>,
-    pub pk: VerificationKey,
-    pub sig: Signature,
-}
-
-fn round2_inner(shares: &[SignatureShare]) -> pb::follower_round2::Inner {
-    pb::follower_round2::Inner {
-        shares: shares
-            .iter()
-            .map(|s| frost_pb::SignatureShare {
-                scalar: s.serialize(),
-            })
-            .collect(),
-    }
-}
-
-impl FollowerRound2 {
-    pub fn signed(key: &SigningKey, shares: Vec<SignatureShare>) -> Self {
-        let sig = key.sign(&round2_inner(&shares).encode_to_vec());
-        Self {
-            shares,
-            pk: key.verification_key(),
-            sig,
-        }
-    }
-
-    pub fn sender(&self) -> String {
-        participant_fingerprint(&self.pk)
-    }
-}
-
-impl Codec for FollowerRound2 {
-    const KIND: MessageKind = MessageKind::FollowerRound2;
-    type Proto = pb::FollowerRound2;
-
-    fn to_proto(&self) -> pb::FollowerRound2 {
-        let (pk, sig) = envelope(&self.pk, &self.sig);
-        pb::FollowerRound2 {
-            inner: Some(round2_inner(&self.shares)),
-            pk,
-            sig,
-        }
-    }
-
-    fn from_proto(proto: pb::FollowerRound2) -> Result<Self, DecodeError> {
-        let kind = <Self as Codec>::KIND;
-        let (pk, sig) = open_envelope(kind, proto.pk, proto.sig)?;
-        let inner = proto
-            .inner
-            .ok_or_else(|| field_error(kind, "inner", "missing"))?;
-        let shares = inner
-            .shares
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                SignatureShare::deserialize(&s.scalar).map_err(|_| {
-                    field_error(
-                        kind,
-                        format!("inner.shares[{i}]"),
-                        "not a canonical decaf377 scalar",
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        check_signed(kind, &pk, &sig, &round2_inner(&shares))?;
-        Ok(Self { shares, pk, sig })
     }
 }

@@ -12,7 +12,7 @@ use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment}
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
 use crate::custody::{
     decode_element, decode_epk, decode_key_list, decode_session_and_transcript, decode_targeted,
-    encode_key_list, encode_targeted, transcript, Body, GroupRef, Inbox, SessionId, Signed,
+    encode_key_list, encode_targeted, Body, GroupRef, Inbox, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
@@ -190,11 +190,4 @@ pub(super) fn round1_packages(
             )
         })
         .collect()
-}
-
-pub(super) fn round1_transcript<'a>(
-    session: &SessionId,
-    messages: impl Iterator<Item = &'a RefreshRound1>,
-) -> [u8; 32] {
-    transcript(b"hoarfrost-rfsh-1", session, messages)
 }

@@ -34,7 +34,7 @@
 
 mod messages;
 
-use messages::{round1_packages, round1_transcript, with_zero_constant};
+use messages::{round1_packages, with_zero_constant};
 pub use messages::{
     RefreshRound1, RefreshRound1Body, RefreshRound2, RefreshRound2Body, RefreshSession,
 };
@@ -49,8 +49,8 @@ use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::custody::{
-    check_invitation, decrypt_scalar, encrypt_scalar, first_stranger, not_for_this_participant,
-    out_of_order, Ceremony, Circle, GroupRef, Inbox, SessionId, Signed,
+    decrypt_scalar, encrypt_scalar, first_stranger, one_for_each_other, sorted_keys, Circle,
+    GroupRef, Inbox, Member, Rounds, SessionId,
 };
 use crate::keys::{format_date, Generation, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
@@ -66,31 +66,11 @@ fn failed(problem: impl std::fmt::Display) -> Refusal {
     crate::custody::failed(ROUND1, problem)
 }
 
-// One engine per ceremony: boxing the larger phase would buy nothing.
-#[allow(clippy::large_enum_variant)]
-enum Phase {
-    Round1 {
-        secret: round1::SecretPackage<C>,
-        received: Inbox<RefreshRound1Body>,
-    },
-    Round2 {
-        secret: round2::SecretPackage<C>,
-        round1: Inbox<RefreshRound1Body>,
-        transcript: [u8; 32],
-        received: Inbox<RefreshRound2Body, Zeroizing<SigningShare>>,
-    },
-    Done(Box<KeyShare>),
-}
-
 /// One member in a refresh.
-pub struct Refresh {
-    share: KeyShare,
-    session: RefreshSession,
-    circle: Circle,
-    decryption_key: decaf377_ka::Secret,
-    own_round1: RefreshRound1,
-    phase: Phase,
-}
+pub type Refresh = Member<RefreshRounds>;
+
+/// What a refresh computes and checks of its own (see [`Member`]).
+pub enum RefreshRounds {}
 
 impl Refresh {
     /// Starts a refresh of `share`'s key in which `members` (this participant among them, at
@@ -102,41 +82,60 @@ impl Refresh {
         now: u64,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(Self, RefreshRound1), Refusal> {
-        let mut members = members.to_vec();
-        members.sort_by_key(|vk| vk.to_bytes());
-        members.dedup();
         let session = RefreshSession {
             id: SessionId::random(rng),
             group: GroupRef::of(share.group()),
-            members,
+            members: sorted_keys(members),
             started: now,
         };
-        Self::begin(share, session, rng)
+        RefreshRounds::begin(share, session, rng)
     }
 
-    /// Joins the refresh that `invitation` (another member's round-1 message, normally the one
-    /// who started it) describes, after a person has reviewed [`RefreshRound1Body::session`].
-    /// Returns this member's round-1 message; the invitation is already accepted.
-    pub fn join(
-        share: KeyShare,
-        invitation: RefreshRound1,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), Refusal> {
-        let session = invitation.body.session.clone();
-        check_invitation(share.group(), &invitation, &session.group)?;
-        let share = adopt_generation(share, &session.group)?;
-        let (mut refresh, round1) = Self::begin(share, session, rng)?;
-        refresh.accept_round1(invitation)?;
-        Ok((refresh, round1))
+    /// The fingerprints of the members the refresh removes.
+    pub fn removed(&self) -> Vec<String> {
+        self.share
+            .group()
+            .participants()
+            .filter(|p| !self.session.members.contains(&p.vk))
+            .map(|p| p.fingerprint())
+            .collect()
+    }
+}
+
+impl Rounds for RefreshRounds {
+    type Session = RefreshSession;
+    type Round1 = RefreshRound1Body;
+    type Round2 = RefreshRound2Body;
+    type Kept1 = round1::SecretPackage<C>;
+    type Kept2 = round2::SecretPackage<C>;
+    type Checked = Zeroizing<SigningShare>;
+
+    const ROUND1_TRANSCRIPT: &'static [u8; 16] = b"hoarfrost-rfsh-1";
+    const OTHER_ROUND1: &'static str = "saw other round-1 messages than this member did: someone sent different members different round-1 messages; start the refresh again";
+    const EXPECTED: &'static str = "a refresh message";
+
+    fn session(round1: &RefreshRound1Body) -> &RefreshSession {
+        &round1.session
+    }
+
+    fn key(session: &RefreshSession) -> &GroupRef {
+        &session.group
+    }
+
+    fn transcript(round2: &RefreshRound2Body) -> &[u8; 32] {
+        &round2.transcript
     }
 
     /// Checks the session (its members belong to the key, include this participant, are at
-    /// least t; its date does not precede the key's last refresh), then makes round 1.
+    /// least t; its date does not precede the key's last refresh), then makes round 1: the
+    /// commitments of this member's refresh polynomial. A member who joins takes the session's
+    /// generation label first ([`adopt_generation`]).
     fn begin(
         share: KeyShare,
         session: RefreshSession,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<(Self, RefreshRound1), Refusal> {
+    ) -> Result<(Refresh, RefreshRound1), Refusal> {
+        let share = adopt_generation(share, &session.group)?;
         let group = share.group();
         let bad = |problem: String| Err(Refusal::Setup(problem));
         if let Some(stranger) = first_stranger(group, &session.members) {
@@ -172,225 +171,145 @@ impl Refresh {
             u16::try_from(session.members.len()).map_err(|_| failed("too many members"))?;
         let (secret, package) =
             refresh_dkg_part1::<C, _>(share.identifier(), members, t, &mut *rng).map_err(failed)?;
-        let decryption_key = decaf377_ka::Secret::new(rng);
-        let own_round1 = Signed::sign(
-            share.signing_key(),
-            RefreshRound1Body {
-                session: session.clone(),
-                commitment: package.commitment().coefficients().to_vec(),
-                epk: decryption_key.public(),
-            },
-        );
         let circle = Circle::new(
             Some(share.verification_key()),
             session.id,
             &session.members,
             "this member is removed by this refresh and takes no part in it",
         );
-        let refresh = Self {
-            share,
-            session,
-            circle,
-            decryption_key,
-            own_round1: own_round1.clone(),
-            phase: Phase::Round1 {
-                secret,
-                received: Inbox::default(),
-            },
+        let body = |session: &RefreshSession, epk| RefreshRound1Body {
+            session: session.clone(),
+            commitment: package.commitment().coefficients().to_vec(),
+            epk,
         };
-        Ok((refresh, own_round1))
+        Ok(Member::open(share, session, circle, secret, body, rng))
     }
 
-    pub fn session(&self) -> &RefreshSession {
-        &self.session
+    /// A stale share on either side, or a sender that told members different things.
+    fn other_session(member: &Refresh, round1: &RefreshRound1Body, participant: &str) -> Refusal {
+        match round1
+            .session
+            .group
+            .check_against(member.share.group(), ROUND1, participant)
+        {
+            Err(stale) => stale,
+            Ok(()) => Refusal::invalid(
+                ROUND1,
+                participant,
+                "describes this refresh differently (its members or its date): it sent different members different sessions",
+            ),
+        }
     }
 
-    /// The fingerprints of the members the refresh removes.
-    pub fn removed(&self) -> Vec<String> {
-        self.share
-            .group()
-            .participants()
-            .filter(|p| !self.session.members.contains(&p.vk))
-            .map(|p| p.fingerprint())
-            .collect()
-    }
-
-    pub fn fingerprint(&self) -> String {
-        self.share.fingerprint()
-    }
-
-    /// Accepts another member's round-1 message. Returns the sender's fingerprint.
-    pub fn accept_round1(&mut self, msg: RefreshRound1) -> Result<String, Refusal> {
-        let Phase::Round1 { received, .. } = &self.phase else {
-            return Err(out_of_order(ROUND1, self.round(), 2));
-        };
-        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
-        let invalid = |problem: String| Refusal::Invalid {
-            kind: ROUND1,
-            participant: participant.clone(),
-            problem,
-        };
-        if msg.body.session != self.session {
-            msg.body
-                .session
-                .group
-                .check_against(self.share.group(), ROUND1, &participant)?;
-            return Err(invalid(
-                "describes this refresh differently (its members or its date): it sent different members different sessions".into(),
+    /// The sender commits to a polynomial of the key's degree.
+    fn check_round1(
+        member: &Refresh,
+        round1: &RefreshRound1Body,
+        participant: &str,
+    ) -> Result<(), Refusal> {
+        let degree = usize::from(member.share.group().threshold()) - 1;
+        if round1.commitment.len() != degree {
+            return Err(Refusal::invalid(
+                ROUND1,
+                participant,
+                format!(
+                    "commits to {} coefficients, but a refresh of a {}-of-n key needs {degree}",
+                    round1.commitment.len(),
+                    degree + 1
+                ),
             ));
         }
-        let degree = usize::from(self.share.group().threshold()) - 1;
-        if msg.body.commitment.len() != degree {
-            return Err(invalid(format!(
-                "commits to {} coefficients, but a refresh of a {}-of-n key needs {degree}",
-                msg.body.commitment.len(),
-                degree + 1
-            )));
-        }
-        if let Phase::Round1 { received, .. } = &mut self.phase {
-            received.insert(msg, ());
-        }
-        Ok(participant)
+        Ok(())
     }
 
-    /// Closes round 1 once every member is heard from and returns the round-2 message: each
-    /// other member's refresh share, encrypted to it.
-    pub fn start_round2(&mut self, rng: &mut impl CryptoRngCore) -> Result<RefreshRound2, Refusal> {
-        let Phase::Round1 { secret, received } = &self.phase else {
-            return Err(out_of_order(ROUND2, self.round(), 2));
-        };
-        if received.len() < self.circle.others() {
-            return Err(self.incomplete(ROUND1));
-        }
+    /// Each other member's refresh share, encrypted to it.
+    fn round2(
+        member: &Refresh,
+        secret: &round1::SecretPackage<C>,
+        round1: &Inbox<RefreshRound1Body>,
+        transcript: [u8; 32],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(RefreshRound2Body, round2::SecretPackage<C>), Refusal> {
         let (secret2, outgoing) =
-            refresh_dkg_part2(secret.clone(), &round1_packages(received)).map_err(failed)?;
-        let shares = received
+            refresh_dkg_part2(secret.clone(), &round1_packages(round1)).map_err(failed)?;
+        let shares = round1
             .messages()
             .map(|m| {
                 let share = outgoing[&identifier_for(&m.vk)].signing_share().to_scalar();
                 (m.vk.to_bytes(), encrypt_scalar(rng, &m.body.epk, &share))
             })
             .collect();
-        let transcript = round1_transcript(
-            &self.session.id,
-            received.messages().chain([&self.own_round1]),
-        );
-        let own_round2 = Signed::sign(
-            self.share.signing_key(),
-            RefreshRound2Body {
-                session: self.session.id,
-                transcript,
-                shares,
-            },
-        );
-        let Phase::Round1 { received, .. } = std::mem::replace(
-            &mut self.phase,
-            Phase::Round2 {
-                secret: secret2,
-                round1: Inbox::default(),
-                transcript,
-                received: Inbox::default(),
-            },
-        ) else {
-            unreachable!("checked above")
+        let body = RefreshRound2Body {
+            session: member.session.id,
+            transcript,
+            shares,
         };
-        if let Phase::Round2 { round1, .. } = &mut self.phase {
-            *round1 = received;
-        }
-        Ok(own_round2)
+        Ok((body, secret2))
     }
 
-    /// Accepts another member's round-2 message: checks it saw the same round 1, carries a
-    /// share for exactly every other member, and that this member's share decrypts and lies on
-    /// the sender's committed polynomial. Returns the sender's fingerprint.
-    pub fn accept_round2(
-        &mut self,
-        msg: RefreshRound2,
+    /// The message carries a share for exactly every other member, and this member's share
+    /// decrypts and lies on the sender's committed polynomial.
+    fn check_round2(
+        member: &Refresh,
+        round1: &Inbox<RefreshRound1Body>,
+        msg: &RefreshRound2,
+        participant: &str,
         rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
-        let Phase::Round2 {
-            round1,
-            transcript,
-            received,
-            ..
-        } = &self.phase
-        else {
-            return Err(out_of_order(ROUND2, self.round(), 2));
-        };
-        let participant = received.admit(&self.circle, self.share.group(), &msg)?;
-        let invalid = |problem: &str| Refusal::Invalid {
-            kind: ROUND2,
-            participant: participant.clone(),
-            problem: problem.to_string(),
-        };
-        if msg.body.transcript != *transcript {
-            return Err(invalid(
-                "saw other round-1 messages than this member did: someone sent different members different round-1 messages; start the refresh again",
-            ));
-        }
-        let me = self.own_round1.vk.to_bytes();
-        let expected = self
-            .session
-            .members
-            .iter()
-            .map(|vk| vk.to_bytes())
-            .filter(|vk| vk != msg.vk.as_bytes());
-        if !msg.body.shares.keys().copied().eq(expected) {
-            return Err(invalid(&format!(
+    ) -> Result<Zeroizing<SigningShare>, Refusal> {
+        let invalid = |problem: String| Refusal::invalid(ROUND2, participant, problem);
+        let me = member.own_round1.vk.to_bytes();
+        if !one_for_each_other(&msg.body.shares, &member.session.members, &msg.vk) {
+            return Err(invalid(format!(
                 "carries {} encrypted shares, but must carry exactly one for each of the other {} members",
                 msg.body.shares.len(),
-                self.circle.others()
+                member.circle.others()
             )));
         }
-        let scalar = decrypt_scalar(rng, &self.decryption_key, &msg.body.shares[&me])
-            .map_err(|e| invalid(&format!("the share sent to this member {e}")))?;
+        let scalar = decrypt_scalar(rng, &member.decryption_key, &msg.body.shares[&me])
+            .map_err(|e| invalid(format!("the share sent to this member {e}")))?;
         let share = Zeroizing::new(SigningShare::new(*scalar));
         let sender_round1 = round1.get(&msg.vk).expect("round 1 heard every member");
         SecretShare::new(
-            self.share.identifier(),
+            member.share.identifier(),
             *share,
             with_zero_constant(&sender_round1.body.commitment),
         )
         .verify()
         .map_err(|_| {
-            invalid("the share sent to this member does not match its round-1 commitment")
+            invalid("the share sent to this member does not match its round-1 commitment".into())
         })?;
-        if let Phase::Round2 { received, .. } = &mut self.phase {
-            received.insert(msg, share);
-        }
-        Ok(participant)
+        Ok(share)
     }
 
-    /// Finishes the refresh once every round-2 message is in: the new share, under the new
-    /// group description (next generation, dated by the session).
-    pub fn finish(&mut self) -> Result<KeyShare, Refusal> {
-        let (secret, round1, received) = match &self.phase {
-            Phase::Done(share) => return Ok(share.as_ref().clone()),
-            Phase::Round1 { .. } => return Err(self.incomplete(ROUND1)),
-            Phase::Round2 {
-                secret,
-                round1,
-                received,
-                ..
-            } => (secret, round1, received),
-        };
-        if received.len() < self.circle.others() {
-            return Err(self.incomplete(ROUND2));
-        }
+    /// Nothing more to send: only [`Refresh::finish`] is left.
+    fn after_round2(
+        _: &mut Refresh,
+        _: &mut impl CryptoRngCore,
+    ) -> Result<Option<AnyMessage>, Refusal> {
+        Ok(None)
+    }
+
+    /// The new share, under the new group description (next generation, dated by the session).
+    fn new_share(
+        member: &Refresh,
+        secret: &round2::SecretPackage<C>,
+        round1: &Inbox<RefreshRound1Body>,
+        received: &Inbox<RefreshRound2Body, Zeroizing<SigningShare>>,
+    ) -> Result<KeyShare, Refusal> {
         let round2_packages: BTreeMap<Identifier, round2::Package<C>> = received
             .entries()
             .map(|(m, share)| (identifier_for(&m.vk), round2::Package::new(**share)))
             .collect();
-        let group = self.share.group();
+        let group = member.share.group();
         let (key_package, public) = refresh_dkg_shares(
             secret,
             &round1_packages(round1),
             &round2_packages,
             group.public_key_package(),
-            self.share.key_package(),
+            member.share.key_package(),
         )
         .map_err(failed)?;
-        let shares = self
+        let shares = member
             .session
             .members
             .iter()
@@ -403,57 +322,14 @@ impl Refresh {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let new_group = group
-            .refreshed(shares, self.session.started)
+            .refreshed(shares, member.session.started)
             .map_err(failed)?;
-        let share = KeyShare::new(
+        KeyShare::new(
             new_group,
             *key_package.signing_share(),
-            self.share.signing_key().clone(),
+            member.share.signing_key().clone(),
         )
-        .map_err(failed)?;
-        self.phase = Phase::Done(Box::new(share.clone()));
-        Ok(share)
-    }
-}
-
-impl Ceremony for Refresh {
-    /// Accepts any refresh message; repair messages are not for a refresh (skippable, see
-    /// [`Refusal::skippable`]), nor is any other kind.
-    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
-        match msg {
-            AnyMessage::RefreshRound1(m) => self.accept_round1(m),
-            AnyMessage::RefreshRound2(m) => self.accept_round2(m, rng),
-            other => Err(not_for_this_participant(other, "a refresh message")),
-        }
-    }
-
-    /// 1 or 2 while running, 3 when done.
-    fn round(&self) -> u8 {
-        match self.phase {
-            Phase::Round1 { .. } => 1,
-            Phase::Round2 { .. } => 2,
-            Phase::Done(_) => 3,
-        }
-    }
-
-    /// Round 2 once round 1 is complete; after round 2, only [`Refresh::finish`] is left.
-    fn next(&mut self, rng: &mut impl CryptoRngCore) -> Result<Option<AnyMessage>, Refusal> {
-        match self.phase {
-            Phase::Round1 { .. } => self.start_round2(rng).map(|m| Some(m.into())),
-            _ => Ok(None),
-        }
-    }
-
-    fn circle(&self) -> Option<&Circle> {
-        Some(&self.circle)
-    }
-
-    fn heard(&self) -> Option<Vec<&[u8; 32]>> {
-        match &self.phase {
-            Phase::Round1 { received, .. } => Some(received.senders()),
-            Phase::Round2 { received, .. } => Some(received.senders()),
-            Phase::Done(_) => None,
-        }
+        .map_err(failed)
     }
 }
 

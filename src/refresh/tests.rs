@@ -1,7 +1,7 @@
 //! Whole refreshes (all members; with members removed), and every refusal, with the state kept.
 
 use super::*;
-use crate::custody::Ceremony;
+use crate::custody::{Ceremony, Signed};
 use crate::definition::vote_body;
 use crate::keys::deal;
 use crate::keys::participant_fingerprint;

@@ -42,7 +42,7 @@ mod helper;
 mod messages;
 mod newcomer;
 
-pub use helper::RepairHelper;
+pub use helper::{HelperRounds, RepairHelper};
 pub use messages::{
     RepairRequest, RepairRequestBody, RepairRound1, RepairRound1Body, RepairRound2,
     RepairRound2Body, RepairRound3, RepairRound3Body, RepairSession,
@@ -54,7 +54,7 @@ use std::collections::BTreeSet;
 use decaf377::{Element, Fr};
 use ed25519_consensus::VerificationKey;
 
-use crate::custody::{first_stranger, stranger, transcript, Circle, SessionId};
+use crate::custody::{first_stranger, one_for_each_other, stranger, transcript, Circle, SessionId};
 use crate::keys::{participant_fingerprint, GroupKey};
 use crate::messages::MessageKind;
 use crate::refusal::Refusal;
@@ -129,12 +129,7 @@ fn check_commitments(
             session.helpers.len()
         )));
     }
-    let expected_recipients = session
-        .helpers
-        .iter()
-        .map(|vk| vk.to_bytes())
-        .filter(|vk| vk != msg.vk.as_bytes());
-    if !msg.body.deltas.keys().copied().eq(expected_recipients) {
+    if !one_for_each_other(&msg.body.deltas, &session.helpers, &msg.vk) {
         return Err(invalid(format!(
             "carries {} encrypted deltas, but must carry exactly one for each of the other {} helpers",
             msg.body.deltas.len(),
@@ -164,11 +159,14 @@ fn helper_index(session: &RepairSession, vk: &VerificationKey) -> usize {
         .expect("only helpers are looked up")
 }
 
+/// The personalization of the digest of round 1 that round-2 messages carry.
+const ROUND1_TRANSCRIPT: &[u8; 16] = b"hoarfrost-rpr1-1";
+
 fn round1_transcript<'a>(
     session: &SessionId,
     messages: impl Iterator<Item = &'a RepairRound1>,
 ) -> [u8; 32] {
-    transcript(b"hoarfrost-rpr1-1", session, messages)
+    transcript(ROUND1_TRANSCRIPT, session, messages)
 }
 
 fn round2_transcript<'a>(

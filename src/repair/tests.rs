@@ -97,7 +97,7 @@ fn repair(shares: &[KeyShare], helpers: &[usize]) -> Repaired {
     broadcast(&mut newcomer, &mut engines, &round3);
     Repaired {
         newcomer: newcomer.finish().unwrap(),
-        helpers: engines.iter().map(|h| h.finish().unwrap()).collect(),
+        helpers: engines.iter_mut().map(|h| h.finish().unwrap()).collect(),
         round1,
         round3,
     }
@@ -174,6 +174,10 @@ fn lying_helpers_are_named() {
         .collect();
     let liar = shares[1].signing_key();
     let liar_name = shares[1].fingerprint();
+    let refuses_naming_the_liar = |taken: Result<String, Refusal>, problem: &str| {
+        let e = taken.unwrap_err().to_string();
+        assert!(e.contains(problem) && e.contains(&liar_name), "{e}");
+    };
     let target = shares[0].verification_key();
     let target_epk = round1s.iter().find(|m| m.vk == target).unwrap().body.epk;
     // A delta that is not the committed one.
@@ -183,23 +187,17 @@ fn lying_helpers_are_named() {
             encrypt_scalar(&mut OsRng, &target_epk, &Fr::from(5u64)),
         );
     });
-    let e = engines[0]
-        .accept_round2(bad_delta, &mut OsRng)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("not the one it committed to") && e.contains(&liar_name),
-        "{e}"
+    refuses_naming_the_liar(
+        engines[0].accept_round2(bad_delta, &mut OsRng),
+        "not the one it committed to",
     );
     // Commitments that do not add up to the helper's part: every recipient sees it.
     let bad_sum = resigned(liar, &honest[1], |b| b.commitments[0] += Element::GENERATOR);
-    let e = engines[0]
-        .accept_round2(bad_sum.clone(), &mut OsRng)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("do not add up") && e.contains(&liar_name), "{e}");
-    let e = newcomer.accept_round2(bad_sum).unwrap_err().to_string();
-    assert!(e.contains("do not add up") && e.contains(&liar_name), "{e}");
+    refuses_naming_the_liar(
+        engines[0].accept_round2(bad_sum.clone(), &mut OsRng),
+        "do not add up",
+    );
+    refuses_naming_the_liar(newcomer.accept_round2(bad_sum), "do not add up");
     assert_eq!(engines[0].progress(), (0, 2));
     // The honest round 2 goes through; then a sigma that is not the sum of its deltas.
     broadcast(&mut newcomer, &mut engines, &honest);
@@ -211,13 +209,9 @@ fn lying_helpers_are_named() {
     let bad_sigma = resigned(liar, &round3[1], |b| {
         b.sigma = encrypt_scalar(&mut OsRng, &newcomer_epk, &Fr::from(9u64));
     });
-    let e = newcomer
-        .accept_round3(bad_sigma, &mut OsRng)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("not the sum of the deltas") && e.contains(&liar_name),
-        "{e}"
+    refuses_naming_the_liar(
+        newcomer.accept_round3(bad_sigma, &mut OsRng),
+        "not the sum of the deltas",
     );
     let other_view = resigned(liar, &round3[1], |b| b.transcript[3] ^= 1);
     let e = newcomer

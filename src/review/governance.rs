@@ -2,6 +2,7 @@
 
 use penumbra_sdk_asset::{asset, Value, STAKING_TOKEN_ASSET_ID};
 use penumbra_sdk_funding::liquidity_tournament::ActionLiquidityTournamentVotePlan;
+use penumbra_sdk_governance::change::EncodedParameter;
 use penumbra_sdk_governance::proposal_state::{Outcome, Withdrawn};
 use penumbra_sdk_governance::{
     DelegatorVotePlan, ProposalDepositClaim, ProposalNft, ProposalPayload, ProposalSubmit,
@@ -66,20 +67,10 @@ pub(crate) fn submit(
         ProposalPayload::ParameterChange(change) => {
             out.line("     kind: parameter change");
             for c in &change.preconditions {
-                out.line(format!(
-                    "       if {}.{} is {:?}",
-                    text(&c.component),
-                    text(&c.key),
-                    c.value
-                ));
+                out.line(parameter("if", c, "is"));
             }
             for c in &change.changes {
-                out.line(format!(
-                    "       sets {}.{} to {:?}",
-                    text(&c.component),
-                    text(&c.key),
-                    c.value
-                ));
+                out.line(parameter("sets", c, "to"));
             }
         }
         ProposalPayload::CommunityPoolSpend { transaction_plan } => {
@@ -117,6 +108,16 @@ pub(crate) fn submit(
     );
     out.given(one(ProposalNft::deposit(p.id)));
     Ok(())
+}
+
+/// One parameter of a change, as `       {verb} component.key {joiner} "value"`.
+fn parameter(verb: &str, p: &EncodedParameter, joiner: &str) -> String {
+    format!(
+        "       {verb} {}.{} {joiner} {:?}",
+        text(&p.component),
+        text(&p.key),
+        p.value
+    )
 }
 
 pub(crate) fn withdraw(w: &ProposalWithdraw, out: &mut ActionReview) {

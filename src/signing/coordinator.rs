@@ -286,7 +286,7 @@ impl Coordinator {
     pub fn accept_round1(&mut self, reply: FollowerRound1) -> Result<String, Refusal> {
         let kind = <FollowerRound1 as Codec>::KIND;
         let id = self.check_sender(kind, &reply.pk)?;
-        self.check_count(kind, &reply.pk, "commitments", reply.commitments.len())?;
+        self.check_count(kind, &reply.pk, "commitments", reply.body.len())?;
         let sender = reply.sender();
         let round1 = matches!(self.phase, Phase::Commitments(_));
         let received = match &mut self.phase {
@@ -299,9 +299,7 @@ impl Coordinator {
                 })
             }
         };
-        if received
-            .get(&id)
-            .is_some_and(|(_, c)| c == &reply.commitments)
+        if received.get(&id).is_some_and(|(_, c)| c == &reply.body)
             || (round1 && received.contains_key(&id))
         {
             return Err(Refusal::Duplicate {
@@ -309,7 +307,7 @@ impl Coordinator {
                 participant: sender,
             });
         }
-        received.insert(id, (reply.pk, reply.commitments));
+        received.insert(id, (reply.pk, reply.body));
         Ok(sender)
     }
 
@@ -432,7 +430,7 @@ impl Coordinator {
                 participant: sender,
             });
         }
-        self.check_count(kind, &reply.pk, "signature shares", reply.shares.len())?;
+        self.check_count(kind, &reply.pk, "signature shares", reply.body.len())?;
         let open: Vec<usize> = (0..sent.len())
             .rev()
             .filter(|i| sent[*i].signers.contains(&id) && !sent[*i].shares.contains_key(&id))
@@ -446,7 +444,7 @@ impl Coordinator {
         let public = self.group.public_key_package();
         let invalid_at = |p: &Package| {
             reply
-                .shares
+                .body
                 .iter()
                 .zip(&p.packages)
                 .zip(&self.target.randomizers)
@@ -467,7 +465,7 @@ impl Coordinator {
                 match stale_share_date(
                     &self.group,
                     id,
-                    &reply.shares[index],
+                    &reply.body[index],
                     &newest.packages[index],
                     self.target.randomizers[index],
                 ) {
@@ -485,7 +483,7 @@ impl Coordinator {
             );
         };
         if let Phase::Shares { sent, .. } = &mut self.phase {
-            sent[at].shares.insert(id, reply.shares);
+            sent[at].shares.insert(id, reply.body);
         }
         Ok(sender)
     }
