@@ -8,6 +8,7 @@ pub mod home;
 pub mod keys;
 pub mod notice;
 pub mod qr;
+pub mod replace;
 pub mod result;
 pub mod review;
 
