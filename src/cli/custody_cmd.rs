@@ -127,13 +127,15 @@ pub enum MemberPart {
 
 /// A member's refresh or repair session, as both front ends start it: the key opened, the
 /// members named by `ids` (`option` says where they were given) left out, and the session
-/// started here (`start`, or members left out) or waiting to join another member's.
+/// started here (`start`, or members left out; a refresh dated `now`, unix seconds) or waiting
+/// to join another member's.
 pub fn prepare_member(
     store: &Store,
     part: MemberPart,
     choice: &KeyChoice,
     (start, option, ids): (bool, &str, &[String]),
     unlock: &mut UnlockKeeping,
+    now: u64,
     rng: &mut impl CryptoRngCore,
 ) -> Result<(Opened, Prepared), StartError> {
     let opened = open(store, choice, unlock)?;
@@ -145,7 +147,7 @@ pub fn prepare_member(
     let (ceremony, session) = match (part, starts) {
         (MemberPart::Refresh, true) => (
             "Refresh",
-            Session::refresh_start(label, share, &named, now(), rng).map_err(refused)?,
+            Session::refresh_start(label, share, &named, now, rng).map_err(refused)?,
         ),
         (MemberPart::Refresh, false) => ("Refresh", Session::refresh_join(label, share, rng)),
         (MemberPart::Help, true) => (
@@ -338,6 +340,7 @@ fn member(
         &part.key.choice(),
         (part.start, option, ids),
         &mut |label, key| unlocker.unlock_keeping(label, key),
+        now(),
         &mut OsRng,
     )?;
     say_prepared(&prepared);

@@ -60,6 +60,8 @@ pub enum Work {
         spec: Spec,
         passphrase: Option<Zeroizing<String>>,
         seed: [u8; 32],
+        /// Unix seconds: a refresh's date.
+        now: u64,
     },
     Session {
         session: Box<Session>,
@@ -205,7 +207,8 @@ impl Work {
                 spec,
                 passphrase,
                 seed,
-            } => JobResult::Started(start(&store, &spec, passphrase, seed).map(Box::new)),
+                now,
+            } => JobResult::Started(start(&store, &spec, passphrase, seed, now).map(Box::new)),
             Work::Session { session, step } => {
                 JobResult::Session(Box::new(step_session(*session, step)))
             }
@@ -365,6 +368,7 @@ fn start(
     spec: &Spec,
     passphrase: Option<Zeroizing<String>>,
     seed: [u8; 32],
+    now: u64,
 ) -> Result<Started, StartFailure> {
     let fail = |input, e: anyhow::Error| StartFailure {
         input,
@@ -423,6 +427,7 @@ fn start(
                 key,
                 (*start, option, ids),
                 &mut keeping,
+                now,
                 &mut rng,
             )
             .map_err(|e| fail(e.input, e.error))?;

@@ -4,7 +4,7 @@
 
 use ratatui::text::Line;
 
-use crate::session::{Outcome, SessionView, Stage};
+use crate::session::{Outcome, Question, SessionView, Stage};
 use ratatui::style::Style;
 
 use crate::tui::theme::{word_wrap, Palette};
@@ -107,8 +107,13 @@ pub fn lines(
                 plain,
             ));
         }
-        Stage::Declined => out.push((
+        Stage::Declined if view.question == Question::SIGN => out.push((
             "You declined: nothing was signed. Esc twice goes back.".into(),
+            palette.bad(),
+        )),
+        Stage::Declined => out.push((
+            "You declined: nothing was sent, and the key stays as it is. Esc twice goes back."
+                .into(),
             palette.bad(),
         )),
         Stage::Failed(e) => {

@@ -173,6 +173,11 @@ impl Form {
         &self.errors
     }
 
+    /// The member under the cursor in the Members field.
+    pub fn member_at(&self) -> usize {
+        self.member_at
+    }
+
     /// The chosen key's members (a refresh or repair form), or why they are not listed.
     pub fn roster(&self, ctx: &Ctx) -> Result<Roster, String> {
         members::roster(&self.values, ctx, self.file_roster.as_ref())
@@ -324,6 +329,7 @@ impl Form {
                             spec,
                             passphrase,
                             seed: ctx.seed(),
+                            now: (ctx.clock)(),
                         }
                     }
                 };
@@ -523,6 +529,10 @@ impl Screen for Form {
 
     fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
         Reply::effect(Effect::LoadKeys)
+    }
+
+    fn tick(&mut self, _ctx: &mut Ctx) -> Reply {
+        Reply::effects(self.read_key_file())
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -139,14 +139,12 @@ pub fn validate(
                     FormKind::Refresh => "another member must start a refresh that removes you",
                     _ => "the member who starts a repair helps",
                 };
-                match roster {
-                    Ok(roster) => problems(values, roster, own)
-                        .into_iter()
-                        .for_each(|e| errors.push((FieldId::Members, e))),
-                    Err(why) if !values.members.is_empty() => {
-                        errors.push((FieldId::Members, why.clone()))
+                // Members not listed yet (a key file still being read) are checked when the
+                // ceremony starts, as line mode checks them.
+                if let Ok(roster) = roster {
+                    for problem in problems(values, roster, own) {
+                        errors.push((FieldId::Members, problem));
                     }
-                    Err(_) => {}
                 }
                 values.members.clone()
             } else {
