@@ -91,6 +91,30 @@ pub enum Spec {
         signers: Option<u16>,
         request: RequestSpec,
     },
+    /// A refresh of `key`'s shares: started here (`start`; every member but `remove`, by
+    /// participant id, stays) or joined from another member's first message. `group` is a
+    /// public group description to replace as well.
+    Refresh {
+        key: KeyChoice,
+        start: bool,
+        remove: Vec<String>,
+        group: Option<PathBuf>,
+    },
+    /// A repair helper with `key`: started here from the newcomer's request (`start`; every
+    /// member but `without`, by participant id, helps) or joined from another helper's first
+    /// message. `group` is a public group description to replace as well.
+    Help {
+        key: KeyChoice,
+        start: bool,
+        without: Vec<String>,
+        group: Option<PathBuf>,
+    },
+    /// The newcomer of a repair of the key `group` describes (its public description); its
+    /// share is stored as `name`.
+    Newcomer {
+        group: PathBuf,
+        name: String,
+    },
 }
 
 /// Parses a vote as pcli does: yes, no or abstain.

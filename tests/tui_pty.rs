@@ -623,3 +623,118 @@ fn the_qr_code_reads_back_without_colour_and_after_a_resize() {
     assert_eq!(t.exit_code(), 130);
     assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }
+
+/// A TUI's refresh key-file share, opened with the test passphrase.
+fn refreshed_share(dir: &Path) -> hoarfrost::keys::KeyShare {
+    let text = std::fs::read_to_string(dir.join("home/keys/identity.toml")).unwrap();
+    let key = keyfile::decode(&text).unwrap();
+    assert!(key.material.is_sealed(), "the new share is sealed again");
+    key.material
+        .unlock(Some(PASSPHRASE.as_bytes()))
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn a_refresh_among_three_tuis_replaces_every_share_and_the_new_shares_sign() {
+    let (_root, dirs) = folders(3);
+    let old = dealt(2, 3, 43);
+    for (share, d) in old.iter().zip(&dirs) {
+        Store::open(Some(&d.join("home")))
+            .unwrap()
+            .save("identity", &sealed(share))
+            .unwrap();
+    }
+    let homes: Vec<String> = dirs.iter().map(|d| home(d)).collect();
+    let mut tuis: Vec<Pty> = homes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mut args = vec!["--home", h.as_str(), "refresh", "--name", "identity"];
+            if i == 0 {
+                args.push("--start");
+            }
+            Pty::start(&format!("p{i}"), &args, &dirs[i], &[])
+        })
+        .collect();
+    for t in &mut tuis {
+        t.wait_for("opens the key, seals the new share");
+        t.secret(PASSPHRASE);
+        t.key(ENTER);
+    }
+    tuis[0].wait_for("Send this RefreshRound1");
+    let invitation = tuis[0].selection("RefreshRound1");
+    // p1 joins from the starter's message; p2 from p1's; nothing goes out before each approves.
+    let join = |t: &mut Pty, from: &str| {
+        t.wait_for("Paste the RefreshRound1");
+        t.paste(from);
+        t.wait_for("You are asked to take part in a refresh");
+        t.wait_for("Removed (0):   nobody");
+        t.key("a");
+        t.wait_for("Send this RefreshRound1");
+        t.selection("RefreshRound1")
+    };
+    let r1 = join(&mut tuis[1], &invitation);
+    let r2 = join(&mut tuis[2], &r1);
+    // p2 completes round 1 with the starter's message; its round 2 reaches p1 early, and is kept.
+    tuis[2].paste(&invitation);
+    tuis[2].wait_for("Send this RefreshRound2");
+    let early = tuis[2].selection("RefreshRound2");
+    tuis[1].paste(&early);
+    tuis[1].wait_for("kept the RefreshRound2");
+    tuis[1].paste(&r2);
+    tuis[1].wait_for("Send this RefreshRound2");
+    let s1 = tuis[1].selection("RefreshRound2");
+    // The starter gets everything so far in one paste, round 2 included.
+    tuis[0].paste(&format!("{r1}\n{r2}\n{early}"));
+    tuis[0].wait_for("Send this RefreshRound2");
+    let s0 = tuis[0].selection("RefreshRound2");
+    tuis[0].paste(&s1);
+    tuis[1].paste(&s0);
+    tuis[2].paste(&s0);
+    tuis[2].paste(&s1);
+    let mut new = Vec::new();
+    for (t, d) in tuis.iter_mut().zip(&dirs) {
+        t.wait_for("Refresh finished: generation 1");
+        t.wait_for("The threshold stays 2");
+        t.wait_for("the old share is destroyed");
+        // Finished, it still offers its last message: the others may need it.
+        t.wait_for("the others may still need it");
+        let share = refreshed_share(d);
+        let files: Vec<_> = std::fs::read_dir(d.join("home/keys"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(files, ["identity.toml"], "nothing of the old share beside it");
+        new.push(share);
+    }
+    for (n, o) in new.iter().zip(&old) {
+        assert_eq!(n.group(), new[0].group());
+        assert_eq!(n.group().fvk(), o.group().fvk(), "the same key");
+        assert_eq!(n.group().generation().number, 1);
+        assert!(n.signing_share() != o.signing_share(), "the old share is gone");
+    }
+    for t in &mut tuis {
+        t.leave_and_quit();
+        eprintln!("{}: {} keystrokes for the refresh", t.name, t.keystrokes);
+    }
+    // The refreshed key files sign: a key check in line mode, every member taking part.
+    let mut processes = vec![common::process::Process::start(&[
+        "--home", &homes[0], "check", "--name", "identity", "--no-tui",
+    ])];
+    for h in &homes[1..] {
+        processes.push(common::process::Process::start(&[
+            "--home", h, "follow", "--no-tui", "--yes",
+        ]));
+    }
+    common::process::relay(&mut processes);
+    let stderr: Vec<String> = processes
+        .into_iter()
+        .map(common::process::Process::finish)
+        .collect();
+    assert!(
+        stderr[0].contains("Key check passed: 3 participants signed"),
+        "{}",
+        stderr[0]
+    );
+}

@@ -198,9 +198,9 @@ pub enum Command {
     },
     /// Refresh the shares of a key with the other members: every member who stays gets a new
     /// share of the same key (same identity, governance and viewing keys); members left out are
-    /// removed. The threshold stays as it is: frost-core refuses to lower it. Line mode only
-    /// (the terminal UI does not run it yet): messages on stdin and stdout, and every line can
-    /// go to every member.
+    /// removed. The threshold stays as it is: frost-core refuses to lower it. At a terminal it
+    /// opens the terminal UI on its form (filled in from these options); in line mode
+    /// (--no-tui) messages are on stdin and stdout, and every line can go to every member.
     ///
     /// The member who starts runs it with --start or --remove; the others run it without
     /// either and join from the first RefreshRound1 they see, after reviewing who stays and who
@@ -216,7 +216,8 @@ pub enum Command {
     },
     /// Replace a lost member: a newcomer, with a new participant key, receives a share of the
     /// key from at least t helpers, without any of them learning it. Then refresh without the
-    /// lost member. Line mode only (the terminal UI does not run it yet).
+    /// lost member. At a terminal each role opens the terminal UI on its form (`hoarfrost`
+    /// alone: m on the home screen guides through them); --no-tui runs line mode.
     // `repair help` is the helpers' command: `repair --help` shows the help.
     #[command(disable_help_subcommand = true)]
     Repair {

@@ -90,10 +90,28 @@ pub fn store_generated(
     output: &crate::dkg::DkgOutput,
     seal: impl FnOnce(KeyMaterial) -> anyhow::Result<KeyMaterial>,
 ) -> anyhow::Result<(StoredKey, std::path::PathBuf)> {
+    store_share(
+        store,
+        name,
+        &output.share,
+        Some(&output.transcript_fingerprint),
+        seal,
+    )
+}
+
+/// Stores a new share under `name`, sealed by `seal`: a key generation's, a newcomer's, or a
+/// refreshed share that could not replace its key file. An existing key is never replaced.
+pub fn store_share(
+    store: &Store,
+    name: &str,
+    share: &KeyShare,
+    transcript_fingerprint: Option<&str>,
+    seal: impl FnOnce(KeyMaterial) -> anyhow::Result<KeyMaterial>,
+) -> anyhow::Result<(StoredKey, std::path::PathBuf)> {
     let stored = StoredKey {
         name: Some(name.to_string()),
-        material: seal(KeyMaterial::Share(output.share.clone()))?,
-        transcript_fingerprint: Some(output.transcript_fingerprint.clone()),
+        material: seal(KeyMaterial::Share(share.clone()))?,
+        transcript_fingerprint: transcript_fingerprint.map(str::to_string),
     };
     let saved = store.save(name, &stored)?;
     Ok((stored, saved))
@@ -157,6 +175,10 @@ pub enum StartInput {
     File,
     /// The passphrase of an encrypted key.
     Passphrase,
+    /// The members a refresh removes or a repair goes without.
+    Members,
+    /// The name a new key is stored as.
+    Name,
     /// The ceremony's own parameters (signers, request values).
     Other,
 }
@@ -176,7 +198,7 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-fn at(input: StartInput) -> impl FnOnce(anyhow::Error) -> StartError {
+pub(super) fn at(input: StartInput) -> impl FnOnce(anyhow::Error) -> StartError {
     move |error| StartError { input, error }
 }
 

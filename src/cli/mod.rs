@@ -6,7 +6,7 @@
 
 pub mod args;
 pub mod ceremonies;
-mod custody_cmd;
+pub mod custody_cmd;
 pub mod driver;
 mod journal_cmd;
 pub(crate) mod keys;
@@ -192,8 +192,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
         }
         Command::Refresh { part, remove } => {
+            let store = store(&top, &part.store)?;
+            if wants_tui(&part.line) {
+                let spec = Spec::Refresh {
+                    key: part.key.choice(),
+                    start: part.start,
+                    remove,
+                    group: part.group.clone(),
+                };
+                return open_member_tui(store, spec, &part);
+            }
             transport_cmd::configure(&part.line);
-            custody_cmd::refresh(&store(&top, &part.store)?, &part, &remove)
+            custody_cmd::refresh(&store, &part, &remove)
         }
         Command::Repair {
             command:
@@ -205,19 +215,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     line,
                 },
         } => {
+            let store = store(&top, &s)?;
+            if wants_tui(&line) {
+                let start = crate::tui::Start {
+                    spec: Spec::Newcomer { group, name },
+                    encrypt: !seal.unencrypted,
+                };
+                let line_only = [(seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM)];
+                return open_tui(store, start, kdf(&seal)?, &line, &line_only);
+            }
             transport_cmd::configure(&line);
-            custody_cmd::repair_request(
-                &store(&top, &s)?,
-                &secrets::Sealer::new(&seal)?,
-                &group,
-                &name,
-            )
+            custody_cmd::repair_request(&store, &secrets::Sealer::new(&seal)?, &group, &name)
         }
         Command::Repair {
             command: RepairCommand::Help { part, without },
         } => {
+            let store = store(&top, &part.store)?;
+            if wants_tui(&part.line) {
+                let spec = Spec::Help {
+                    key: part.key.choice(),
+                    start: part.start,
+                    without,
+                    group: part.group.clone(),
+                };
+                return open_member_tui(store, spec, &part);
+            }
             transport_cmd::configure(&part.line);
-            custody_cmd::repair_help(&store(&top, &part.store)?, &part, &without)
+            custody_cmd::repair_help(&store, &part, &without)
         }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)
@@ -315,6 +339,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ),
         },
     }
+}
+
+/// A member's refresh or repair in the TUI, on its form. The new share is sealed under the
+/// passphrase that opens the key, with the key's own Argon2id parameters.
+fn open_member_tui(store: Store, spec: Spec, part: &args::PartArgs) -> anyhow::Result<()> {
+    let start = crate::tui::Start {
+        spec,
+        encrypt: true,
+    };
+    let line_only = [
+        (part.yes, YES_ON_SCREEN),
+        (part.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+    ];
+    open_tui(store, start, KdfParams::PCLI, &part.line, &line_only)
 }
 
 /// A coordinator's ceremony: in the TUI on its form, or in line mode.

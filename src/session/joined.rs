@@ -302,7 +302,12 @@ impl<P: Part> Participant for Joined<P> {
                 (round, progress, members)
             }
             State::Review { engine, .. } => {
-                let members = marks(you, members(engine.as_ref()), &[], removed);
+                let members = marks(
+                    you,
+                    members(engine.as_ref()),
+                    &engine.waiting_for(),
+                    removed,
+                );
                 (1, format!("review the {}", look.ceremony), members)
             }
             State::Waiting => {

@@ -4,19 +4,21 @@
 //! the screen that asked. Tests run the same work synchronously ([`super::app::settle`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zeroize::Zeroizing;
 
+use super::screens::form::Roster;
 use super::screens::ScreenId;
 use crate::cli::ceremonies::{self, Prepared, StartInput};
-use crate::dkg::DkgOutput;
+use crate::cli::custody_cmd::{self, MemberPart, Opened};
 use crate::fsutil::{write_atomic, Overwrite};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::keys::KeyShare;
 use crate::sealed::KdfParams;
-use crate::session::{Feedback, PieceOutcome, Session, SessionView};
+use crate::session::{Feedback, Outcome, PieceOutcome, Session, SessionView};
 use crate::spec::{KeyChoice, Spec};
 use crate::store::Store;
 use crate::transport::qr::Modules;
@@ -58,19 +60,40 @@ pub enum Work {
         spec: Spec,
         passphrase: Option<Zeroizing<String>>,
         seed: [u8; 32],
+        /// Unix seconds: a refresh's date.
+        now: u64,
     },
     Session {
         session: Box<Session>,
         step: Step,
     },
-    /// Seal (if a passphrase is given) and store a finished key generation's share.
+    /// Seal (if a passphrase is given) and store a new share: a finished key generation's,
+    /// or a refreshed share that could not replace its key.
     StoreKey {
         store: Store,
         name: String,
-        output: Box<DkgOutput>,
+        share: Box<KeyShare>,
+        /// A key generation's fingerprint, recorded with its share.
+        transcript: Option<String>,
         passphrase: Option<Zeroizing<String>>,
         kdf: KdfParams,
     },
+    /// A member's refresh or repair is over: its new share replaces the key's (as line mode
+    /// does).
+    Replace {
+        replacing: Arc<Replacing>,
+        outcome: Box<Outcome>,
+    },
+    /// A newcomer's repair is over: its share is stored under its name (as line mode does).
+    StoreEnrolled {
+        store: Store,
+        name: String,
+        share: Box<KeyShare>,
+        passphrase: Option<Zeroizing<String>>,
+        kdf: KdfParams,
+    },
+    /// Read a key file's members (public data: nothing is opened).
+    ReadRoster(PathBuf),
     Deal {
         threshold: u16,
         participants: u16,
@@ -95,6 +118,12 @@ pub enum Work {
         store: Store,
         name: String,
     },
+    /// Write a key's public group description (no share) into `out`, never over a file.
+    ExportGroup {
+        store: Store,
+        name: String,
+        out: PathBuf,
+    },
     /// Save text (a message, a signature) to a file, keeping an older one as `.bak`.
     Save {
         path: PathBuf,
@@ -116,6 +145,15 @@ pub struct Started {
     pub session: Session,
     pub intro: String,
     pub feedback: Vec<Feedback>,
+    /// A member's key whose share the ceremony's outcome replaces (a refresh, a repair).
+    pub replacing: Option<Arc<Replacing>>,
+}
+
+/// A member's key opened for a refresh or repair (as line mode opens it), and a public group
+/// description to replace as well.
+pub struct Replacing {
+    pub opened: Opened,
+    pub group: Option<PathBuf>,
 }
 
 /// Why a ceremony did not start, and which field of the form it concerns.
@@ -139,6 +177,13 @@ pub enum JobResult {
     Session(Box<SessionReturn>),
     /// Where the key was stored.
     Stored(Result<String, String>),
+    /// What replacing a member's share or storing a newcomer's did, in words.
+    Finished(Result<Vec<String>, String>),
+    /// A key file's members, by its path.
+    Roster {
+        path: String,
+        roster: Result<Roster, String>,
+    },
     Dealt(Result<Vec<String>, String>),
     TemplateWritten(Result<String, String>),
     KeysChanged(Result<String, String>),
@@ -162,19 +207,46 @@ impl Work {
                 spec,
                 passphrase,
                 seed,
-            } => JobResult::Started(start(&store, &spec, passphrase, seed).map(Box::new)),
+                now,
+            } => JobResult::Started(start(&store, &spec, passphrase, seed, now).map(Box::new)),
             Work::Session { session, step } => {
                 JobResult::Session(Box::new(step_session(*session, step)))
             }
             Work::StoreKey {
                 store,
                 name,
-                output,
+                share,
+                transcript,
                 passphrase,
                 kdf,
             } => JobResult::Stored(
-                store_key(&store, &name, &output, passphrase, kdf).map_err(|e| format!("{e:#}")),
+                ceremonies::store_share(&store, &name, &share, transcript.as_deref(), |m| {
+                    seal(m, passphrase.as_ref(), kdf)
+                })
+                .map(|(_, path)| path.display().to_string())
+                .map_err(|e| format!("{e:#}")),
             ),
+            Work::Replace { replacing, outcome } => {
+                JobResult::Finished(replace(&replacing, &outcome).map_err(|e| format!("{e:#}")))
+            }
+            Work::StoreEnrolled {
+                store,
+                name,
+                share,
+                passphrase,
+                kdf,
+            } => JobResult::Finished(
+                custody_cmd::store_enrolled(&store, &name, &share, |m| {
+                    seal(m, passphrase.as_ref(), kdf)
+                })
+                .map_err(|e| format!("{e:#}")),
+            ),
+            Work::ReadRoster(path) => JobResult::Roster {
+                roster: crate::cli::keys::load_file(&path)
+                    .map(|key| Roster::of(&key))
+                    .map_err(|e| format!("{e:#}")),
+                path: path.display().to_string(),
+            },
             Work::Deal {
                 threshold,
                 participants,
@@ -214,6 +286,15 @@ impl Work {
                     .delete(&name)
                     .map(|()| format!("deleted key {name:?}"))
                     .map_err(|e| format!("{e:#}")),
+            ),
+            Work::ExportGroup { store, name, out } => JobResult::KeysChanged(
+                custody_cmd::write_group(
+                    &store,
+                    &KeyChoice::Name(name),
+                    &PathBuf::from(absolute(&out)),
+                )
+                .map(|(done, _)| format!("{done}: give it to the newcomer"))
+                .map_err(|e| format!("{e:#}")),
             ),
             Work::Save { path, text } => JobResult::Saved(
                 write_atomic(&path, text.as_bytes(), Overwrite::WithBackup)
@@ -287,6 +368,7 @@ fn start(
     spec: &Spec,
     passphrase: Option<Zeroizing<String>>,
     seed: [u8; 32],
+    now: u64,
 ) -> Result<Started, StartFailure> {
     let fail = |input, e: anyhow::Error| StartFailure {
         input,
@@ -294,6 +376,7 @@ fn start(
     };
     let mut rng = ChaCha20Rng::from_seed(seed);
     let mut unlock = unlock_with(passphrase.as_ref());
+    let mut replacing = None;
     let prepared = match spec {
         Spec::Dkg {
             threshold,
@@ -317,6 +400,47 @@ fn start(
             .map_err(|e| fail(e.input, e.error))?,
         Spec::Sign { .. } => ceremonies::prepare_coordinator(store, spec, &mut unlock, &mut rng)
             .map_err(|e| fail(e.input, e.error))?,
+        Spec::Refresh {
+            key,
+            start,
+            remove: ids,
+            group,
+        }
+        | Spec::Help {
+            key,
+            start,
+            without: ids,
+            group,
+        } => {
+            let (part, option) = match spec {
+                Spec::Refresh { .. } => (MemberPart::Refresh, "Remove"),
+                _ => (MemberPart::Help, "Not helping"),
+            };
+            let mut keeping = |label: &str, key: &StoredKey| {
+                let share = unlock(label, key)?;
+                let kept = passphrase.clone().filter(|_| key.material.is_sealed());
+                Ok((share, kept))
+            };
+            let (opened, prepared) = custody_cmd::prepare_member(
+                store,
+                part,
+                key,
+                (*start, option, ids),
+                &mut keeping,
+                now,
+                &mut rng,
+            )
+            .map_err(|e| fail(e.input, e.error))?;
+            replacing = Some(Arc::new(Replacing {
+                opened,
+                group: group.clone(),
+            }));
+            prepared
+        }
+        Spec::Newcomer { group, name } => {
+            custody_cmd::prepare_newcomer(store, group, name, &mut rng)
+                .map_err(|e| fail(e.input, e.error))?
+        }
         Spec::Deal { .. } => {
             return Err(fail(
                 StartInput::Other,
@@ -328,7 +452,22 @@ fn start(
         session: prepared.session,
         intro: prepared.intro,
         feedback: prepared.feedback,
+        replacing,
     })
+}
+
+/// A finished refresh's or repair's share in place of the member's old one.
+fn replace(replacing: &Replacing, outcome: &Outcome) -> anyhow::Result<Vec<String>> {
+    let group = replacing.group.as_deref();
+    match outcome {
+        Outcome::Refreshed { share, removed, .. } => {
+            custody_cmd::finish_refresh(&replacing.opened, share, removed, group)
+        }
+        Outcome::Helped {
+            share, newcomer, ..
+        } => custody_cmd::finish_help(&replacing.opened, share, newcomer, group),
+        _ => anyhow::bail!("this ceremony replaces no share"),
+    }
 }
 
 fn step_session(mut session: Session, step: Step) -> SessionReturn {
@@ -356,18 +495,6 @@ fn step_session(mut session: Session, step: Step) -> SessionReturn {
         outcomes,
         feedback,
     }
-}
-
-fn store_key(
-    store: &Store,
-    name: &str,
-    output: &DkgOutput,
-    passphrase: Option<Zeroizing<String>>,
-    kdf: KdfParams,
-) -> anyhow::Result<String> {
-    let (_, path) =
-        ceremonies::store_generated(store, name, output, |m| seal(m, passphrase.as_ref(), kdf))?;
-    Ok(path.display().to_string())
 }
 
 fn template(store: &Store, key: &KeyChoice, file: &Path, seed: [u8; 32]) -> anyhow::Result<String> {

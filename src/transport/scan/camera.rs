@@ -105,6 +105,28 @@ pub fn list_cameras() -> Result<Vec<CameraInfo>, ScanError> {
     capture::list()
 }
 
+/// Where a scan view finds its cameras: the system's, or (in tests) stand-ins that give
+/// photographed frames. Both calls may take long (a permission prompt, a device opening):
+/// callers run them off the UI thread.
+pub trait Cameras: Send + Sync {
+    fn list(&self) -> Result<Vec<CameraInfo>, ScanError>;
+    /// Opens `camera` (one [`Cameras::list`] gave) and starts it streaming.
+    fn open(&self, camera: &CameraInfo) -> Result<Box<dyn FrameSource>, ScanError>;
+}
+
+/// This machine's cameras.
+pub struct SystemCameras;
+
+impl Cameras for SystemCameras {
+    fn list(&self) -> Result<Vec<CameraInfo>, ScanError> {
+        list_cameras()
+    }
+
+    fn open(&self, camera: &CameraInfo) -> Result<Box<dyn FrameSource>, ScanError> {
+        Ok(Box::new(capture::CameraSource::open(camera)?))
+    }
+}
+
 #[cfg(feature = "camera")]
 mod capture {
     use nokhwa::utils::{

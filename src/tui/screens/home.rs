@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::form::{Form, FormKind};
 use super::keys::{key_rows, KeysScreen};
+use super::replace::ReplaceScreen;
 use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::tui::effects::Effect;
 use crate::tui::keymap::{self, hidden, key, Binding, Help};
@@ -18,10 +19,12 @@ use crate::tui::theme::word_wrap;
 pub enum HomeAction {
     Open(FormKind),
     Keys,
+    /// The guide to replacing a member.
+    Replace,
 }
 
 /// The actions, in menu order: hotkey, label, what it opens.
-pub const ACTIONS: [(char, &str, HomeAction); 8] = [
+pub const ACTIONS: [(char, &str, HomeAction); 10] = [
     (
         'g',
         "Start or join a key generation (DKG)",
@@ -57,7 +60,13 @@ pub const ACTIONS: [(char, &str, HomeAction); 8] = [
         "Check a key (everyone signs a harmless test)",
         HomeAction::Open(FormKind::Check),
     ),
-    ('k', "Manage keys: rename, delete", HomeAction::Keys),
+    (
+        'r',
+        "Refresh a key's shares (remove members)",
+        HomeAction::Open(FormKind::Refresh),
+    ),
+    ('m', "Replace a member (a lost laptop)", HomeAction::Replace),
+    ('k', "Manage keys: rename, delete, export", HomeAction::Keys),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +109,7 @@ impl HomeScreen {
         match action {
             HomeAction::Open(kind) => Reply::push(Form::new(kind, ctx)),
             HomeAction::Keys => Reply::push(KeysScreen::new(ctx.new_id())),
+            HomeAction::Replace => Reply::push(ReplaceScreen::new(ctx.new_id())),
         }
     }
 }

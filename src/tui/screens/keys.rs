@@ -100,6 +100,7 @@ enum Action {
     Down,
     Rename,
     Delete,
+    Export,
     Back,
     Submit,
     Cancel,
@@ -137,6 +138,7 @@ impl KeysScreen {
                 char('r', "r", "rename", Action::Rename),
                 char('x', "x", "delete", Action::Delete),
                 hidden(KeyCode::Delete, Action::Delete),
+                char('e', "e", "export group", Action::Export),
                 key(KeyCode::Esc, "Esc", "back", Action::Back),
             ],
             Mode::Rename { .. } | Mode::DeleteTyped { .. } => vec![
@@ -192,6 +194,16 @@ impl KeysScreen {
                     Some((name, false)) => Mode::DeleteConfirm { name },
                     None => Mode::Browse,
                 };
+            }
+            (Action::Export, _) => {
+                if let Some((name, _)) = ctx.keys.get(self.selected) {
+                    let work = Work::ExportGroup {
+                        store: store.clone(),
+                        out: ctx.save_dir.join(format!("group-{name}.toml")),
+                        name: name.clone(),
+                    };
+                    return self.start(work);
+                }
             }
             (Action::Cancel, _) => self.mode = Mode::Browse,
             (Action::Erase, Mode::Rename { to: text, .. })

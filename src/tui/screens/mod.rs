@@ -8,6 +8,7 @@ pub mod home;
 pub mod keys;
 pub mod notice;
 pub mod qr;
+pub mod replace;
 pub mod result;
 pub mod review;
 
@@ -50,6 +51,8 @@ pub struct Ctx {
     pub status: Option<String>,
     /// Where `s` saves messages: the working folder (tests choose another).
     pub save_dir: PathBuf,
+    /// Now, in unix seconds: a refresh's date (tests fix it).
+    pub clock: fn() -> u64,
     rng: ChaCha20Rng,
     next_id: u64,
 }
@@ -67,6 +70,7 @@ impl Ctx {
             kdf,
             status: None,
             save_dir: PathBuf::from("."),
+            clock: crate::cli::custody_cmd::now,
             rng: ChaCha20Rng::from_seed(seed),
             next_id: 0,
         }

@@ -4,7 +4,9 @@
 
 use ratatui::text::Line;
 
-use crate::session::{Outcome, SessionView, Stage};
+use crate::session::{Outcome, Question, SessionView, Stage};
+use ratatui::style::Style;
+
 use crate::tui::theme::{word_wrap, Palette};
 
 /// Where the new key of a finished key generation stands.
@@ -13,18 +15,22 @@ pub enum Storing {
     NotYet,
     Busy,
     Stored(String),
+    /// A member's share replaced, or a newcomer's stored: what that did, in words.
+    Done(Vec<String>),
     Failed(String),
 }
 
 /// The lines above the offered item, `width` columns wide.
+/// `left_out` are the members a repair this participant started went without.
 pub fn lines(
     view: &SessionView,
     storing: &Storing,
+    left_out: &[String],
     width: usize,
     palette: &Palette,
 ) -> Vec<Line<'static>> {
-    let mut out: Vec<(String, ratatui::style::Style)> = Vec::new();
-    let plain = ratatui::style::Style::default();
+    let mut out: Vec<(String, Style)> = Vec::new();
+    let plain = Style::default();
     match &view.stage {
         Stage::Done(Outcome::Signed {
             headline,
@@ -66,20 +72,48 @@ pub fn lines(
                     .into(),
                 plain,
             ));
-            out.push(match storing {
-                Storing::NotYet | Storing::Busy => (
-                    "\u{2026} storing the key (sealing it takes a few seconds)".into(),
-                    palette.accent(),
-                ),
-                Storing::Stored(path) => (format!("\u{2713} stored in {path}"), palette.good()),
-                Storing::Failed(e) => (
-                    format!("\u{2717} NOT stored: {e}. Press i to store it under another name."),
-                    palette.bad(),
-                ),
-            });
+            out.extend(stored(storing, "", "storing the key", palette));
         }
-        Stage::Declined => out.push((
+        Stage::Done(Outcome::Refreshed { key, .. }) => {
+            let done = format!("The refresh of key {key} is over here: this member holds a new share of the same key.");
+            out.extend(stored(storing, &done, "replacing the old share", palette));
+            out.push((
+                "Prove the new shares with a key check: c on the home screen for one member, f for the others.".into(),
+                plain,
+            ));
+        }
+        Stage::Done(Outcome::Helped { newcomer, .. }) => {
+            let done = format!("This helper's part is done: newcomer {newcomer} gets its share from the helpers' messages.");
+            out.extend(stored(
+                storing,
+                &done,
+                "replacing the share (its group now includes the newcomer)",
+                palette,
+            ));
+            let lost = match left_out {
+                [] => "the lost member".to_string(),
+                ids => ids.join(" "),
+            };
+            out.push((
+                format!("Next: refresh without {lost}, so that its share stops working: r on the home screen; one member starts and marks {lost} to remove, the others (the newcomer too) join."),
+                plain,
+            ));
+        }
+        Stage::Done(Outcome::Enrolled { name, .. }) => {
+            let done = format!("You hold a share of the key now, as key \"{name}\".");
+            out.extend(stored(storing, &done, "storing the key", palette));
+            out.push((
+                "Next: the members refresh without the lost member, you included: r on the home screen, join, and paste the RefreshRound1 of the member who starts.".into(),
+                plain,
+            ));
+        }
+        Stage::Declined if view.question == Question::SIGN => out.push((
             "You declined: nothing was signed. Esc twice goes back.".into(),
+            palette.bad(),
+        )),
+        Stage::Declined => out.push((
+            "You declined: nothing was sent, and the key stays as it is. Esc twice goes back."
+                .into(),
             palette.bad(),
         )),
         Stage::Failed(e) => {
@@ -94,4 +128,35 @@ pub fn lines(
                 .map(move |l| Line::styled(l, style))
         })
         .collect()
+}
+
+/// How the ceremony ended (`done`, said until storing says more) and where storing the new
+/// share stands: under way (`doing`), what it did (its first line is the headline), or why it
+/// failed.
+fn stored(storing: &Storing, done: &str, doing: &str, palette: &Palette) -> Vec<(String, Style)> {
+    let headline = (!done.is_empty()).then(|| (format!("\u{2713} {done}"), palette.good()));
+    let mut out: Vec<(String, Style)> = match storing {
+        Storing::Done(_) => vec![],
+        _ => headline.into_iter().collect(),
+    };
+    match storing {
+        Storing::NotYet | Storing::Busy => out.push((
+            format!("\u{2026} {doing} (sealing it takes a few seconds)"),
+            palette.accent(),
+        )),
+        Storing::Stored(path) => out.push((format!("\u{2713} stored in {path}"), palette.good())),
+        Storing::Done(lines) => {
+            for (i, line) in lines.iter().enumerate() {
+                out.push(match i {
+                    0 => (format!("\u{2713} {line}"), palette.good()),
+                    _ => (line.clone(), Style::default()),
+                });
+            }
+        }
+        Storing::Failed(e) => out.push((
+            format!("\u{2717} NOT stored: {e}. Press i to store it under another name."),
+            palette.bad(),
+        )),
+    }
+    out
 }

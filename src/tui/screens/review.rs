@@ -4,8 +4,9 @@
 use crossterm::event::KeyCode;
 use ratatui::text::Line;
 
+use crate::session::Question;
 use crate::tui::keymap::{char, hidden, key, Binding};
-use crate::tui::theme::{choices, indented_wrap, Palette};
+use crate::tui::theme::{choices, indented_wrap, word_wrap, Palette};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReviewAction {
@@ -23,22 +24,39 @@ pub fn bindings<A: Clone>(wrap: impl Fn(ReviewAction) -> A) -> Vec<Binding<A>> {
     ]
 }
 
-/// The review as lines `width` columns wide.
-pub fn lines(review: &[String], width: usize, palette: &Palette) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(
-        "You are asked to sign the following. Read every field.",
-        palette.accent(),
-    )];
+/// The review as lines `width` columns wide: what `question` asks about, every line, and the
+/// answers.
+pub fn lines(
+    review: &[String],
+    question: &Question,
+    width: usize,
+    palette: &Palette,
+) -> Vec<Line<'static>> {
+    let (heading, answers) = if *question == Question::SIGN {
+        (
+            "You are asked to sign the following. Read every field.".to_string(),
+            [
+                ("a", "approve and sign"),
+                ("d", "decline: nothing is signed"),
+            ],
+        )
+    } else {
+        (
+            format!("{}. Read every line. {}", question.heading, question.ask),
+            [
+                ("a", "approve: take part"),
+                ("d", "decline: nothing is sent"),
+            ],
+        )
+    };
+    let mut lines: Vec<Line> = word_wrap(&heading, width)
+        .into_iter()
+        .map(|l| Line::styled(l, palette.accent()))
+        .collect();
     for text in review {
         lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
     }
     lines.push(Line::raw(""));
-    lines.push(choices(
-        palette,
-        &[
-            ("a", "approve and sign"),
-            ("d", "decline: nothing is signed"),
-        ],
-    ));
+    lines.push(choices(palette, &answers));
     lines
 }

@@ -53,7 +53,7 @@ impl Ceremony {
     fn main_lines(&self, width: usize, palette: &Palette) -> Vec<Line<'static>> {
         let view = &self.view;
         if matches!(view.stage, Stage::Review) && !self.ended {
-            return review::lines(&view.review, width, palette);
+            return review::lines(&view.review, &view.question, width, palette);
         }
         let mut lines = match &view.stage {
             Stage::Confirm { fingerprint } if !self.ended => confirm(fingerprint, width, palette),
@@ -65,9 +65,9 @@ impl Ceremony {
                 palette.accent(),
             ),
             Stage::Done(_) | Stage::Declined | Stage::Failed(_) => {
-                result::lines(view, &self.storing, width, palette)
+                result::lines(view, &self.storing, &self.setup.left_out, width, palette)
             }
-            _ => prose(waiting_for(self), width, palette.dim()),
+            _ => waiting_for(self, width, palette),
         };
         let items = self.items();
         if let Some(item) = items.get(self.chosen) {
@@ -83,9 +83,16 @@ impl Ceremony {
                 palette,
             ));
         }
-        if self.setup.role == Role::Coordinator && !view.review.is_empty() {
+        // What is signed stays in view; what a refresh or repair was about, until it is over.
+        let about = match self.setup.role {
+            Role::Coordinator => Some("What is signed:"),
+            Role::Refresh if !self.ended => Some("The refresh:"),
+            Role::Helper if !self.ended => Some("The repair:"),
+            _ => None,
+        };
+        if let Some(about) = about.filter(|_| !view.review.is_empty()) {
             lines.push(Line::raw(""));
-            lines.push(Line::styled("What is signed:", palette.dim()));
+            lines.push(Line::styled(about, palette.dim()));
             for text in &view.review {
                 lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
             }
@@ -95,13 +102,34 @@ impl Ceremony {
 }
 
 /// What the person is waiting for, in words.
-fn waiting_for(c: &Ceremony) -> &'static str {
-    match c.setup.role {
+fn waiting_for(c: &Ceremony, width: usize, palette: &Palette) -> Vec<Line<'static>> {
+    let joined = !c.view.sent.is_empty();
+    let text = match c.setup.role {
         Role::Dkg => "Paste the others' messages here whenever they come, in any order; send yours whenever you can.",
         Role::Coordinator => "Paste the signers' replies here whenever they come, in any order.",
-        Role::Follower if c.view.sent.is_empty() => "Paste the coordinator's request (CoordinatorRound1) here. It is shown in words before anything is signed.",
+        Role::Follower if !joined => "Paste the coordinator's request (CoordinatorRound1) here. It is shown in words before anything is signed.",
         Role::Follower => "Paste the coordinator's round-2 message (CoordinatorRound2) here when it comes.",
-    }
+        Role::Refresh if !joined => "Paste the RefreshRound1 of the member who started the refresh (or of any member who joined). What it asks is shown before anything is sent.",
+        Role::Helper if !joined && c.setup.starts => "Paste the newcomer's request (RepairRequest). Its fingerprint is shown before anything is sent: compare it with the newcomer.",
+        Role::Helper if !joined => "Paste the RepairRound1 of the helper who started the repair. What it asks is shown before anything is sent.",
+        Role::Refresh | Role::Helper => "Send your message to every other participant (one relay may carry it to all); paste theirs here whenever they come, in any order.",
+        Role::Newcomer => {
+            let mut lines = prose(
+                "Your participant fingerprint: tell it to the helpers by phone or in person; each compares it before helping.",
+                width,
+                palette.dim(),
+            );
+            let me = super::items::own_fingerprint(&c.view).unwrap_or_default();
+            lines.push(Line::styled(format!("    {me}"), palette.key()));
+            lines.extend(prose(
+                "Send your request to the helpers; paste their messages here whenever they come, in any order.",
+                width,
+                palette.dim(),
+            ));
+            return lines;
+        }
+    };
+    prose(text, width, palette.dim())
 }
 
 fn prose(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
@@ -192,6 +220,7 @@ fn item_lines(
 fn who_needs(kind: crate::messages::MessageKind) -> &'static str {
     match kind {
         crate::messages::MessageKind::FollowerRound2 => "the coordinator",
+        crate::messages::MessageKind::RepairRound3 => "the newcomer",
         _ => "the others",
     }
 }

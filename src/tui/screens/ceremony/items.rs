@@ -45,7 +45,9 @@ pub fn items(view: &SessionView) -> Vec<Item> {
             } else if earlier > 0 {
                 format!("NEW {kind}: it replaces the earlier one")
             } else {
-                format!("Send this {kind} to {}", o.to)
+                // What is in brackets is for line mode: the rule must stay one line.
+                let to = o.to.split(" (").next().unwrap_or(o.to);
+                format!("Send this {kind} to {to}")
             };
             let what = match earlier {
                 0 => kind.name().to_ascii_lowercase(),
@@ -116,12 +118,14 @@ pub fn items(view: &SessionView) -> Vec<Item> {
 }
 
 /// The item to show when the view changes: the newest message, or at the end the result a
-/// person needs most (the pcli command, the authorization) — except a key generation, whose
-/// last message the others may still need.
+/// person needs most (the pcli command, the authorization) — except a key generation, a
+/// refresh or a repair helper, whose last message the others may still need.
 pub fn default_item(view: &SessionView, items: &[Item]) -> usize {
     let last = items.len().saturating_sub(1);
     match &view.stage {
-        Stage::Done(Outcome::Generated { .. }) => view.sent.len().saturating_sub(1),
+        Stage::Done(
+            Outcome::Generated { .. } | Outcome::Refreshed { .. } | Outcome::Helped { .. },
+        ) => view.sent.len().saturating_sub(1),
         _ => last,
     }
 }
@@ -160,6 +164,12 @@ pub fn others_need(view: &SessionView, item: &Item) -> bool {
         && !item.replaced
         && matches!(
             last_sent,
-            Some(MessageKind::DkgRound2 | MessageKind::FollowerRound2)
+            Some(
+                MessageKind::DkgRound2
+                    | MessageKind::FollowerRound2
+                    | MessageKind::RefreshRound2
+                    | MessageKind::RepairRound2
+                    | MessageKind::RepairRound3
+            )
         )
 }

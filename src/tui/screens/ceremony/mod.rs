@@ -17,6 +17,7 @@ pub use items::{file_name, items, Item, Layout};
 pub use log::{Entry, Log};
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
@@ -28,7 +29,7 @@ use super::result::Storing;
 use super::review::{self, ReviewAction};
 use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::session::{Feedback, Outcome, Session, SessionView, Stage};
-use crate::tui::effects::{Effect, JobResult, SessionReturn, Started, Step, Work};
+use crate::tui::effects::{Effect, JobResult, Replacing, SessionReturn, Started, Step, Work};
 use crate::tui::keymap::{self, char, ctrl, hidden, key, Binding, Help};
 
 /// Which part this participant plays.
@@ -37,6 +38,12 @@ pub enum Role {
     Dkg,
     Coordinator,
     Follower,
+    /// A member in a refresh of a key's shares.
+    Refresh,
+    /// A member helping a newcomer in a repair.
+    Helper,
+    /// A repair's newcomer.
+    Newcomer,
 }
 
 /// What a ceremony takes from its form.
@@ -47,6 +54,11 @@ pub struct Setup {
     /// A follower's passphrase typed into the form: tried first when the request needs an
     /// encrypted key.
     pub passphrase: Option<Zeroizing<String>>,
+    /// Whether this member starts the refresh or repair (rather than joining another's).
+    pub starts: bool,
+    /// The members a refresh this participant started removes, or a repair it started goes
+    /// without (participant ids).
+    pub left_out: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +106,8 @@ pub struct Ceremony {
     setup: Setup,
     tried_passphrase: bool,
     storing: Storing,
+    /// A member's key whose share the outcome replaces.
+    replacing: Option<Arc<Replacing>>,
 }
 
 impl Ceremony {
@@ -104,6 +118,7 @@ impl Ceremony {
             session,
             intro,
             feedback,
+            replacing,
         } = started;
         let view = session.view();
         let mut ceremony = Self {
@@ -123,6 +138,7 @@ impl Ceremony {
             setup,
             tried_passphrase: false,
             storing: Storing::NotYet,
+            replacing,
         };
         ceremony.chosen = items::default_item(&ceremony.view, &ceremony.items());
         ceremony.log.push(true, intro);
@@ -255,15 +271,57 @@ impl Ceremony {
             _ => String::new(),
         };
         let mut effects = vec![Effect::Log(format!("ended: {}: {how}", self.view.title))];
-        if let Stage::Done(Outcome::Generated { name, .. }) = &self.view.stage {
-            effects.extend(self.store(ctx, name.clone()));
-        }
+        let Stage::Done(outcome) = &self.view.stage else {
+            return effects;
+        };
+        let work = match (outcome, &self.replacing) {
+            (Outcome::Generated { name, .. }, _) => {
+                let name = name.clone();
+                effects.extend(self.store(ctx, name));
+                return effects;
+            }
+            (Outcome::Refreshed { .. } | Outcome::Helped { .. }, Some(replacing)) => {
+                Work::Replace {
+                    replacing: replacing.clone(),
+                    outcome: Box::new(outcome.clone()),
+                }
+            }
+            (Outcome::Enrolled { name, share }, _) => Work::StoreEnrolled {
+                store: ctx.store.clone(),
+                name: name.clone(),
+                share: share.clone(),
+                passphrase: self.setup.seal.clone(),
+                kdf: ctx.kdf,
+            },
+            _ => return effects,
+        };
+        self.storing = Storing::Busy;
+        effects.push(Effect::work(self.id, work));
         effects
     }
 
+    /// Stores the ceremony's new share as a new key `name`: a key generation's, or a refreshed
+    /// share whose key file could not be replaced (sealed under the passphrase that opened it).
     fn store(&mut self, ctx: &mut Ctx, name: String) -> Vec<Effect> {
-        let Stage::Done(Outcome::Generated { output, .. }) = &self.view.stage else {
-            return vec![];
+        let (share, transcript, passphrase) = match &self.view.stage {
+            Stage::Done(Outcome::Generated { output, .. }) => (
+                output.share.clone(),
+                Some(output.transcript_fingerprint.clone()),
+                self.setup.seal.clone(),
+            ),
+            Stage::Done(
+                Outcome::Refreshed { share, .. }
+                | Outcome::Helped { share, .. }
+                | Outcome::Enrolled { share, .. },
+            ) => (
+                share.as_ref().clone(),
+                None,
+                match &self.replacing {
+                    Some(r) => r.opened.passphrase.clone(),
+                    None => self.setup.seal.clone(),
+                },
+            ),
+            _ => return vec![],
         };
         self.storing = Storing::Busy;
         vec![Effect::work(
@@ -271,8 +329,9 @@ impl Ceremony {
             Work::StoreKey {
                 store: ctx.store.clone(),
                 name,
-                output: output.clone(),
-                passphrase: self.setup.seal.clone(),
+                share: Box::new(share),
+                transcript,
+                passphrase,
                 kdf: ctx.kdf,
             },
         )]
@@ -538,6 +597,18 @@ impl Screen for Ceremony {
                 self.log.push(result.is_ok(), log.clone());
                 self.storing = match result {
                     Ok(path) => Storing::Stored(path),
+                    Err(e) => Storing::Failed(e),
+                };
+                Reply::effects(vec![Effect::LoadKeys, Effect::Log(log)])
+            }
+            JobResult::Finished(result) => {
+                let log = match &result {
+                    Ok(lines) => lines.first().cloned().unwrap_or_default(),
+                    Err(e) => format!("the new share was NOT stored: {e}"),
+                };
+                self.log.push(result.is_ok(), log.clone());
+                self.storing = match result {
+                    Ok(lines) => Storing::Done(lines),
                     Err(e) => Storing::Failed(e),
                 };
                 Reply::effects(vec![Effect::LoadKeys, Effect::Log(log)])

@@ -15,6 +15,12 @@ pub enum FormKind {
     Vote,
     Transaction,
     Check,
+    /// A refresh of a key's shares, started or joined.
+    Refresh,
+    /// A repair helper, started or joined.
+    Help,
+    /// A repair's newcomer.
+    Newcomer,
 }
 
 impl FormKind {
@@ -30,6 +36,9 @@ impl FormKind {
             FormKind::Vote => "Coordinate a validator vote",
             FormKind::Transaction => "Coordinate a transaction",
             FormKind::Check => RequestSpec::Check.title(),
+            FormKind::Refresh => "Refresh a key's shares",
+            FormKind::Help => "Help enrol a newcomer",
+            FormKind::Newcomer => "Join a key as the newcomer",
         }
     }
 
@@ -43,12 +52,21 @@ impl FormKind {
             FormKind::Vote => "Signed by the governance key, on behalf of the validator.",
             FormKind::Transaction => "The plan is a TransactionPlan in proto JSON.",
             FormKind::Check => "A harmless test signature that proves the key works.",
+            FormKind::Refresh => "Every member who stays gets a new share of the same key; the threshold stays. One member starts, the others join.",
+            FormKind::Help => "Give a newcomer a share of the key (no helper learns it). Confirm its fingerprint with the newcomer first.",
+            FormKind::Newcomer => "Ask at least t members for a share of a key. You need its public group description (hoarfrost keys export-group).",
         }
     }
 
     /// Whether the form makes a new key (and asks how to seal it).
     pub fn makes_keys(self) -> bool {
-        matches!(self, FormKind::Dkg | FormKind::Deal)
+        matches!(self, FormKind::Dkg | FormKind::Deal | FormKind::Newcomer)
+    }
+
+    /// Whether the form is a member's part in a refresh or a repair, whose new share replaces
+    /// the key's (sealed again under the passphrase that opens it).
+    pub fn replaces_share(self) -> bool {
+        matches!(self, FormKind::Refresh | FormKind::Help)
     }
 
     pub fn of_request(request: &RequestSpec) -> Self {
@@ -79,6 +97,12 @@ pub enum FieldId {
     Encrypt,
     Passphrase,
     Repeat,
+    /// Whether this member starts the refresh or repair, or joins another member's.
+    Starts,
+    /// The members a refresh removes, or a repair goes without.
+    Members,
+    /// A public group description: the newcomer's, or one to replace as well.
+    GroupFile,
 }
 
 /// How a field is edited.
@@ -91,6 +115,18 @@ pub enum FieldKind {
     Secret,
     /// Chosen with ← and →.
     Choice,
+    /// The chosen key's members, each marked or not (Space), ← and → move among them.
+    Members,
+}
+
+impl FieldKind {
+    /// Whether the field's value is typed (and Backspace and Ctrl-U edit it).
+    pub fn is_typed(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Text | FieldKind::Number | FieldKind::Secret
+        )
+    }
 }
 
 impl FieldId {
@@ -112,6 +148,17 @@ impl FieldId {
             FieldId::Encrypt => "Encrypt",
             FieldId::Passphrase => "Passphrase",
             FieldId::Repeat => "Repeat",
+            FieldId::Starts => "You",
+            FieldId::Members => "Remove",
+            FieldId::GroupFile => "Group file",
+        }
+    }
+
+    /// The label as a form of `kind` shows it.
+    pub fn label_in(self, kind: FormKind) -> &'static str {
+        match (self, kind) {
+            (FieldId::Members, FormKind::Help) => "Not helping",
+            (id, _) => id.label(),
         }
     }
 
@@ -120,7 +167,8 @@ impl FieldId {
             FieldId::Threshold | FieldId::Participants | FieldId::Proposal | FieldId::Signers => {
                 FieldKind::Number
             }
-            FieldId::Key | FieldId::Vote | FieldId::Encrypt => FieldKind::Choice,
+            FieldId::Key | FieldId::Vote | FieldId::Encrypt | FieldId::Starts => FieldKind::Choice,
+            FieldId::Members => FieldKind::Members,
             FieldId::Passphrase | FieldId::Repeat => FieldKind::Secret,
             _ => FieldKind::Text,
         }
@@ -137,6 +185,7 @@ impl FieldId {
             (FieldId::Key, FormKind::Definition) => "automatic: the definition's identity key",
             (FieldId::Key, FormKind::Vote) => "automatic: \"governance\", or the only key",
             (FieldId::Key, FormKind::Transaction) => "automatic: the key that owns the notes",
+            (FieldId::Key, k) if k.replaces_share() => "the key you hold a share of",
             (FieldId::Key, _) => "automatic: the only key",
             (FieldId::KeyFile, _) => "a hoarfrost key file or pcli config",
             (FieldId::DefinitionFile, _) => "the validator definition TOML",
@@ -149,6 +198,12 @@ impl FieldId {
             (FieldId::Signers, _) => "blank: the threshold",
             (FieldId::Encrypt, _) => "no: stored in the clear",
             (FieldId::Passphrase, k) if k.makes_keys() => "seals the share at rest",
+            (FieldId::Passphrase, k) if k.replaces_share() => "opens the key, seals the new share",
+            (FieldId::Starts, _) => "",
+            (FieldId::Members, FormKind::Help) => "mark the lost member",
+            (FieldId::Members, _) => "Space marks, \u{2190}\u{2192} move",
+            (FieldId::GroupFile, FormKind::Newcomer) => "from hoarfrost keys export-group",
+            (FieldId::GroupFile, _) => "optional: a group.toml to update",
             (FieldId::Passphrase, _) => "if the key is encrypted",
             (FieldId::Repeat, _) => "the same passphrase again",
         }
@@ -171,6 +226,10 @@ impl FieldId {
             FormKind::Vote => vec![Proposal, Vote, Reason, Validator, Signers],
             FormKind::Transaction => vec![PlanFile, Signers],
             FormKind::Check => vec![Signers],
+            FormKind::Refresh | FormKind::Help => vec![Starts, Members, GroupFile],
+            FormKind::Newcomer => {
+                return vec![GroupFile, Name, Encrypt, Passphrase, Repeat];
+            }
         };
         [Key, KeyFile, Passphrase].into_iter().chain(rest).collect()
     }
@@ -194,6 +253,10 @@ pub struct Values {
     pub pick: Option<KeyPick>,
     pub encrypt: bool,
     pub vote: usize,
+    /// This member starts the refresh or repair (rather than joining).
+    pub starts: bool,
+    /// The participant ids marked in the Members field.
+    pub members: Vec<String>,
 }
 
 impl Values {
@@ -299,6 +362,34 @@ impl Values {
                     RequestSpec::Check => {}
                 }
                 FormKind::of_request(request)
+            }
+            Spec::Refresh {
+                key: choice,
+                start,
+                remove: ids,
+                group,
+            }
+            | Spec::Help {
+                key: choice,
+                start,
+                without: ids,
+                group,
+            } => {
+                key(&mut v, choice);
+                v.starts = *start || !ids.is_empty();
+                v.members = ids.clone();
+                if let Some(group) = group {
+                    v.set(FieldId::GroupFile, group.display().to_string());
+                }
+                match spec {
+                    Spec::Refresh { .. } => FormKind::Refresh,
+                    _ => FormKind::Help,
+                }
+            }
+            Spec::Newcomer { group, name } => {
+                v.set(FieldId::GroupFile, group.display().to_string());
+                v.set(FieldId::Name, name.clone());
+                FormKind::Newcomer
             }
         };
         (kind, v)

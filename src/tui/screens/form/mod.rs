@@ -3,17 +3,17 @@
 //! (the passphrase too) stay while the person fixes them and after a ceremony is abandoned,
 //! since the form stays below the ceremony's screen.
 
+mod draw;
 mod fields;
+mod members;
 mod validate;
 
 pub use fields::{FieldId, FieldKind, FormKind, KeyPick, Values, VOTES};
+pub use members::Roster;
 pub use validate::{validate, FieldErrors, FormOutput};
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::ceremony::{Ceremony, Role, Setup};
@@ -22,8 +22,7 @@ use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::cli::ceremonies::StartInput;
 use crate::spec::{KeyChoice, Spec};
 use crate::tui::effects::{Effect, JobResult, Work};
-use crate::tui::keymap::{self, ctrl, hidden, key, Binding, Help};
-use crate::tui::theme::word_wrap;
+use crate::tui::keymap::{self, char, ctrl, hidden, key, Binding, Help};
 use crate::tui::Start;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +36,8 @@ enum Action {
     Erase,
     Clear,
     Template,
+    /// Marks or unmarks the member under the cursor.
+    Mark,
 }
 
 pub struct Form {
@@ -52,6 +53,12 @@ pub struct Form {
     note: Option<String>,
     /// Work under way: what it is.
     busy: Option<&'static str>,
+    /// The member under the cursor in the Members field.
+    member_at: usize,
+    /// A key file's members, read off the UI thread (by path).
+    file_roster: Option<members::FileRoster>,
+    /// The key file whose members are being read.
+    reading: Option<String>,
 }
 
 impl Form {
@@ -71,6 +78,22 @@ impl Form {
         if kind == FormKind::Vote && ctx.key("governance").is_some() {
             values.pick = Some(KeyPick::Name("governance".into()));
         }
+        if kind.replaces_share() {
+            // A member's own key: the first that holds a share.
+            values.pick = ctx
+                .keys
+                .iter()
+                .find(|(_, k)| k.material.has_share())
+                .map(|(n, _)| KeyPick::Name(n.clone()));
+        }
+        values.set(
+            FieldId::GroupFile,
+            if kind == FormKind::Newcomer {
+                "group.toml"
+            } else {
+                ""
+            },
+        );
         Self::with(kind, values, ctx)
     }
 
@@ -92,10 +115,13 @@ impl Form {
             error: None,
             note: None,
             busy: None,
+            member_at: 0,
+            file_roster: None,
+            reading: None,
         };
         // The first field to fill: one in error, else an empty passphrase (a ceremony asked
         // for on the command line then needs only it), else the first.
-        match validate(kind, &form.visible(), &form.values, ctx) {
+        match validate(kind, &form.visible(), &form.values, ctx, &form.roster(ctx)) {
             Err(errors) => form.focus_first(&errors),
             Ok(_) => {
                 if let Some(i) = form
@@ -121,6 +147,7 @@ impl Form {
                 FieldId::Passphrase | FieldId::Repeat if self.kind.makes_keys() => {
                     self.values.encrypt
                 }
+                FieldId::Members => self.values.starts,
                 _ => true,
             })
             .collect()
@@ -146,6 +173,32 @@ impl Form {
         &self.errors
     }
 
+    /// The member under the cursor in the Members field.
+    pub fn member_at(&self) -> usize {
+        self.member_at
+    }
+
+    /// The chosen key's members (a refresh or repair form), or why they are not listed.
+    pub fn roster(&self, ctx: &Ctx) -> Result<Roster, String> {
+        members::roster(&self.values, ctx, self.file_roster.as_ref())
+    }
+
+    /// Reads a chosen key file's members once the focus has left its path.
+    fn read_key_file(&mut self) -> Vec<Effect> {
+        let path = self.values.text(FieldId::KeyFile).trim().to_string();
+        let wanted = self.kind.replaces_share()
+            && self.values.pick() == KeyPick::File
+            && !path.is_empty()
+            && self.focused() != FieldId::KeyFile
+            && self.reading.as_deref() != Some(path.as_str())
+            && self.file_roster.as_ref().map(|(p, _)| p.as_str()) != Some(path.as_str());
+        if !wanted {
+            return vec![];
+        }
+        self.reading = Some(path.clone());
+        vec![Effect::work(self.id, Work::ReadRoster(path.into()))]
+    }
+
     fn bindings(&self) -> Vec<Binding<Action>> {
         let mut list = vec![
             key(KeyCode::Tab, "Tab", "next", Action::Next),
@@ -153,14 +206,22 @@ impl Form {
             hidden(KeyCode::BackTab, Action::Previous),
             hidden(KeyCode::Up, Action::Previous),
         ];
-        if self.focused().kind() == FieldKind::Choice {
-            list.push(key(
-                KeyCode::Left,
-                "\u{2190}\u{2192}",
-                "choose",
-                Action::Left,
-            ));
-            list.push(hidden(KeyCode::Right, Action::Right));
+        match self.focused().kind() {
+            FieldKind::Choice => {
+                list.push(key(
+                    KeyCode::Left,
+                    "\u{2190}\u{2192}",
+                    "choose",
+                    Action::Left,
+                ));
+                list.push(hidden(KeyCode::Right, Action::Right));
+            }
+            FieldKind::Members => {
+                list.push(key(KeyCode::Left, "\u{2190}\u{2192}", "move", Action::Left));
+                list.push(hidden(KeyCode::Right, Action::Right));
+                list.push(char(' ', "Space", "mark", Action::Mark));
+            }
+            _ => {}
         }
         list.push(key(KeyCode::Enter, "Enter", "start", Action::Submit));
         list.push(hidden(KeyCode::Backspace, Action::Erase));
@@ -203,9 +264,18 @@ impl Form {
                     .position(|p| *p == self.values.pick())
                     .unwrap_or(0);
                 self.values.pick = Some(picks[step(at, picks.len())].clone());
+                // Members marked were another key's.
+                self.values.members.clear();
             }
             FieldId::Vote => self.values.vote = step(self.values.vote, VOTES.len()),
             FieldId::Encrypt => self.values.encrypt = !self.values.encrypt,
+            FieldId::Starts => self.values.starts = !self.values.starts,
+            FieldId::Members => {
+                if let Ok(roster) = self.roster(ctx) {
+                    let count = roster.members.len().max(1);
+                    self.member_at = step(self.member_at.min(count - 1), count);
+                }
+            }
             _ => {}
         }
     }
@@ -214,7 +284,7 @@ impl Form {
         let id = self.focused();
         match id.kind() {
             FieldKind::Number if !c.is_ascii_digit() => {}
-            FieldKind::Choice => {}
+            FieldKind::Choice | FieldKind::Members => {}
             _ => self.values.text_mut(id).push(c),
         }
     }
@@ -222,7 +292,13 @@ impl Form {
     fn submit(&mut self, ctx: &mut Ctx) -> Reply {
         self.note = None;
         self.error = None;
-        match validate(self.kind, &self.visible(), &self.values, ctx) {
+        match validate(
+            self.kind,
+            &self.visible(),
+            &self.values,
+            ctx,
+            &self.roster(ctx),
+        ) {
             Err(errors) => {
                 self.focus_first(&errors);
                 self.errors = errors;
@@ -253,6 +329,7 @@ impl Form {
                             spec,
                             passphrase,
                             seed: ctx.seed(),
+                            now: (ctx.clock)(),
                         }
                     }
                 };
@@ -294,30 +371,17 @@ impl Form {
         let visible = self.visible();
         let candidates: &[FieldId] = match input {
             StartInput::Key => &[FieldId::KeyFile, FieldId::Key, FieldId::Name],
-            StartInput::File => &[FieldId::DefinitionFile, FieldId::PlanFile],
+            StartInput::File => &[
+                FieldId::DefinitionFile,
+                FieldId::PlanFile,
+                FieldId::GroupFile,
+            ],
             StartInput::Passphrase => &[FieldId::Passphrase],
+            StartInput::Members => &[FieldId::Members, FieldId::Key],
+            StartInput::Name => &[FieldId::Name],
             StartInput::Other => &[],
         };
         candidates.iter().copied().find(|f| visible.contains(f))
-    }
-
-    fn value_text(&self, id: FieldId, ctx: &Ctx) -> String {
-        match id {
-            FieldId::Key => match self.values.pick() {
-                KeyPick::Auto => "automatic".into(),
-                KeyPick::Name(n) => {
-                    let sealed = ctx.key(&n).is_some_and(|k| k.material.is_sealed());
-                    format!("{n}{}", if sealed { " (encrypted)" } else { "" })
-                }
-                KeyPick::File => "a key file".into(),
-            },
-            FieldId::Vote => VOTES[self.values.vote % VOTES.len()].into(),
-            FieldId::Encrypt => if self.values.encrypt { "yes" } else { "no" }.into(),
-            id if id.kind() == FieldKind::Secret => {
-                "\u{2022}".repeat(self.values.text(id).chars().count())
-            }
-            id => self.values.text(id).to_string(),
-        }
     }
 }
 
@@ -353,17 +417,24 @@ impl Screen for Form {
             Some(Action::Back) => return Reply::nav(Nav::Pop),
             Some(Action::Erase) => {
                 let id = self.focused();
-                if id.kind() != FieldKind::Choice {
+                if id.kind().is_typed() {
                     self.values.text_mut(id).pop();
                 }
             }
             Some(Action::Clear) => {
                 let id = self.focused();
-                if id.kind() != FieldKind::Choice {
+                if id.kind().is_typed() {
                     zeroize::Zeroize::zeroize(self.values.text_mut(id));
                 }
             }
             Some(Action::Template) => return self.template(ctx),
+            Some(Action::Mark) => {
+                if let Ok(roster) = self.roster(ctx) {
+                    if let Some(fp) = roster.members.get(self.member_at) {
+                        members::toggle(&mut self.values, fp);
+                    }
+                }
+            }
             None => {
                 if let Some(c) = keymap::typed(&event) {
                     self.type_char(c);
@@ -371,7 +442,7 @@ impl Screen for Form {
             }
         }
         self.focus = self.focus.min(self.visible().len() - 1);
-        Reply::none()
+        Reply::effects(self.read_key_file())
     }
 
     fn paste(&mut self, text: String, _ctx: &mut Ctx) -> Reply {
@@ -383,25 +454,37 @@ impl Screen for Form {
     }
 
     fn job(&mut self, result: JobResult, ctx: &mut Ctx) -> Reply {
+        if let JobResult::Roster { path, roster } = result {
+            if self.reading.as_deref() == Some(path.as_str()) {
+                self.reading = None;
+            }
+            self.file_roster = Some((path, roster));
+            return Reply::none();
+        }
         self.busy = None;
         match result {
             JobResult::Started(Ok(started)) => {
+                let passphrase =
+                    || zeroize::Zeroizing::new(self.values.text(FieldId::Passphrase).to_string());
                 let setup = Setup {
                     role: match self.kind {
                         FormKind::Dkg => Role::Dkg,
                         FormKind::Follow => Role::Follower,
+                        FormKind::Refresh => Role::Refresh,
+                        FormKind::Help => Role::Helper,
+                        FormKind::Newcomer => Role::Newcomer,
                         _ => Role::Coordinator,
                     },
-                    seal: (self.kind == FormKind::Dkg && self.values.encrypt).then(|| {
-                        zeroize::Zeroizing::new(self.values.text(FieldId::Passphrase).to_string())
-                    }),
+                    seal: (self.kind.makes_keys() && self.values.encrypt).then(passphrase),
                     passphrase: (self.kind == FormKind::Follow)
-                        .then(|| {
-                            zeroize::Zeroizing::new(
-                                self.values.text(FieldId::Passphrase).to_string(),
-                            )
-                        })
+                        .then(passphrase)
                         .filter(|p| !p.is_empty()),
+                    starts: self.values.starts,
+                    left_out: if self.values.starts {
+                        self.values.members.clone()
+                    } else {
+                        vec![]
+                    },
                 };
                 let (ceremony, effects) = Ceremony::new(ctx, *started, setup);
                 Reply {
@@ -448,69 +531,12 @@ impl Screen for Form {
         Reply::effect(Effect::LoadKeys)
     }
 
+    fn tick(&mut self, _ctx: &mut Ctx) -> Reply {
+        Reply::effects(self.read_key_file())
+    }
+
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
-        let palette = ctx.palette;
-        let width = usize::from(area.width.saturating_sub(2));
-        let mut lines: Vec<Line> = word_wrap(self.kind.about(), width)
-            .into_iter()
-            .map(|l| Line::styled(l, palette.dim()))
-            .collect();
-        lines.push(Line::raw(""));
-        let focused = self.focused();
-        for id in self.visible() {
-            let is_focused = id == focused;
-            let mut value = self.value_text(id, ctx);
-            if id.kind() == FieldKind::Choice {
-                value = format!("\u{25c0} {value} \u{25b6}");
-            } else if is_focused {
-                value.push('\u{2588}');
-            }
-            let marker = if is_focused { "\u{25b6} " } else { "  " };
-            let value_style = if is_focused {
-                palette.key()
-            } else {
-                Style::default()
-            };
-            lines.push(Line::from(vec![
-                Span::raw(marker),
-                Span::styled(format!("{:<16}", id.label()), palette.accent()),
-                Span::styled(value.clone(), value_style),
-                Span::raw(" ".repeat(22usize.saturating_sub(value.chars().count()))),
-                Span::styled(format!(" {}", id.hint(self.kind)), palette.dim()),
-            ]));
-            for (_, error) in self.errors.iter().filter(|(f, _)| *f == id) {
-                for l in word_wrap(&format!("\u{2717} {error}"), width.saturating_sub(18)) {
-                    lines.push(Line::styled(format!("{:18}{l}", ""), palette.bad()));
-                }
-            }
-        }
-        lines.push(Line::raw(""));
-        if let Some(busy) = self.busy {
-            lines.push(Line::styled(format!("\u{2026} {busy}"), palette.accent()));
-        }
-        for (text, style) in [
-            (
-                self.error.as_ref().map(|e| format!("\u{2717} {e}")),
-                palette.bad(),
-            ),
-            (
-                self.note.as_ref().map(|n| format!("\u{2713} {n}")),
-                palette.good(),
-            ),
-        ] {
-            if let Some(text) = text {
-                lines.extend(
-                    word_wrap(&text, width)
-                        .into_iter()
-                        .map(|l| Line::styled(l, style)),
-                );
-            }
-        }
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::bordered().title(format!(" {} ", self.kind.title()))),
-            area,
-        );
+        draw::draw(self, frame, area, ctx);
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use super::fields::{FieldId, FormKind, KeyPick, Values, VOTES};
+use super::members::{problems, Roster};
 use crate::spec::{parse_identity, parse_vote, KeyChoice, RequestSpec, Spec};
 use crate::tui::screens::Ctx;
 
@@ -18,12 +19,14 @@ pub struct FormOutput {
 
 pub type FieldErrors = Vec<(FieldId, String)>;
 
-/// Checks every visible field of a `kind` form at once.
+/// Checks every visible field of a `kind` form at once; `roster` is the chosen key's members
+/// (for a refresh or a repair).
 pub fn validate(
     kind: FormKind,
     fields: &[FieldId],
     values: &Values,
     ctx: &Ctx,
+    roster: &Result<Roster, String>,
 ) -> Result<FormOutput, FieldErrors> {
     let mut errors: FieldErrors = Vec::new();
     let text = |id: FieldId| values.text(id).trim().to_string();
@@ -98,17 +101,7 @@ pub fn validate(
     let spec = match kind {
         FormKind::Dkg => {
             let name = text(FieldId::Name);
-            if let Err(e) = crate::store::check_name(&name) {
-                errors.push((FieldId::Name, e.to_string()));
-            } else if ctx.key(&name).is_some() || ctx.broken.iter().any(|(n, _)| *n == name) {
-                errors.push((
-                    FieldId::Name,
-                    format!(
-                        "a key named {name:?} already exists in {}",
-                        ctx.store_label()
-                    ),
-                ));
-            }
+            new_name(&name, ctx, &mut errors);
             Spec::Dkg {
                 threshold: threshold.unwrap_or_default(),
                 participants: participants.unwrap_or_default(),
@@ -140,6 +133,50 @@ pub fn validate(
             signers,
             request: RequestSpec::Check,
         },
+        FormKind::Refresh | FormKind::Help => {
+            let members = if fields.contains(&FieldId::Members) {
+                let own = match kind {
+                    FormKind::Refresh => "another member must start a refresh that removes you",
+                    _ => "the member who starts a repair helps",
+                };
+                // Members not listed yet (a key file still being read) are checked when the
+                // ceremony starts, as line mode checks them.
+                if let Ok(roster) = roster {
+                    for problem in problems(values, roster, own) {
+                        errors.push((FieldId::Members, problem));
+                    }
+                }
+                values.members.clone()
+            } else {
+                vec![]
+            };
+            let group = Some(text(FieldId::GroupFile))
+                .filter(|g| !g.is_empty())
+                .map(PathBuf::from);
+            if kind == FormKind::Refresh {
+                Spec::Refresh {
+                    key: choice,
+                    start: values.starts,
+                    remove: members,
+                    group,
+                }
+            } else {
+                Spec::Help {
+                    key: choice,
+                    start: values.starts,
+                    without: members,
+                    group,
+                }
+            }
+        }
+        FormKind::Newcomer => {
+            let name = text(FieldId::Name);
+            new_name(&name, ctx, &mut errors);
+            Spec::Newcomer {
+                group: required_path(values, FieldId::GroupFile, &mut errors),
+                name,
+            }
+        }
         FormKind::Vote => {
             let vote = parse_vote(VOTES[values.vote % VOTES.len()]).expect("listed votes parse");
             let reason = values.text(FieldId::Reason).to_string();
@@ -186,6 +223,21 @@ pub fn validate(
     Ok(FormOutput { spec, passphrase })
 }
 
+/// A new key's name: valid, and not taken in the store.
+fn new_name(name: &str, ctx: &Ctx, errors: &mut FieldErrors) {
+    if let Err(e) = crate::store::check_name(name) {
+        errors.push((FieldId::Name, e.to_string()));
+    } else if ctx.key(name).is_some() || ctx.broken.iter().any(|(n, _)| n == name) {
+        errors.push((
+            FieldId::Name,
+            format!(
+                "a key named {name:?} already exists in {}",
+                ctx.store_label()
+            ),
+        ));
+    }
+}
+
 fn required_path(values: &Values, id: FieldId, errors: &mut FieldErrors) -> PathBuf {
     let text = values.text(id).trim();
     if text.is_empty() {
@@ -219,6 +271,12 @@ fn key_choice(
                     FieldId::Key,
                     format!("{name} holds no share: a follower signs with its share"),
                 )),
+                Some(k) if kind.replaces_share() && !k.material.has_share() => errors.push((
+                    FieldId::Key,
+                    format!(
+                        "{name} holds no share (public key data only): only a member can take part"
+                    ),
+                )),
                 Some(k) if k.material.is_sealed() && passphrase.is_empty() => errors.push((
                     FieldId::Passphrase,
                     format!("key {name} is encrypted: type its passphrase"),
@@ -237,6 +295,11 @@ fn key_choice(
                 errors.push((
                     FieldId::Key,
                     format!("no keys in {store}: choose a key file, or create a key first"),
+                ));
+            } else if kind.replaces_share() && ctx.keys.len() > 1 {
+                errors.push((
+                    FieldId::Key,
+                    format!("several keys in {store}: choose the one to refresh or repair"),
                 ));
             }
             KeyChoice::Auto

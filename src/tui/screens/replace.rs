@@ -1,0 +1,169 @@
+//! Replacing a member (a lost laptop, someone who leaves): one guide through the three steps,
+//! offering each role. The newcomer asks for a share with the key's public group description;
+//! at least t members help (no helper learns the share); then the members, the newcomer among
+//! them, refresh without the lost member so that its share stops working.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::form::{Form, FormKind};
+use super::{Ctx, Nav, Reply, Screen, ScreenId};
+use crate::tui::effects::Effect;
+use crate::tui::keymap::{self, hidden, key, Binding, Help};
+use crate::tui::theme::word_wrap;
+
+/// The roles, in the order of the steps: hotkey, what the person is, what it opens.
+pub const ROLES: [(char, &str, FormKind); 3] = [
+    (
+        'n',
+        "I am the newcomer: I have the key's group description file",
+        FormKind::Newcomer,
+    ),
+    (
+        'h',
+        "I help: start from the newcomer's request, or join a helper's",
+        FormKind::Help,
+    ),
+    (
+        'r',
+        "Afterwards, everyone: refresh without the lost member",
+        FormKind::Refresh,
+    ),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Up,
+    Down,
+    Choose,
+    Open(FormKind),
+    Back,
+}
+
+pub struct ReplaceScreen {
+    id: ScreenId,
+    selected: usize,
+}
+
+impl ReplaceScreen {
+    pub fn new(id: ScreenId) -> Self {
+        Self { id, selected: 0 }
+    }
+
+    fn bindings() -> Vec<Binding<Action>> {
+        let mut list = vec![
+            key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
+            hidden(KeyCode::Down, Action::Down),
+            key(KeyCode::Enter, "Enter", "choose", Action::Choose),
+        ];
+        list.extend(
+            ROLES
+                .iter()
+                .map(|(c, _, kind)| hidden(KeyCode::Char(*c), Action::Open(*kind))),
+        );
+        list.push(key(KeyCode::Esc, "Esc", "back", Action::Back));
+        list
+    }
+
+    fn open(&mut self, kind: FormKind, ctx: &mut Ctx) -> Reply {
+        self.selected = ROLES.iter().position(|r| r.2 == kind).unwrap_or(0);
+        Reply::push(Form::new(kind, ctx))
+    }
+}
+
+/// The steps, in words (the roles are listed under the steps they take part in).
+const STEPS: [&str; 3] = [
+    "1. A member writes the key's public group description for the newcomer: e on the keys screen (k on the home screen) writes group-NAME.toml, as `hoarfrost keys export-group` does. It holds no share.",
+    "2. The newcomer makes a request with a new participant key; at least t members help it get a share of the key, and no helper learns it. Each helper first compares the newcomer's fingerprint with the newcomer itself. Afterwards every member's group includes the newcomer.",
+    "3. The members, the newcomer among them, refresh without the lost member: its share stops working, and the key is t-of-n again with the same identity key.",
+];
+
+impl Screen for ReplaceScreen {
+    fn id(&self) -> ScreenId {
+        self.id
+    }
+
+    fn title(&self, _ctx: &Ctx) -> String {
+        "Replace a member".into()
+    }
+
+    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
+        keymap::help(&Self::bindings())
+    }
+
+    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
+        match keymap::dispatch(&Self::bindings(), &event) {
+            Some(Action::Up) => {
+                self.selected = (self.selected + ROLES.len() - 1) % ROLES.len();
+                Reply::none()
+            }
+            Some(Action::Down) => {
+                self.selected = (self.selected + 1) % ROLES.len();
+                Reply::none()
+            }
+            Some(Action::Choose) => self.open(ROLES[self.selected].2, ctx),
+            Some(Action::Open(kind)) => self.open(kind, ctx),
+            Some(Action::Back) => Reply::nav(Nav::Pop),
+            None => Reply::none(),
+        }
+    }
+
+    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
+        Reply::effect(Effect::LoadKeys)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let palette = ctx.palette;
+        let width = usize::from(area.width.saturating_sub(2));
+        let mut lines: Vec<Line> = word_wrap(
+            "A lost laptop, or a member who leaves, is replaced in three steps; nobody ever holds the whole key.",
+            width,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, palette.dim()))
+        .collect();
+        let role = |i: usize| {
+            let (hotkey, label, _) = ROLES[i];
+            let marker = if i == self.selected {
+                "\u{25b6} "
+            } else {
+                "  "
+            };
+            let line = Line::from(vec![
+                Span::raw(format!("   {marker}")),
+                Span::styled(format!("[{hotkey}]"), palette.accent()),
+                Span::raw(format!(" {label}")),
+            ]);
+            if i == self.selected {
+                line.style(palette.key())
+            } else {
+                line
+            }
+        };
+        for (step, text) in STEPS.iter().enumerate() {
+            lines.push(Line::raw(""));
+            lines.extend(
+                word_wrap(text, width.saturating_sub(3))
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| Line::raw(if i == 0 { l } else { format!("   {l}") })),
+            );
+            match step {
+                1 => lines.extend([role(0), role(1)]),
+                2 => lines.push(role(2)),
+                _ => {}
+            }
+        }
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(" Replace a member ")),
+            area,
+        );
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
