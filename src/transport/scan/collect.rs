@@ -78,10 +78,7 @@ impl MessageCollector {
             .unwrap_or("")
             .to_ascii_lowercase();
         let what = ur_type_name(&ur_type);
-        let collector = self
-            .collectors
-            .entry(ur_type)
-            .or_insert_with(ur_collector);
+        let collector = self.collectors.entry(ur_type).or_insert_with(ur_collector);
         match collector.receive(token) {
             Ok(Received::Complete(payloads)) => {
                 let mut out = Vec::new();
@@ -149,7 +146,9 @@ mod tests {
                             assert!(have < total);
                             progress += 1
                         }
-                        Collected::Complete { messages, parts, .. } => {
+                        Collected::Complete {
+                            messages, parts, ..
+                        } => {
                             assert!(parts.is_some());
                             complete.extend(messages)
                         }
@@ -162,7 +161,10 @@ mod tests {
         assert_eq!(complete.len(), 2, "each once: later parts are duplicates");
         assert!(collector.incomplete().is_none());
         let json = collector.feed(&messages[0].to_json());
-        assert!(matches!(&json[..], [Collected::Complete { parts: None, .. }]));
+        assert!(matches!(
+            &json[..],
+            [Collected::Complete { parts: None, .. }]
+        ));
         let refused = collector.feed("{\"not\":\"a message\"}\nUR:PCLI-X/1-2/ZZ");
         assert_eq!(refused.len(), 2);
         assert!(refused.iter().all(|c| matches!(c, Collected::Refused(_))));
