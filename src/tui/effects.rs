@@ -25,7 +25,7 @@ use crate::transport::qr::Modules;
 
 pub enum Effect {
     /// Blocking work for a screen; its result comes back as `Msg::Job(screen, result)`.
-    Work { screen: ScreenId, work: Work },
+    Work { screen: ScreenId, work: Box<Work> },
     /// Read the store's keys again; they come back as `Msg::KeysLoaded`.
     LoadKeys,
     /// Text for the terminal's clipboard (OSC 52). Never a secret.
@@ -37,7 +37,10 @@ pub enum Effect {
 
 impl Effect {
     pub fn work(screen: ScreenId, work: Work) -> Self {
-        Effect::Work { screen, work }
+        Effect::Work {
+            screen,
+            work: Box::new(work),
+        }
     }
 }
 
