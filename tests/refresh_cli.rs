@@ -296,6 +296,100 @@ fn replace_a_lost_laptop_end_to_end() {
     ]);
 }
 
+/// A 2-of-4 key: d is lost, a and b help, c is away during the repair and admits the newcomer
+/// from the relay's lines afterwards; the refresh that removes d then takes c and the newcomer.
+#[test]
+fn a_member_away_during_a_repair_admits_the_newcomer_and_takes_part_in_the_refresh() {
+    let dir = temp();
+    let dir = dir.path();
+    let all = homes(dir, &["a", "b", "c", "d", "e"]);
+    let (a, b, away, newcomer) = (&all[0], &all[1], &all[2], &all[4]);
+    run_ok(&[
+        "deal", "-t", "2", "-n", "4", "--name", "identity", "--homes", a, b, away, &all[3],
+    ]);
+    let lost_id = share_in(&all[3]).fingerprint();
+    let before = share_in(away);
+    let away_id = before.fingerprint();
+    let group = dir.join("group.toml");
+    let group_arg = group.to_str().unwrap();
+    run_ok(&[
+        "--home",
+        a,
+        "keys",
+        "export-group",
+        "--name",
+        "identity",
+        "--out",
+        group_arg,
+    ]);
+    let mut processes = vec![start(&[
+        "--home", newcomer, "repair", "request", "--group", group_arg, "--name", "identity",
+    ])];
+    let request = processes[0].recv();
+    processes.push(start(&[
+        "--home",
+        a,
+        "repair",
+        "help",
+        "--name",
+        "identity",
+        "--without",
+        &lost_id,
+        "--without",
+        &away_id,
+        "--yes",
+        "--no-tui",
+    ]));
+    processes.push(start(&[
+        "--home", b, "repair", "help", "--name", "identity", "--yes", "--no-tui",
+    ]));
+    processes.push(start(&[
+        "--home", away, "repair", "admit", "--name", "identity", "--group", group_arg, "--yes",
+    ]));
+    for p in &mut processes[1..] {
+        p.send(&request);
+    }
+    relay(&mut processes);
+    let stderrs = finish_all(processes);
+    let newcomer_share = share_in(newcomer);
+    assert!(
+        stderrs[3].contains(&format!(
+            "Newcomer: participant {}",
+            newcomer_share.fingerprint()
+        )),
+        "{}",
+        stderrs[3]
+    );
+    assert!(
+        stderrs[3].contains("skipped: RepairRequest"),
+        "{}",
+        stderrs[3]
+    );
+    assert_eq!(share_in(away).group(), newcomer_share.group());
+    assert_eq!(
+        share_in(away).signing_share(),
+        before.signing_share(),
+        "the same share, under the group with the newcomer"
+    );
+    let public = keyfile::decode(&std::fs::read_to_string(&group).unwrap()).unwrap();
+    assert!(matches!(&public.material, KeyMaterial::Public(g) if g == newcomer_share.group()));
+    // The refresh that removes the lost member: the member who was away takes part.
+    let mut processes = vec![start(&[
+        "--home", a, "refresh", "--name", "identity", "--remove", &lost_id, "--no-tui",
+    ])];
+    for home in [b, away, newcomer] {
+        processes.push(start(&[
+            "--home", home, "refresh", "--name", "identity", "--yes", "--no-tui",
+        ]));
+    }
+    relay(&mut processes);
+    finish_all(processes);
+    for home in [a, b, away, newcomer] {
+        assert_eq!(share_in(home).group().participant_count(), 4);
+        assert_eq!(share_in(home).group().generation().number, 1);
+    }
+}
+
 #[test]
 fn key_files_and_their_group_description_are_refreshed_in_place() {
     // As the README's split walkthrough leaves them: key files, and a public group.toml.

@@ -325,6 +325,23 @@ pub enum RepairCommand {
         #[arg(long, value_name = "PARTICIPANT")]
         without: Vec<String>,
     },
+    /// A member who did not help (or was absent): takes the helpers' RepairRound1 and
+    /// RepairRound3 messages from the repair's relay, in any order, and once the newcomer's
+    /// fingerprint is confirmed, its key's group description includes the newcomer. Line mode.
+    Admit {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Also replace this public group description (group.toml) with the new one.
+        #[arg(long, value_name = "FILE")]
+        group: Option<PathBuf>,
+        /// Admit without asking (scripts only: the review is still printed).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+    },
 }
 
 /// A member's part in a refresh or a repair: its key, whether it starts, and line mode.

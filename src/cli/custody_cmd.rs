@@ -11,7 +11,7 @@ use ed25519_consensus::VerificationKey;
 use rand_core::{CryptoRngCore, OsRng};
 use zeroize::Zeroizing;
 
-use super::args::PartArgs;
+use super::args::{KeyArgs, PartArgs, UnlockArgs};
 use super::ceremonies::{at, check_new_name, run, store_share, Prepared, StartError, StartInput};
 use super::keys::{load_file, print_group, resolve};
 use super::lines::say;
@@ -123,6 +123,8 @@ pub fn now() -> u64 {
 pub enum MemberPart {
     Refresh,
     Help,
+    /// A member who did not help learns the repair's newcomer.
+    Admit,
 }
 
 /// A member's refresh or repair session, as both front ends start it: the key opened, the
@@ -155,6 +157,7 @@ pub fn prepare_member(
             Session::repair_start(label, share, &named, rng).map_err(refused)?,
         ),
         (MemberPart::Help, false) => ("Repair", Session::repair_join(label, share, rng)),
+        (MemberPart::Admit, _) => ("Admission", Session::repair_admit(label, share, rng)),
     };
     let intro = format!(
         "{ceremony} of key {label} as participant {} of a {}-of-{} key (generation {}).",
@@ -411,6 +414,44 @@ pub fn repair_help(store: &Store, part: &PartArgs, without_ids: &[String]) -> an
          refresh --no-tui` with their own key, without --remove.",
         opened.named
     ));
+    Ok(())
+}
+
+/// A member who did not help: the repair's newcomer enters its key's description.
+pub fn repair_admit(
+    store: &Store,
+    key: &KeyArgs,
+    group: Option<&Path>,
+    yes: bool,
+    unlock: &UnlockArgs,
+) -> anyhow::Result<()> {
+    let unlocker = Unlocker::new(unlock);
+    let (opened, prepared) = prepare_member(
+        store,
+        MemberPart::Admit,
+        &key.choice(),
+        (false, "", &[]),
+        &mut |label, key| unlocker.unlock_keeping(label, key),
+        now(),
+        &mut OsRng,
+    )?;
+    say_prepared(&prepared);
+    let mut session = prepared.session;
+    say("Paste the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
+    let Outcome::Helped {
+        share, newcomer, ..
+    } = run(&mut session, None, yes)?
+    else {
+        anyhow::bail!("the admission ended without a result");
+    };
+    for line in finish_help(&opened, &share, &newcomer, group)? {
+        say(line);
+    }
+    print_group(
+        share.group(),
+        opened.stored.transcript_fingerprint.as_deref(),
+    );
+    say("Next, the members refresh without the lost member, as the helpers were told.");
     Ok(())
 }
 

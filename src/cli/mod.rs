@@ -243,6 +243,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             transport_cmd::configure(&part.line);
             custody_cmd::repair_help(&store, &part, &without)
         }
+        Command::Repair {
+            command:
+                RepairCommand::Admit {
+                    store: s,
+                    key,
+                    group,
+                    yes,
+                    unlock,
+                },
+        } => {
+            let store = store(&top, &s)?;
+            custody_cmd::repair_admit(&store, &key, group.as_deref(), yes, &unlock)
+        }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)
         }

@@ -12,7 +12,7 @@
 //! agreed on. Round 1: the helpers publish encryption keys. Round 2: each helper sends every
 //! helper a delta, encrypted, and publishes `delta * G` for all of them. Round 3: each helper
 //! sends the newcomer its sigma (the sum of its deltas), encrypted. Members who did not help
-//! learn the newcomer with [`admit`].
+//! learn the newcomer with [`admit`] (or an [`Admission`], which takes the messages one at a time).
 //!
 //! What is detected, beyond frost-core's scheme (which only lets the newcomer see, at the end,
 //! that its share does not match the key): the public delta commitments let everyone check
@@ -26,8 +26,7 @@
 //! # What a session must do around these engines
 //!
 //! - The newcomer needs the key's public group description (`group.toml`, or any member's key
-//!   file without its share) before [`Newcomer::new`]; a command that exports it for stored
-//!   keys is still missing.
+//!   file without its share) before [`Newcomer::new`] (`hoarfrost keys export-group`).
 //! - Before [`RepairHelper::start`] or [`RepairHelper::join`], a person confirms the newcomer's
 //!   fingerprint with the newcomer itself (out of band), and the helpers.
 //! - Every round goes to everyone (the newcomer takes rounds 1 to 3): a relay may bundle them.
@@ -38,10 +37,12 @@
 //!   generation. Then refresh without the lost member, so that its share, wherever it is,
 //!   stops combining with the others.
 
+mod admission;
 mod helper;
 mod messages;
 mod newcomer;
 
+pub use admission::Admission;
 pub use helper::{HelperRounds, RepairHelper};
 pub use messages::{
     RepairRequest, RepairRequestBody, RepairRound1, RepairRound1Body, RepairRound2,

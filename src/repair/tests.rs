@@ -316,3 +316,69 @@ fn sessions_are_checked_before_anything_is_sent() {
     ));
     assert!(e2.contains("before the refresh of"), "{e2}");
 }
+
+#[test]
+fn a_member_who_did_not_help_admits_the_newcomer_from_messages_in_any_order() {
+    let shares = deal(&mut OsRng, 2, 4).unwrap();
+    let absent = shares[3].group().clone();
+    // An earlier attempt whose round 3 reaches the absent member first.
+    let earlier = repair(&shares, &[0, 1]);
+    let (mut newcomer, mut engines, round1s) = round1(&shares, &[0, 2]);
+    let round2s = round2(&mut newcomer, &mut engines);
+    let round3s: Vec<RepairRound3> = engines
+        .iter_mut()
+        .map(|h| h.start_round3(&mut OsRng).unwrap())
+        .collect();
+    broadcast(&mut newcomer, &mut engines, &round3s);
+    let enrolled = newcomer.finish().unwrap();
+
+    let mut admission = Admission::new(absent.clone());
+    let take =
+        |a: &mut Admission, m: AnyMessage| a.take(AnyMessage::from_json(&m.to_json()).unwrap());
+    take(&mut admission, earlier.round3[0].clone().into()).unwrap();
+    take(&mut admission, round3s[1].clone().into()).unwrap();
+    assert!(matches!(
+        admission.admitted(),
+        Err(Refusal::Incomplete {
+            kind: MessageKind::RepairRound1,
+            ..
+        })
+    ));
+    let e = take(&mut admission, round2s[0].clone().into()).unwrap_err();
+    assert!(e.skippable(), "{e}");
+    let note = take(&mut admission, round1s[1].clone().into()).unwrap();
+    assert!(note.contains("dropped the RepairRound3"), "{note}");
+    assert_eq!(admission.newcomer(), Some(enrolled.fingerprint()));
+    assert_eq!(admission.progress(), Some((1, 1, 2)));
+    // The same message again is harmless; another from the same helper is not.
+    let e = take(&mut admission, round1s[1].clone().into()).unwrap_err();
+    assert!(matches!(e, Refusal::AlreadyReceived { .. }), "{e}");
+    let e = take(&mut admission, earlier.round1[0].clone().into()).unwrap_err();
+    assert!(matches!(e, Refusal::OtherSession { .. }), "{e}");
+    let e = take(&mut admission, earlier.round3[1].clone().into()).unwrap_err();
+    assert!(matches!(e, Refusal::OtherSession { .. }), "{e}");
+    // A stranger's round 3, and one from a member who is not a helper.
+    let stranger = SigningKey::new(OsRng);
+    let forged = Signed::sign(&stranger, round3s[0].body.clone());
+    let e = take(&mut admission, forged.into()).unwrap_err();
+    assert!(matches!(e, Refusal::UnknownParticipant { .. }), "{e}");
+    let key3 = shares[3].signing_key().clone();
+    let not_helper = Signed::sign(&key3, round3s[0].body.clone());
+    let e = take(&mut admission, not_helper.into()).unwrap_err();
+    assert!(matches!(e, Refusal::UnknownParticipant { .. }), "{e}");
+    assert_eq!(
+        admission.progress(),
+        Some((1, 1, 2)),
+        "refusals change nothing"
+    );
+    take(&mut admission, round1s[0].clone().into()).unwrap();
+    take(&mut admission, round3s[0].clone().into()).unwrap();
+    assert_eq!(&admission.admitted().unwrap(), enrolled.group());
+    // A repair of another key is refused at once.
+    let other = deal(&mut OsRng, 2, 4).unwrap();
+    let (_, _, foreign) = round1(&other, &[0, 1]);
+    let e = Admission::new(absent)
+        .take(foreign[0].clone().into())
+        .unwrap_err();
+    assert!(e.culprit().is_some(), "{e}");
+}

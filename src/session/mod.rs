@@ -15,6 +15,7 @@
 //! [`Session::repair_start`] and [`Session::repair_join`] (a helper in a repair),
 //! [`Session::newcomer`] (the newcomer of a repair).
 
+mod admit;
 mod coordinator;
 mod dkg;
 mod exchange;
@@ -400,6 +401,13 @@ impl Session {
     /// the person approved it ([`Stage::Review`]).
     pub fn repair_join(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
         Self::with(Role::Custody(helper::join(label, share)), seeded(rng))
+    }
+
+    /// A member of `share`'s key who did not help in a repair: it takes the helpers' messages
+    /// and, once the person confirmed the newcomer, ends with its share under the group that
+    /// includes the newcomer ([`Outcome::Helped`]).
+    pub fn repair_admit(label: &str, share: KeyShare, rng: &mut impl CryptoRngCore) -> Self {
+        Self::with(Role::Custody(admit::start(label, share)), seeded(rng))
     }
 
     /// The newcomer of a repair of the key `group` describes (its public description), with a

@@ -36,7 +36,7 @@ pub fn secret_args_for(args: &[&str]) -> Vec<String> {
         ["dkg" | "deal" | "split", ..] | ["keys", "import-pcli"] | ["repair", "request"] => {
             (true, true)
         }
-        ["refresh", ..] | ["repair", "help"] => (true, false),
+        ["refresh", ..] | ["repair", "help" | "admit"] => (true, false),
         ["follow" | "coordinate" | "check", ..] | ["keys", "export-pcli"] => (true, false),
         _ => (false, false),
     };
