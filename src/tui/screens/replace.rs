@@ -77,7 +77,7 @@ impl ReplaceScreen {
 /// The steps, in words (the roles are listed under the steps they take part in).
 const STEPS: [&str; 3] = [
     "1. A member writes the key's public group description for the newcomer: e on the keys screen (k on the home screen) writes group-NAME.toml, as `hoarfrost keys export-group` does. It holds no share.",
-    "2. The newcomer makes a request with a new participant key; at least t members help it get a share of the key, and no helper learns it. Each helper first compares the newcomer's fingerprint with the newcomer itself. Afterwards every member's group includes the newcomer.",
+    "2. The newcomer makes a request with a new participant key; at least t members help it get a share of the key, and no helper learns it. Each helper first compares the newcomer's fingerprint with the newcomer itself. Afterwards the helpers' keys include the newcomer; a member who did not help runs `hoarfrost repair admit` with the repair's messages.",
     "3. The members, the newcomer among them, refresh without the lost member: its share stops working, and the key is t-of-n again with the same identity key.",
 ];
 
