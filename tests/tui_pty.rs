@@ -705,14 +705,21 @@ fn a_refresh_among_three_tuis_replaces_every_share_and_the_new_shares_sign() {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(files, ["identity.toml"], "nothing of the old share beside it");
+        assert_eq!(
+            files,
+            ["identity.toml"],
+            "nothing of the old share beside it"
+        );
         new.push(share);
     }
     for (n, o) in new.iter().zip(&old) {
         assert_eq!(n.group(), new[0].group());
         assert_eq!(n.group().fvk(), o.group().fvk(), "the same key");
         assert_eq!(n.group().generation().number, 1);
-        assert!(n.signing_share() != o.signing_share(), "the old share is gone");
+        assert!(
+            n.signing_share() != o.signing_share(),
+            "the old share is gone"
+        );
     }
     for t in &mut tuis {
         t.leave_and_quit();
