@@ -58,7 +58,8 @@ pub enum Work {
     /// create the session with randomness from `seed`.
     Start {
         store: Store,
-        spec: Spec,
+        // Boxed: the largest item would otherwise set every effect's size.
+        spec: Box<Spec>,
         passphrase: Option<Zeroizing<String>>,
         seed: [u8; 32],
         /// Unix seconds: a refresh's date.
@@ -144,8 +145,8 @@ pub enum Work {
     /// Stop the scan before (so its camera is released), open `camera` and start scanning.
     Scan {
         cameras: Arc<dyn Cameras>,
-        camera: CameraInfo,
-        previous: Option<Scanner>,
+        camera: Box<CameraInfo>,
+        previous: Option<Box<Scanner>>,
         /// Preview frames fit this many pixels.
         preview: (usize, usize),
         generation: u64,
@@ -211,7 +212,7 @@ pub enum JobResult {
     Cameras(Result<Vec<CameraInfo>, String>),
     Scanning {
         generation: u64,
-        scanner: Result<Scanner, String>,
+        scanner: Result<Box<Scanner>, String>,
     },
 }
 
@@ -355,7 +356,7 @@ impl Work {
                     generation,
                     scanner: cameras
                         .open(&camera)
-                        .map(|source| Scanner::start(source, options))
+                        .map(|source| Box::new(Scanner::start(source, options)))
                         .map_err(|e| e.to_string()),
                 }
             }

@@ -26,13 +26,7 @@ fn is_picture(path: &Path) -> bool {
 impl FolderSource {
     /// Lists the folder's `.png`, `.jpg` and `.jpeg` files (other files are left alone).
     pub fn open(folder: &Path) -> Result<Self, ScanError> {
-        let mut source = Self {
-            folder: folder.to_path_buf(),
-            pictures: Vec::new(),
-            next: 0,
-            watching: false,
-        };
-        source.pictures = source.list(None)?;
+        let source = Self::listed(folder, false)?;
         if source.pictures.is_empty() {
             return Err(source.problem("no PNG or JPEG pictures in it".into()));
         }
@@ -43,11 +37,15 @@ impl FolderSource {
     /// may start empty. Frames still come in file-name order: a picture whose name sorts
     /// before the last one read is left alone.
     pub fn watch(folder: &Path) -> Result<Self, ScanError> {
+        Self::listed(folder, true)
+    }
+
+    fn listed(folder: &Path, watching: bool) -> Result<Self, ScanError> {
         let mut source = Self {
             folder: folder.to_path_buf(),
             pictures: Vec::new(),
             next: 0,
-            watching: true,
+            watching,
         };
         source.pictures = source.list(None)?;
         Ok(source)

@@ -54,7 +54,7 @@ pub struct ScanScreen {
     into: String,
     listing: Listing,
     chosen: usize,
-    scanner: Option<Scanner>,
+    scanner: Option<Box<Scanner>>,
     /// Bumped on each camera opened, so a slow opening of a camera no longer chosen is dropped.
     generation: u64,
     opening: bool,
@@ -133,7 +133,7 @@ impl ScanScreen {
             self.id,
             Work::Scan {
                 cameras: ctx.cameras.clone(),
-                camera,
+                camera: Box::new(camera),
                 previous: self.scanner.take(),
                 preview: (usize::from(cols), 2 * usize::from(rows)),
                 generation: self.generation,
@@ -264,7 +264,9 @@ impl ScanScreen {
         }
         if let Some(why) = &self.last_refusal {
             let line = format!("refused {}: {why}", self.refusals);
-            lines.push(Line::styled(bounded(&line, width), palette.bad()));
+            // One line: the latest refusal is enough to act on.
+            let line = bounded(&line, width.saturating_sub(2));
+            lines.push(Line::styled(line, palette.bad()));
         }
         lines.push(Line::raw(""));
         lines.push(Line::raw(
