@@ -28,6 +28,23 @@ fn scrambled_parts(json: &str, fragment: usize) -> Vec<String> {
     lines
 }
 
+/// Checks a definition's signature under the group key dealt into `dir`.
+fn verify_definition(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    signature: &decaf377_rdsa::Signature<decaf377_rdsa::SpendAuth>,
+) {
+    let validator =
+        hoarfrost::definition::parse_definition_toml(&std::fs::read_to_string(file).unwrap())
+            .unwrap();
+    group_vk(dir)
+        .verify(
+            &stake_pb::Validator::from(validator).encode_to_vec(),
+            signature,
+        )
+        .unwrap();
+}
+
 /// The text as a terminal shows it in an 80-column panel, a line each.
 fn wrapped(json: &str) -> Vec<String> {
     let chars: Vec<char> = json.chars().collect();
@@ -70,15 +87,7 @@ fn line_mode_reads_qr_parts_and_wrapped_json() {
     coordinator.finish();
     let stderr = follower.finish();
     assert!(stderr.contains(" parts"), "progress is reported: {stderr}");
-    let validator =
-        hoarfrost::definition::parse_definition_toml(&std::fs::read_to_string(&file).unwrap())
-            .unwrap();
-    group_vk(dir)
-        .verify(
-            &stake_pb::Validator::from(validator).encode_to_vec(),
-            &signature,
-        )
-        .unwrap();
+    verify_definition(dir, &file, &signature);
 }
 
 fn dkg(home: &std::path::Path, yes: bool) -> Process {
@@ -176,4 +185,63 @@ fn a_swapped_round1_stops_before_round2_leaves() {
     for p in &mut procs {
         let _ = p.child.kill();
     }
+}
+
+/// Writes a message's QR frames (every fragment, then as many fountain parts) as PNG pictures
+/// into `dir`, named `{stem}-NNN.png`: what a camera pointed at its loop would save.
+fn write_frames(dir: &std::path::Path, stem: &str, json: &str) {
+    use hoarfrost::transport::qr::{modules, plan_payload, to_png};
+    let message = AnyMessage::from_json(json).unwrap();
+    let (version, mut parts) =
+        plan_payload(&message.to_bytes(), message.kind().ur_type(), 8).unwrap();
+    let count = 2 * parts.fragment_count();
+    for i in 0..count {
+        let png = to_png(&modules(parts.part(i), version).unwrap(), 4);
+        // Written under another name first: the follower never reads half a picture.
+        let path = dir.join(format!("{stem}-{i:03}.png"));
+        std::fs::write(path.with_extension("part"), png).unwrap();
+        std::fs::rename(path.with_extension("part"), path).unwrap();
+    }
+}
+
+#[test]
+fn a_follower_reads_its_messages_from_frames_and_its_approval_from_the_keyboard() {
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let file = write_definition(dir, 5, "Framed Validator");
+    let frames = dir.join("frames");
+    std::fs::create_dir(&frames).unwrap();
+    let mut coordinator = Process::start(&[
+        "coordinate",
+        "definition",
+        "--key",
+        &key(dir, 1),
+        "--file",
+        file.to_str().unwrap(),
+        "--no-tui",
+    ]);
+    // No --yes: the approval is asked, and typed on stdin, while messages come from the frames.
+    let mut follower = Process::start(&[
+        "follow",
+        "--key",
+        &key(dir, 2),
+        "--no-tui",
+        "--frames",
+        frames.to_str().unwrap(),
+    ]);
+    // The answer waits on stdin until the review asks for it.
+    follower.send("yes");
+    write_frames(&frames, "a-round1", &coordinator.recv());
+    coordinator.send(&follower.recv());
+    write_frames(&frames, "b-round2", &coordinator.recv());
+    coordinator.send(&follower.recv());
+    let signature = decode_signature(&coordinator.recv());
+    coordinator.finish();
+    let stderr = follower.finish();
+    assert!(stderr.contains("messages come from the scan"), "{stderr}");
+    assert!(stderr.contains("Type yes to approve"), "{stderr}");
+    assert!(stderr.contains("CoordinatorRound1: 1 of "), "{stderr}");
+    assert!(stderr.contains("CoordinatorRound1: collected "), "{stderr}");
+    verify_definition(dir, &file, &signature);
 }

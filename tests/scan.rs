@@ -7,13 +7,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::photo::{photograph, screen, Display, Shot};
+use common::photo::{camera_frames, frame_folder};
 use common::process::{run, BIN};
 use common::*;
 use hoarfrost::dkg::Dkg;
 use hoarfrost::messages::AnyMessage;
-use hoarfrost::transport::qr::{decode_image, modules, plan_payload};
-use rand_chacha::rand_core::RngCore;
+use hoarfrost::transport::qr::decode_image;
 
 struct SetFrame {
     file: String,
@@ -95,70 +94,6 @@ fn two_messages() -> Vec<AnyMessage> {
         AnyMessage::CoordinatorRound1(round1),
         AnyMessage::DkgRound1(dkg1),
     ]
-}
-
-/// Camera frames of each message's parts (version 8, as a 100-column terminal shows them):
-/// every fragment and as many fountain parts, all shuffled together, with `missing` parts of
-/// the first message left out.
-fn camera_frames(messages: &[AnyMessage], missing: usize) -> Vec<Vec<u8>> {
-    let mut r = rng(33);
-    let mut texts = Vec::new();
-    for (i, m) in messages.iter().enumerate() {
-        let (version, mut parts) = plan_payload(&m.to_bytes(), m.kind().ur_type(), 8).unwrap();
-        let n = parts.fragment_count();
-        assert!(n > 2, "{} is {n} parts", m.kind());
-        let count = if i == 0 && missing > 0 {
-            n - missing
-        } else {
-            2 * n
-        };
-        texts.extend((0..count).map(|p| (version, parts.part(p).to_string())));
-    }
-    // Shuffled (Fisher-Yates).
-    for i in (1..texts.len()).rev() {
-        let j = (r.next_u32() as usize) % (i + 1);
-        texts.swap(i, j);
-    }
-    let display = Display::Terminal {
-        cell_w: 8,
-        cell_h: 16,
-        gap: 0,
-    };
-    texts
-        .iter()
-        .map(|(version, text)| {
-            let shown = screen(&modules(text, *version).unwrap(), display, &mut r);
-            photograph(&shown, &Shot::clear(), &mut r)
-        })
-        .collect()
-}
-
-/// Writes the frames as a camera would name them, with photos nobody can read among them.
-fn frame_folder(frames: &[Vec<u8>]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut r = rng(34);
-    let blank = {
-        let m = modules("UR:PCLI-F1/UNREADABLE", 2).unwrap();
-        photograph(
-            &screen(&m, Display::Png, &mut r),
-            &Shot::out_of_focus(),
-            &mut r,
-        )
-    };
-    for (i, frame) in frames.iter().enumerate() {
-        std::fs::write(dir.path().join(format!("frame-{:04}.jpg", 3 * i)), frame).unwrap();
-        if i % 4 == 1 {
-            // An out-of-focus photo between two frames.
-            std::fs::write(
-                dir.path().join(format!("frame-{:04}.jpg", 3 * i + 1)),
-                &blank,
-            )
-            .unwrap();
-        }
-    }
-    std::fs::write(dir.path().join("frame-0002.jpg"), b"a broken file").unwrap();
-    std::fs::write(dir.path().join("notes.txt"), b"not a picture").unwrap();
-    dir
 }
 
 #[test]

@@ -453,7 +453,7 @@ fn decode_refuses_hostile_parts_and_still_reads_the_message() {
         );
     }
     assert!(
-        lines[attacks.len()].starts_with("pcli-dkg1: collected "),
+        lines[attacks.len()].starts_with("DKGRound1: collected "),
         "{stderr}"
     );
 }

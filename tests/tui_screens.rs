@@ -89,20 +89,6 @@ fn forms() {
     snap!("form_vote_key_file", t);
 }
 
-fn dkg(seed: u8) -> (Tui, Vec<Session>) {
-    let mut t = Tui::new([seed; 32]);
-    t.type_text("g");
-    t.type_text("pw");
-    t.press(KeyCode::Tab);
-    t.type_text("pw");
-    t.press(KeyCode::Enter);
-    let mut r = rng(u64::from(seed));
-    let peers = (0..2)
-        .map(|i| Session::dkg(2, 3, &format!("p{i}"), &mut r).unwrap())
-        .collect();
-    (t, peers)
-}
-
 fn json(s: &Session) -> String {
     s.view().outgoing().unwrap().json.clone()
 }

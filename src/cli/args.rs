@@ -125,6 +125,15 @@ pub struct LineArgs {
     /// Line mode: also write every outgoing message's QR frames as PNG files into DIR.
     #[arg(long, value_name = "DIR")]
     pub qr_out: Option<PathBuf>,
+    /// Line mode: read the others' messages from a camera instead of stdin (answers are still
+    /// typed): its number, device file or part of its name, as `hoarfrost scan --list-cameras`
+    /// shows (default: the first that opens, infrared cameras last).
+    #[arg(long, value_name = "DEVICE", conflicts_with = "frames")]
+    pub camera: Option<Option<String>>,
+    /// Line mode: read the others' messages from the QR pictures in DIR (PNG or JPEG, in
+    /// file-name order, then each one added) instead of stdin; answers are still typed.
+    #[arg(long, value_name = "DIR")]
+    pub frames: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -8,7 +8,7 @@ use rand_core::OsRng;
 
 use super::driver::{drive, Answers, LineOutput};
 use super::keys::{print_group, resolve};
-use super::lines::{emit, say, Input};
+use super::lines::{emit, say};
 use super::secrets::{Sealer, Unlocker};
 use crate::journal::{self, Origin};
 use crate::keyfile::{KeyMaterial, StoredKey};
@@ -67,7 +67,8 @@ pub(super) fn run(
         yes,
         passphrase: &mut ask,
     };
-    drive(session, &mut Input::stdin(), &mut Terminal, &mut answers)
+    let mut input = super::transport_cmd::message_source().open()?;
+    drive(session, input.as_mut(), &mut Terminal, &mut answers)
 }
 
 /// Refuses a name for a new key that is not valid or already taken in the store.

@@ -10,6 +10,24 @@ use super::lines::{Input, Line};
 use crate::excerpt::{bounded, PROBLEM_CHARS};
 use crate::session::{Feedback, Outcome, PieceOutcome, Session, Stage};
 
+/// Where a driver reads: the others' messages, and the person's answers to its questions. On
+/// stdin both come as lines; with a camera, messages come from it and answers from stdin.
+pub trait Lines {
+    /// The next message (or a refused line); None at the end of input.
+    fn message(&mut self) -> std::io::Result<Option<Line>>;
+    /// The next line the person typed.
+    fn answer(&mut self) -> std::io::Result<Option<Line>>;
+}
+
+impl<R: BufRead> Lines for Input<R> {
+    fn message(&mut self) -> std::io::Result<Option<Line>> {
+        self.next_line()
+    }
+    fn answer(&mut self) -> std::io::Result<Option<Line>> {
+        self.next_line()
+    }
+}
+
 /// Where a driver's output goes: protocol messages (stdout) and text for the person (stderr).
 pub trait LineOutput {
     /// An outgoing message, on its own line.
@@ -78,9 +96,9 @@ fn is_message(line: &str) -> bool {
 
 /// Runs `session` until it is over and returns how it ended. Refused input is reported and the
 /// ceremony goes on; only the end of input, a decline or a failure stops it.
-pub fn drive<R: BufRead>(
+pub fn drive(
     session: &mut Session,
-    input: &mut Input<R>,
+    input: &mut dyn Lines,
     out: &mut dyn LineOutput,
     answers: &mut Answers,
 ) -> anyhow::Result<Outcome> {
@@ -104,7 +122,7 @@ pub fn drive<R: BufRead>(
             progress = view.progress.clone();
         }
         match view.stage {
-            Stage::Collecting => match input.next_line()? {
+            Stage::Collecting => match input.message()? {
                 Some(Line::Text(line)) => say_outcomes(out, &session.line(&line)),
                 Some(Line::Refused(why)) => say_error(out, &why.to_string()),
                 None => {
@@ -122,7 +140,7 @@ pub fn drive<R: BufRead>(
                     continue;
                 }
                 out.say("Type the code (or yes) if everyone sees it; anything else stops, and nothing more is sent:");
-                match input.next_line()? {
+                match input.answer()? {
                     None => anyhow::bail!(
                         "input ended before the fingerprint was confirmed: nothing more was sent"
                     ),
@@ -162,7 +180,7 @@ pub fn drive<R: BufRead>(
                     "{} Type yes to approve; anything else declines:",
                     view.question.ask
                 ));
-                match input.next_line()? {
+                match input.answer()? {
                     Some(Line::Text(answer)) if is_yes(&answer) => {
                         say_feedback(out, &session.approve())
                     }

@@ -5,6 +5,7 @@
 //! ceremony command without `--no-tui`, at a terminal, opens the TUI on its form instead.
 
 pub mod args;
+mod camera_input;
 pub mod ceremonies;
 pub mod custody_cmd;
 pub mod driver;
@@ -66,6 +67,10 @@ fn open_tui(
     anyhow::ensure!(
         !line.qr && line.qr_out.is_none(),
         "--qr and --qr-out are for line mode (--no-tui); the terminal UI shows QR codes with q"
+    );
+    anyhow::ensure!(
+        line.camera.is_none() && line.frames.is_none(),
+        "--camera and --frames are for line mode (--no-tui); in the terminal UI press v on the ceremony screen to scan"
     );
     if let Some((_, why)) = line_only.iter().find(|(given, _)| *given) {
         anyhow::bail!("{why}");

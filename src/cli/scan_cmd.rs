@@ -48,7 +48,7 @@ fn list() -> anyhow::Result<()> {
 }
 
 /// Tells which camera is used and how to choose another.
-fn camera_hint(scanner: &Scanner, chosen: Option<&str>) {
+pub(super) fn camera_hint(scanner: &Scanner, chosen: Option<&str>) {
     eprintln!("scanning with {}", scanner.description());
     if chosen.is_none() {
         let others: Vec<String> = list_cameras()

@@ -6,10 +6,11 @@ use std::sync::OnceLock;
 
 use anyhow::Context;
 
+use super::camera_input::MessageSource;
 use crate::messages::AnyMessage;
 use crate::transport::qr::{self, modules, plan_bundle, plan_payload, to_ansi, to_png};
-use crate::transport::ur::{Received, UrCollector, UrParts};
-use crate::transport::ur_collector;
+use crate::transport::scan::{Collected, MessageCollector};
+use crate::transport::ur::UrParts;
 
 /// How line mode shows outgoing messages besides the JSON line.
 #[derive(Default)]
@@ -22,11 +23,25 @@ pub struct QrOutput {
 
 static OUTPUT: OnceLock<QrOutput> = OnceLock::new();
 
+static INPUT: OnceLock<MessageSource> = OnceLock::new();
+
+/// Line mode's transport for this run: QR output, and where messages come from.
 pub fn configure(line: &super::args::LineArgs) {
     let _ = OUTPUT.set(QrOutput {
         ansi: line.qr,
         dir: line.qr_out.clone(),
     });
+    let input = match (&line.camera, &line.frames) {
+        (Some(wanted), _) => MessageSource::Camera(wanted.clone()),
+        (None, Some(folder)) => MessageSource::Frames(folder.clone()),
+        (None, None) => MessageSource::Stdin,
+    };
+    let _ = INPUT.set(input);
+}
+
+/// Where line mode reads the others' messages (stdin unless configured otherwise).
+pub fn message_source() -> MessageSource {
+    INPUT.get().cloned().unwrap_or_default()
 }
 
 /// The frames of a payload: every fragment, then twice as many fountain parts, so frames can
@@ -98,14 +113,13 @@ pub fn on_emit(line: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads ceremony messages out of texts (UR parts of several messages mixed, in any order, and
-/// pcli JSON lines): prints each complete message as pcli JSON on stdout, and problems on
-/// stderr with, per message, how many parts it took (and, when scanning, "7 of 13 parts" as
-/// they come).
+/// Prints the ceremony messages found in texts (UR parts of several messages mixed, in any
+/// order, and pcli JSON lines; [`MessageCollector`] collects them): each complete message as
+/// pcli JSON on stdout, and on stderr problems and, per message, how many parts it took (and,
+/// when scanning, "DKGRound1: 7 of 13 parts" as they come).
 #[derive(Default)]
 pub struct MessagePrinter {
-    /// One collector per UR type: frames of several messages may be mixed.
-    collectors: std::collections::BTreeMap<String, UrCollector>,
+    collector: MessageCollector,
     printed: usize,
     /// Say each new part's progress (a live scan), not only each message's total.
     progress: bool,
@@ -121,49 +135,14 @@ impl MessagePrinter {
     }
 
     pub fn feed(&mut self, text: &str) {
-        for line in text.lines() {
-            for token in line.split_whitespace() {
-                if !UrCollector::is_part(token) {
-                    continue;
-                }
-                let ur_type = token
-                    .get(3..)
-                    .and_then(|t| t.split('/').next())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                let collector = self
-                    .collectors
-                    .entry(ur_type.clone())
-                    .or_insert_with(ur_collector);
-                match collector.receive(token) {
-                    Ok(Received::Complete(payloads)) => {
-                        if let Some((parts, fragments)) = collector.completed_parts() {
-                            eprintln!("{ur_type}: collected {parts} parts of {fragments}");
-                        }
-                        for payload in &payloads {
-                            match AnyMessage::from_ur(&payload.ur_type, &payload.bytes) {
-                                Ok(m) => {
-                                    println!("{}", m.to_json());
-                                    self.printed += 1;
-                                }
-                                Err(e) => eprintln!("error: {e}"),
-                            }
-                        }
-                    }
-                    Ok(Received::Progress { have, total }) if self.progress => {
-                        eprintln!("{ur_type}: {have} of {total} parts")
-                    }
-                    Ok(Received::Progress { .. } | Received::Duplicate) => {}
-                    Err(e) => eprintln!("error: {e}"),
-                }
+        for collected in self.collector.feed(text) {
+            if let Some(line) = collected.report(self.progress) {
+                eprintln!("{line}");
             }
-            if line.trim_start().starts_with('{') {
-                match AnyMessage::from_json(line) {
-                    Ok(m) => {
-                        println!("{}", m.to_json());
-                        self.printed += 1;
-                    }
-                    Err(e) => eprintln!("error: {e}"),
+            if let Collected::Complete { messages, .. } = collected {
+                for m in messages {
+                    println!("{}", m.to_json());
+                    self.printed += 1;
                 }
             }
         }
@@ -176,7 +155,7 @@ impl MessagePrinter {
 
     /// At the end of the input: fails when a message is incomplete or none was found.
     pub fn finish(&self) -> anyhow::Result<()> {
-        if let Some((have, total)) = self.collectors.values().find_map(|c| c.progress()) {
+        if let Some((have, total)) = self.collector.incomplete() {
             anyhow::bail!(
                 "incomplete: {have} of {total} parts of a message; more frames are needed"
             );

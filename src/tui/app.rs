@@ -104,6 +104,14 @@ impl App {
                 effects.extend(self.reveal());
             }
             Nav::Pop => {}
+            Nav::PopAndPaste(text) if self.stack.len() > 1 => {
+                self.stack.pop();
+                effects.extend(self.reveal());
+                let below = self.stack.len() - 1;
+                let reply = self.stack[below].paste(text, &mut self.ctx);
+                effects.extend(self.apply(below, reply));
+            }
+            Nav::PopAndPaste(_) => {}
             Nav::Home => {
                 self.stack.truncate(1);
                 effects.extend(self.reveal());

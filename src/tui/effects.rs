@@ -22,6 +22,7 @@ use crate::session::{Feedback, Outcome, PieceOutcome, Session, SessionView};
 use crate::spec::{KeyChoice, Spec};
 use crate::store::Store;
 use crate::transport::qr::Modules;
+use crate::transport::scan::{CameraInfo, Cameras, ScanOptions, Scanner};
 
 pub enum Effect {
     /// Blocking work for a screen; its result comes back as `Msg::Job(screen, result)`.
@@ -60,7 +61,8 @@ pub enum Work {
     /// create the session with randomness from `seed`.
     Start {
         store: Store,
-        spec: Spec,
+        // Boxed: the largest item would otherwise set every effect's size.
+        spec: Box<Spec>,
         passphrase: Option<Zeroizing<String>>,
         seed: [u8; 32],
         /// Unix seconds: a refresh's date.
@@ -141,6 +143,17 @@ pub enum Work {
         text: String,
         version: u8,
     },
+    /// List the cameras (may wait for a permission prompt).
+    ListCameras(Arc<dyn Cameras>),
+    /// Stop the scan before (so its camera is released), open `camera` and start scanning.
+    Scan {
+        cameras: Arc<dyn Cameras>,
+        camera: Box<CameraInfo>,
+        previous: Option<Box<Scanner>>,
+        /// Preview frames fit this many pixels.
+        preview: (usize, usize),
+        generation: u64,
+    },
 }
 
 /// A started session and what to tell the person.
@@ -198,6 +211,11 @@ pub enum JobResult {
         generation: u64,
         index: usize,
         modules: Result<Modules, String>,
+    },
+    Cameras(Result<Vec<CameraInfo>, String>),
+    Scanning {
+        generation: u64,
+        scanner: Result<Box<Scanner>, String>,
     },
 }
 
@@ -321,6 +339,30 @@ impl Work {
                 index,
                 modules: crate::transport::qr::modules(&text, version),
             },
+            Work::ListCameras(cameras) => {
+                JobResult::Cameras(cameras.list().map_err(|e| e.to_string()))
+            }
+            Work::Scan {
+                cameras,
+                camera,
+                previous,
+                preview,
+                generation,
+            } => {
+                if let Some(previous) = previous {
+                    previous.stop();
+                }
+                let options = ScanOptions {
+                    preview: Some(preview),
+                };
+                JobResult::Scanning {
+                    generation,
+                    scanner: cameras
+                        .open(&camera)
+                        .map(|source| Box::new(Scanner::start(source, options)))
+                        .map_err(|e| e.to_string()),
+                }
+            }
         }
     }
 }

@@ -181,6 +181,22 @@ impl Tui {
     }
 }
 
+/// A TUI on a key generation's round-1 screen (2-of-3, sealed under "pw"), and the other two
+/// participants' sessions.
+pub fn dkg(seed: u8) -> (Tui, Vec<hoarfrost::session::Session>) {
+    let mut t = Tui::new([seed; 32]);
+    t.type_text("g");
+    t.type_text("pw");
+    t.press(KeyCode::Tab);
+    t.type_text("pw");
+    t.press(KeyCode::Enter);
+    let mut r = super::rng(u64::from(seed));
+    let peers = (0..2)
+        .map(|i| hoarfrost::session::Session::dkg(2, 3, &format!("p{i}"), &mut r).unwrap())
+        .collect();
+    (t, peers)
+}
+
 /// Replaces `dir` in `text` with a fixed path of the same width.
 pub fn mask(text: &str, dir: &Path) -> String {
     let dir = dir.display().to_string();

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::messages::{AnyMessage, MessageKind};
-use crate::transport::ur::{Received, UrCollector, BUNDLE_TYPE};
+use crate::transport::ur::{Received, UrCollector, UrParts, BUNDLE_TYPE};
 use crate::transport::ur_collector;
 
 /// What one text gave.
@@ -28,6 +28,45 @@ pub enum Collected {
     },
     /// A part or a line refused, in one line.
     Refused(String),
+}
+
+impl Collected {
+    /// What it says to a person, in one line ("DKGRound1: 7 of 13 parts"); with `every_part`
+    /// false, a part's progress says nothing (reading files, where only the totals matter).
+    pub fn report(&self, every_part: bool) -> Option<String> {
+        match self {
+            Collected::Progress { what, have, total } if every_part => {
+                Some(format!("{what}: {have} of {total} parts"))
+            }
+            Collected::Progress { .. } => None,
+            Collected::Complete {
+                what,
+                parts: Some((parts, fragments)),
+                ..
+            } => Some(format!("{what}: collected {parts} parts of {fragments}")),
+            Collected::Complete { parts: None, .. } => None,
+            Collected::Refused(e) => Some(format!("error: {e}")),
+        }
+    }
+}
+
+/// The text a person would paste for complete messages: one message's pcli JSON, several (a
+/// bundle) as a one-part UR of the bundle. A scanned message goes to a session as this text,
+/// so it takes the paste's path and rules (a bundle's own message is no wrong paste).
+pub fn as_paste(messages: &[AnyMessage]) -> String {
+    if let [one] = messages {
+        return one.to_json();
+    }
+    let payloads: Vec<_> = messages.iter().map(AnyMessage::to_payload).collect();
+    match UrParts::bundle(&payloads, usize::MAX) {
+        Ok(mut parts) => parts.part(0).to_string(),
+        // Unreachable for messages that were just decoded; JSON lines say the same.
+        Err(_) => messages
+            .iter()
+            .map(AnyMessage::to_json)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// What a UR type carries, for people: a message kind's name, or "bundle".
@@ -170,5 +209,30 @@ mod tests {
         assert!(refused.iter().all(|c| matches!(c, Collected::Refused(_))));
         assert_eq!(ur_type_name(MessageKind::DkgRound1.ur_type()), "DKGRound1");
         assert_eq!(ur_type_name(BUNDLE_TYPE), "bundle");
+        // What a scanned message is pasted as: a session's intake reads it back, a bundle as one.
+        for (given, bundle) in [(&messages[..1], false), (&messages[..], true)] {
+            let pieces = crate::intake::Intake::default().paste(&as_paste(given));
+            let [crate::intake::Piece::Messages {
+                messages: read,
+                bundle: read_as_bundle,
+                ..
+            }] = pieces.as_slice()
+            else {
+                panic!("{pieces:?}");
+            };
+            let bytes = |m: &[AnyMessage]| m.iter().map(AnyMessage::to_bytes).collect::<Vec<_>>();
+            assert_eq!(bytes(read), bytes(given));
+            assert_eq!(*read_as_bundle, bundle);
+        }
+        assert_eq!(
+            Collected::Progress {
+                what: "DKGRound1".into(),
+                have: 7,
+                total: 13
+            }
+            .report(true)
+            .as_deref(),
+            Some("DKGRound1: 7 of 13 parts")
+        );
     }
 }

@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 
 use super::{FrameSource, GrayFrame, ScanError};
 
-/// The PNG and JPEG pictures of a folder, in file-name order.
+/// How often a watched folder is looked at again for new pictures.
+const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The PNG and JPEG pictures of a folder, in file-name order; when watched, then each picture
+/// added later whose name sorts after the last one read (a phone's photos synced in).
 pub struct FolderSource {
     folder: PathBuf,
     pictures: Vec<PathBuf>,
     next: usize,
+    watching: bool,
 }
 
 fn is_picture(path: &Path) -> bool {
@@ -21,27 +26,64 @@ fn is_picture(path: &Path) -> bool {
 impl FolderSource {
     /// Lists the folder's `.png`, `.jpg` and `.jpeg` files (other files are left alone).
     pub fn open(folder: &Path) -> Result<Self, ScanError> {
-        let problem = |problem: String| ScanError::Folder {
-            folder: folder.display().to_string(),
-            problem,
+        let source = Self::listed(folder, false)?;
+        if source.pictures.is_empty() {
+            return Err(source.problem("no PNG or JPEG pictures in it".into()));
+        }
+        Ok(source)
+    }
+
+    /// The folder's pictures, then those added later, without end: a scan of a folder that
+    /// may start empty. Frames still come in file-name order: a picture whose name sorts
+    /// before the last one read is left alone.
+    pub fn watch(folder: &Path) -> Result<Self, ScanError> {
+        Self::listed(folder, true)
+    }
+
+    fn listed(folder: &Path, watching: bool) -> Result<Self, ScanError> {
+        let mut source = Self {
+            folder: folder.to_path_buf(),
+            pictures: Vec::new(),
+            next: 0,
+            watching,
         };
-        let entries = std::fs::read_dir(folder).map_err(|e| problem(e.to_string()))?;
+        source.pictures = source.list(None)?;
+        Ok(source)
+    }
+
+    fn problem(&self, problem: String) -> ScanError {
+        ScanError::Folder {
+            folder: self.folder.display().to_string(),
+            problem,
+        }
+    }
+
+    /// The pictures whose names sort after `after`, in order.
+    fn list(&self, after: Option<&Path>) -> Result<Vec<PathBuf>, ScanError> {
+        let entries = std::fs::read_dir(&self.folder).map_err(|e| self.problem(e.to_string()))?;
         let mut pictures = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|e| problem(e.to_string()))?.path();
-            if path.is_file() && is_picture(&path) {
+            let path = entry.map_err(|e| self.problem(e.to_string()))?.path();
+            let later = after.is_none_or(|a| path.file_name() > a.file_name());
+            if later && path.is_file() && is_picture(&path) {
                 pictures.push(path);
             }
         }
-        if pictures.is_empty() {
-            return Err(problem("no PNG or JPEG pictures in it".into()));
-        }
         pictures.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-        Ok(Self {
-            folder: folder.to_path_buf(),
-            pictures,
-            next: 0,
-        })
+        Ok(pictures)
+    }
+
+    /// Waits until pictures were added after the last one (a watched folder).
+    fn wait_for_more(&mut self) -> Result<(), ScanError> {
+        loop {
+            let last = self.pictures.last().cloned();
+            let added = self.list(last.as_deref())?;
+            if !added.is_empty() {
+                self.pictures.extend(added);
+                return Ok(());
+            }
+            std::thread::sleep(WATCH_INTERVAL);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -55,6 +97,9 @@ impl FolderSource {
 
 impl FrameSource for FolderSource {
     fn next_frame(&mut self) -> Result<Option<GrayFrame>, ScanError> {
+        if self.watching && self.next >= self.pictures.len() {
+            self.wait_for_more()?;
+        }
         let Some(path) = self.pictures.get(self.next) else {
             return Ok(None);
         };
@@ -72,6 +117,9 @@ impl FrameSource for FolderSource {
     }
 
     fn describe(&self) -> String {
+        if self.watching {
+            return format!("{} (its pictures, then those added)", self.folder.display());
+        }
         format!(
             "{} ({} pictures)",
             self.folder.display(),
@@ -114,6 +162,24 @@ mod tests {
         assert_eq!(source.next_frame().unwrap().unwrap().pixel(0, 0), 4);
         assert!(source.next_frame().unwrap().is_none());
         assert!(source.next_frame().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_watched_folder_gives_the_pictures_added_later_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.png"), png(2)).unwrap();
+        let mut source = FolderSource::watch(dir.path()).unwrap();
+        assert_eq!(source.next_frame().unwrap().unwrap().pixel(0, 0), 2);
+        let folder = dir.path().to_path_buf();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            // Sorts before the last one read: never read.
+            std::fs::write(folder.join("a.png"), png(1)).unwrap();
+            std::fs::write(folder.join("c.png"), png(3)).unwrap();
+        });
+        assert_eq!(source.next_frame().unwrap().unwrap().pixel(0, 0), 3);
+        writer.join().unwrap();
+        assert!(FolderSource::watch(&dir.path().join("missing")).is_err());
     }
 
     #[test]

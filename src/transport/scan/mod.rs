@@ -29,7 +29,7 @@ mod frame;
 mod scanner;
 
 pub use camera::{candidates, list_cameras, open_camera, CameraInfo, Cameras, SystemCameras};
-pub use collect::{ur_type_name, Collected, MessageCollector};
+pub use collect::{as_paste, ur_type_name, Collected, MessageCollector};
 pub use folder::FolderSource;
 pub use frame::{to_gray, GrayFrame, PixelLayout};
 pub use scanner::{ScanEvent, ScanOptions, ScanStats, Scanner};

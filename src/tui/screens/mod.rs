@@ -11,8 +11,10 @@ pub mod qr;
 pub mod replace;
 pub mod result;
 pub mod review;
+pub mod scan;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::store::Store;
 
@@ -27,6 +29,7 @@ use super::keymap::Help;
 use super::theme::Palette;
 use crate::keyfile::StoredKey;
 use crate::sealed::KdfParams;
+use crate::transport::scan::{Cameras, SystemCameras};
 
 /// Names a screen instance, so the result of its blocking work finds it (or, if the person
 /// left it meanwhile, is dropped).
@@ -53,6 +56,10 @@ pub struct Ctx {
     pub save_dir: PathBuf,
     /// Now, in unix seconds: a refresh's date (tests fix it).
     pub clock: fn() -> u64,
+    /// Where the scan view finds cameras: this machine's (tests give stand-ins).
+    pub cameras: Arc<dyn Cameras>,
+    /// The camera the person chose last in the scan view (its index), chosen again next time.
+    pub camera: Option<String>,
     rng: ChaCha20Rng,
     next_id: u64,
 }
@@ -71,6 +78,8 @@ impl Ctx {
             status: None,
             save_dir: PathBuf::from("."),
             clock: crate::cli::custody_cmd::now,
+            cameras: Arc::new(SystemCameras),
+            camera: None,
             rng: ChaCha20Rng::from_seed(seed),
             next_id: 0,
         }
@@ -106,6 +115,8 @@ pub enum Nav {
     Push(Box<dyn Screen>),
     /// Back to the screen below.
     Pop,
+    /// Back to the screen below, which takes `text` as a bracketed paste (a scanned message).
+    PopAndPaste(String),
     /// Back to the home screen.
     Home,
     Quit,

@@ -7,6 +7,7 @@
 //! Every step of the session runs off the UI thread: the session is handed to the work and
 //! comes back with what the step said; steps asked for meanwhile wait in order.
 
+mod bindings;
 mod draw;
 mod input;
 mod items;
@@ -19,7 +20,7 @@ pub use log::{Entry, Log};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 use zeroize::Zeroizing;
@@ -27,10 +28,11 @@ use zeroize::Zeroizing;
 use super::qr::QrScreen;
 use super::result::Storing;
 use super::review::{self, ReviewAction};
+use super::scan::ScanScreen;
 use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::session::{Feedback, Outcome, Session, SessionView, Stage};
 use crate::tui::effects::{Effect, JobResult, Replacing, SessionReturn, Started, Step, Work};
-use crate::tui::keymap::{self, char, ctrl, hidden, key, Binding, Help};
+use crate::tui::keymap::{self, Help};
 
 /// Which part this participant plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +84,7 @@ enum Action {
     Close,
     Erase,
     Clear,
+    Scan,
 }
 
 pub struct Ceremony {
@@ -350,64 +353,6 @@ impl Ceremony {
         effects
     }
 
-    fn bindings(&self) -> Vec<Binding<Action>> {
-        if self.input.is_some() {
-            return vec![
-                key(KeyCode::Enter, "Enter", "submit", Action::Submit),
-                hidden(KeyCode::Backspace, Action::Erase),
-                ctrl('u', "Ctrl-U", "clear", Action::Clear),
-                key(KeyCode::Esc, "Esc", "close", Action::Close),
-            ];
-        }
-        let mut list = Vec::new();
-        match self.view.stage {
-            Stage::Confirm { .. } if !self.ended => {
-                list.push(char('y', "y", "confirm", Action::Confirm));
-                list.push(char('n', "n", "stop", Action::Stop));
-            }
-            Stage::Review if !self.ended => {
-                list.extend(review::bindings(Action::Review));
-                list.push(key(KeyCode::Up, "\u{2191}\u{2193}", "scroll", Action::Up));
-            }
-            _ => {}
-        }
-        let count = self.items().len();
-        if count > 0 {
-            list.push(char('c', "c", "copy", Action::Copy));
-            list.push(char('s', "s", "save", Action::Save));
-            list.push(char('q', "q", "QR", Action::Qr));
-        }
-        if count > 1 {
-            list.push(key(
-                KeyCode::Left,
-                "\u{2190}\u{2192}",
-                "msg",
-                Action::Previous,
-            ));
-            list.push(hidden(KeyCode::Right, Action::Next));
-        }
-        if self.view.relay.len() > 1 {
-            list.push(char('b', "b", "bundle", Action::Bundle));
-        }
-        let typing = match (&self.view.stage, &self.storing) {
-            (_, Storing::Failed(_)) => Some("store as"),
-            (Stage::Passphrase { .. }, _) if !self.ended => Some("passphrase"),
-            _ if !self.ended => Some("type"),
-            _ => None,
-        };
-        if let Some(label) = typing {
-            list.push(char('i', "i", label, Action::Type));
-        }
-        list.extend([
-            hidden(KeyCode::Up, Action::Up),
-            hidden(KeyCode::Down, Action::Down),
-            hidden(KeyCode::PageUp, Action::LogBack),
-            hidden(KeyCode::PageDown, Action::LogForward),
-            key(KeyCode::Esc, "Esc", "leave", Action::Leave),
-        ]);
-        list
-    }
-
     fn act(&mut self, action: Action, ctx: &mut Ctx) -> Reply {
         if action != Action::Leave {
             self.leaving = false;
@@ -458,6 +403,7 @@ impl Ceremony {
                 }
             }
             Action::Bundle => return QrScreen::bundle(ctx, &self.view.relay),
+            Action::Scan => return ScanScreen::open(ctx, &self.view.title),
             Action::Previous | Action::Next if !items.is_empty() => {
                 let n = items.len();
                 self.chosen = if action == Action::Next {

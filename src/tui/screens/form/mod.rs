@@ -326,7 +326,7 @@ impl Form {
                         self.busy = Some("starting (opening an encrypted key takes a few seconds)");
                         Work::Start {
                             store: ctx.store.clone(),
-                            spec,
+                            spec: Box::new(spec),
                             passphrase,
                             seed: ctx.seed(),
                             now: (ctx.clock)(),
