@@ -1,6 +1,7 @@
 //! The screen captures people read stay current: each capture in `assets/screens` is its
 //! snapshot (trailing blanks trimmed, the tests' temporary store shown as a home folder), and
-//! each whole screen the README shows is one of them.
+//! each whole screen the README shows is one of them. `UPDATE_CAPTURES=1` rewrites the
+//! captures from the snapshots.
 
 use std::path::Path;
 
@@ -38,12 +39,22 @@ fn captures_are_the_current_snapshots_and_the_readme_shows_them() {
             continue;
         }
         let capture = std::fs::read_to_string(&path).unwrap();
-        let snapshot = root.join(format!("tests/snapshots/tui_screens__{name}.snap"));
-        if let Ok(snapshot) = std::fs::read_to_string(&snapshot) {
+        let suffix = format!("__{name}.snap");
+        let snapshot = std::fs::read_dir(root.join("tests/snapshots"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_str().is_some_and(|p| p.ends_with(&suffix)));
+        let mut capture = capture;
+        if let Some(snapshot) = snapshot.map(|p| std::fs::read_to_string(p).unwrap()) {
+            let screen = screen_of(&snapshot);
+            if std::env::var_os("UPDATE_CAPTURES").is_some() {
+                std::fs::write(&path, &screen).unwrap();
+                capture = screen;
+            }
             assert_eq!(
                 capture,
                 screen_of(&snapshot),
-                "assets/screens/{name}.txt is not its snapshot: copy it again"
+                "assets/screens/{name}.txt is not its snapshot: run this test with UPDATE_CAPTURES=1"
             );
         }
         captures.push(capture);
