@@ -8,7 +8,7 @@ use rand_core::OsRng;
 
 use super::driver::{drive, Answers, LineOutput};
 use super::keys::{print_group, resolve};
-use super::lines::{emit, say};
+use super::lines::{ask_for, emit, say};
 use super::secrets::{Sealer, Unlocker};
 use crate::journal::{self, Origin};
 use crate::keyfile::{KeyMaterial, StoredKey};
@@ -277,7 +277,7 @@ pub fn follow(
         mut session, intro, ..
     } = prepare_follower(store, choice, &mut unlock, &mut OsRng)?;
     say(intro);
-    say("Paste the coordinator's first message (CoordinatorRound1):");
+    ask_for("the coordinator's first message (CoordinatorRound1):");
     run(&mut session, Some(unlocker), yes)?;
     say("This participant is done.");
     Ok(())

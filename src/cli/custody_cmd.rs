@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::args::{KeyArgs, PartArgs, UnlockArgs};
 use super::ceremonies::{at, check_new_name, run, store_share, Prepared, StartError, StartInput};
 use super::keys::{load_file, print_group, resolve};
-use super::lines::say;
+use super::lines::{ask_for, say};
 use super::secrets::{Sealer, Unlocker};
 use crate::fsutil::read_secret_text;
 use crate::keyfile::{self, KeyMaterial, StoredKey};
@@ -361,7 +361,7 @@ fn key_check_hint(opened: &Opened) {
 pub fn refresh(store: &Store, part: &PartArgs, remove: &[String]) -> anyhow::Result<()> {
     let (opened, mut session) = member(store, part, MemberPart::Refresh, "--remove", remove)?;
     if session.view().sent.is_empty() {
-        say("Paste the RefreshRound1 of the member who starts (or of any member who joined):");
+        ask_for("the RefreshRound1 of the member who starts (or of any member who joined):");
     } else {
         for line in session.view().review {
             say(format!("  {line}"));
@@ -386,9 +386,9 @@ pub fn repair_help(store: &Store, part: &PartArgs, without_ids: &[String]) -> an
     let starts = part.start || !without_ids.is_empty();
     let (opened, mut session) = member(store, part, MemberPart::Help, "--without", without_ids)?;
     if starts {
-        say("Paste the newcomer's request (RepairRequest). The other helpers run `hoarfrost repair help` without --start or --without.");
+        ask_for("the newcomer's request (RepairRequest). The other helpers run `hoarfrost repair help` without --start or --without.");
     } else {
-        say("Paste the RepairRound1 of the helper who starts:");
+        ask_for("the RepairRound1 of the helper who starts:");
     }
     let Outcome::Helped {
         share, newcomer, ..
@@ -437,7 +437,7 @@ pub fn repair_admit(
     )?;
     say_prepared(&prepared);
     let mut session = prepared.session;
-    say("Paste the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
+    ask_for("the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
     let Outcome::Helped {
         share, newcomer, ..
     } = run(&mut session, None, yes)?

@@ -26,6 +26,16 @@ pub fn say(text: impl AsRef<str>) {
     eprintln!("{}", text.as_ref());
 }
 
+/// Asks for messages, `what` in words ("the coordinator's first message"): to paste, or to
+/// scan when they come from a camera.
+pub fn ask_for(what: &str) {
+    let verb = match super::transport_cmd::message_source() {
+        super::camera_input::MessageSource::Stdin => "Paste",
+        _ => "Scan",
+    };
+    say(format!("{verb} {what}"));
+}
+
 /// One line of input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
