@@ -240,7 +240,10 @@ fn a_follower_reads_its_messages_from_frames_and_its_approval_from_the_keyboard(
     coordinator.finish();
     let stderr = follower.finish();
     assert!(stderr.contains("messages come from the scan"), "{stderr}");
-    assert!(stderr.contains("Scan the coordinator's first message"), "{stderr}");
+    assert!(
+        stderr.contains("Scan the coordinator's first message"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Type yes to approve"), "{stderr}");
     assert!(stderr.contains("CoordinatorRound1: 1 of "), "{stderr}");
     assert!(stderr.contains("CoordinatorRound1: collected "), "{stderr}");

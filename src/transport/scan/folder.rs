@@ -2,6 +2,8 @@
 //! the whole scanner without a camera.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::{FrameSource, GrayFrame, ScanError};
 
@@ -15,6 +17,8 @@ pub struct FolderSource {
     pictures: Vec<PathBuf>,
     next: usize,
     watching: bool,
+    /// Set when the scan stops: a watched folder then ends instead of waiting on.
+    stop: Arc<AtomicBool>,
 }
 
 fn is_picture(path: &Path) -> bool {
@@ -46,6 +50,7 @@ impl FolderSource {
             pictures: Vec::new(),
             next: 0,
             watching,
+            stop: Arc::default(),
         };
         source.pictures = source.list(None)?;
         Ok(source)
@@ -73,9 +78,10 @@ impl FolderSource {
         Ok(pictures)
     }
 
-    /// Waits until pictures were added after the last one (a watched folder).
+    /// Waits until pictures were added after the last one (a watched folder), or the scan
+    /// stops.
     fn wait_for_more(&mut self) -> Result<(), ScanError> {
-        loop {
+        while !self.stop.load(Ordering::Relaxed) {
             let last = self.pictures.last().cloned();
             let added = self.list(last.as_deref())?;
             if !added.is_empty() {
@@ -84,6 +90,7 @@ impl FolderSource {
             }
             std::thread::sleep(WATCH_INTERVAL);
         }
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -114,6 +121,10 @@ impl FrameSource for FolderSource {
 
     fn is_live(&self) -> bool {
         false
+    }
+
+    fn stop_with(&mut self, stop: Arc<AtomicBool>) {
+        self.stop = stop;
     }
 
     fn describe(&self) -> String {
@@ -180,6 +191,15 @@ mod tests {
         assert_eq!(source.next_frame().unwrap().unwrap().pixel(0, 0), 3);
         writer.join().unwrap();
         assert!(FolderSource::watch(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn stopping_a_scan_of_a_watched_folder_ends_its_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = FolderSource::watch(dir.path()).unwrap();
+        let scanner = super::super::Scanner::start(Box::new(source), Default::default());
+        // Joins the capture thread, which waits for pictures that never come until the stop.
+        scanner.stop();
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub trait FrameSource: Send {
 
     /// What the source is, for people: "camera 0 (HD Webcam)", "frames/ (23 pictures)".
     fn describe(&self) -> String;
+
+    /// The scan's stop flag, for a source that may wait long inside [`FrameSource::next_frame`]
+    /// (a watched folder): once it is set, the source ends instead of waiting on.
+    fn stop_with(&mut self, _stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {}
 }
 
 #[cfg(test)]

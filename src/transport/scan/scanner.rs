@@ -93,7 +93,7 @@ impl Scanner {
 
     /// As [`Scanner::start`], with `decode` reading the codes of a frame.
     pub fn start_with(
-        source: Box<dyn FrameSource>,
+        mut source: Box<dyn FrameSource>,
         options: ScanOptions,
         decode: impl Fn(&GrayFrame) -> Vec<String> + Send + 'static,
     ) -> Self {
@@ -101,6 +101,7 @@ impl Scanner {
         // One frame waits while one is decoded; a live source's further frames are dropped.
         let (frame_tx, frame_rx) = sync_channel::<GrayFrame>(1);
         let stop = Arc::new(AtomicBool::new(false));
+        source.stop_with(stop.clone());
         let counters = Arc::new(Counters::default());
         let description = source.describe();
         let capture = {
