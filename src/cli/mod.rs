@@ -91,11 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Dkg {
             store: s,
-            size:
-                args::Size {
-                    threshold,
-                    participants,
-                },
+            size,
             name,
             out,
             yes,
@@ -103,6 +99,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             line,
         } => {
             let store = store(&top, &s)?;
+            let args::Size {
+                threshold,
+                participants,
+            } = size;
             let spec = Spec::Dkg {
                 threshold,
                 participants,
@@ -133,27 +133,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Deal {
             store: s,
-            size:
-                args::Size {
-                    threshold,
-                    participants,
-                },
+            size,
             to,
             seal,
         } => keys::deal(
             &store(&top, &s)?,
             &secrets::Sealer::new(&seal)?,
-            threshold,
-            participants,
+            size.threshold,
+            size.participants,
             &to,
         ),
         Command::Split {
             store: s,
-            size:
-                args::Size {
-                    threshold,
-                    participants,
-                },
+            size,
             phrase_file,
             from_pcli,
             section,
@@ -168,8 +160,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             keys::split(
                 &store(&top, &s)?,
                 &secrets::Sealer::new(&seal)?,
-                threshold,
-                participants,
+                size.threshold,
+                size.participants,
                 &source,
                 &to,
             )
@@ -197,18 +189,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
         }
         Command::Refresh { part, remove } => {
-            let store = store(&top, &part.store)?;
-            if wants_tui(&part.line) {
-                let spec = Spec::Refresh {
-                    key: part.key.choice(),
-                    start: part.start,
-                    remove,
-                    group: part.group.clone(),
-                };
-                return open_member_tui(store, spec, &part);
-            }
-            transport_cmd::configure(&part.line);
-            custody_cmd::refresh(&store, &part, &remove)
+            let spec = Spec::Refresh {
+                key: part.key.choice(),
+                start: part.start,
+                remove: remove.clone(),
+                group: part.group.clone(),
+            };
+            member_command(&top, &part, spec, |store| {
+                custody_cmd::refresh(store, &part, &remove)
+            })
         }
         Command::Repair {
             command:
@@ -235,18 +224,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Repair {
             command: RepairCommand::Help { part, without },
         } => {
-            let store = store(&top, &part.store)?;
-            if wants_tui(&part.line) {
-                let spec = Spec::Help {
-                    key: part.key.choice(),
-                    start: part.start,
-                    without,
-                    group: part.group.clone(),
-                };
-                return open_member_tui(store, spec, &part);
-            }
-            transport_cmd::configure(&part.line);
-            custody_cmd::repair_help(&store, &part, &without)
+            let spec = Spec::Help {
+                key: part.key.choice(),
+                start: part.start,
+                without: without.clone(),
+                group: part.group.clone(),
+            };
+            member_command(&top, &part, spec, |store| {
+                custody_cmd::repair_help(store, &part, &without)
+            })
         }
         Command::Repair {
             command:
@@ -359,18 +345,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// A member's refresh or repair in the TUI, on its form. The new share is sealed under the
-/// passphrase that opens the key, with the key's own Argon2id parameters.
-fn open_member_tui(store: Store, spec: Spec, part: &args::PartArgs) -> anyhow::Result<()> {
-    let start = crate::tui::Start {
-        spec,
-        encrypt: true,
-    };
-    let line_only = [
-        (part.yes, YES_ON_SCREEN),
-        (part.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-    ];
-    open_tui(store, start, KdfParams::PCLI, &part.line, &line_only)
+/// A member's refresh or repair: in the TUI on its form (`spec`), or in line mode. In the TUI
+/// the new share is sealed under the passphrase that opens the key, with the key's own Argon2id
+/// parameters.
+fn member_command(
+    top: &Option<PathBuf>,
+    part: &args::PartArgs,
+    spec: Spec,
+    line_mode: impl FnOnce(&Store) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let store = store(top, &part.store)?;
+    if wants_tui(&part.line) {
+        let start = crate::tui::Start {
+            spec,
+            encrypt: true,
+        };
+        let line_only = [
+            (part.yes, YES_ON_SCREEN),
+            (part.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+        ];
+        return open_tui(store, start, KdfParams::PCLI, &part.line, &line_only);
+    }
+    transport_cmd::configure(&part.line);
+    line_mode(&store)
 }
 
 /// A coordinator's ceremony: in the TUI on its form, or in line mode.
