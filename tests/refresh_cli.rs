@@ -119,20 +119,27 @@ fn a_refresh_in_line_mode_keeps_the_identity_key_and_the_new_shares_sign() {
     let mut processes = vec![start(&[
         "--home", &homes[0], "refresh", "--name", "identity", "--start", "--no-tui",
     ])];
-    for home in &homes[1..] {
-        processes.push(start(&[
-            "--home", home, "refresh", "--name", "identity", "--yes", "--no-tui",
-        ]));
-    }
+    // b is asked; c joins with --yes.
+    processes.push(start(&[
+        "--home", &homes[1], "refresh", "--name", "identity", "--no-tui",
+    ]));
+    processes.push(start(&[
+        "--home", &homes[2], "refresh", "--name", "identity", "--yes", "--no-tui",
+    ]));
     // The starter's first line is its round-1 message.
     let invitation = processes[0].recv();
     assert!(
         invitation.starts_with("{\"refreshRound1\":"),
         "{invitation}"
     );
-    for p in &mut processes[1..] {
-        p.send(&invitation);
-    }
+    processes[2].send(&invitation);
+    let joined = processes[2].recv();
+    processes[0].send(&joined);
+    // b gets both round-1 messages in one paste, as a relay gives them, before it answers:
+    // the second is kept, and the question asked again.
+    processes[1].send(&format!("{invitation}\n{joined}"));
+    processes[1].wait_line("kept the RefreshRound1");
+    processes[1].send("yes");
     relay(&mut processes);
     let stderrs = finish_all(processes);
     assert!(stderrs[0].contains("The threshold stays 2: frost-core refuses to lower it"));

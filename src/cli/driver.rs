@@ -186,6 +186,11 @@ pub fn drive(
                     }
                     // Binary garbage or an endless line is no answer: refused, then ask again.
                     Some(Line::Refused(why)) => say_error(out, &why.to_string()),
+                    // A message pasted with the one under review (a relay's lines) is no
+                    // answer: the session keeps it, then the question is asked again.
+                    Some(Line::Text(line)) if is_message(&line) => {
+                        say_outcomes(out, &session.line(&line))
+                    }
                     Some(Line::Text(_)) | None => session.decline(),
                 }
             }

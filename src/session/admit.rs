@@ -87,10 +87,11 @@ impl Participant for Admitting {
 
     fn take(&mut self, message: AnyMessage, _: &mut ChaCha20Rng) -> Result<Vec<Feedback>, Refusal> {
         if !matches!(self.stage, Stage::Collecting) {
-            return Err(Refusal::OutOfOrder {
-                kind: message.kind(),
-                now: "every helper's messages are in already",
-            });
+            // The rest of a relay's lines, pasted while the person is asked.
+            return Ok(vec![Feedback::ok(format!(
+                "skipped: {}: every helper's messages are in already",
+                message.kind()
+            ))]);
         }
         quietly(self.take_one(message))
     }
