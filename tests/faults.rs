@@ -404,3 +404,30 @@ fn killed_at_every_step_of_a_dkg() {
         }
     }
 }
+
+/// `hoarfrost keys list | head -1`: the reader goes away; the program stops quietly, as Unix
+/// tools do, rather than panicking over its standard output.
+#[test]
+fn a_closed_standard_output_ends_the_program_quietly() {
+    let dir = temp();
+    let homes: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|h| dir.path().join(h).display().to_string())
+        .collect();
+    let mut deal = vec![
+        "deal", "-t", "2", "-n", "3", "--name", "identity", "--homes",
+    ];
+    deal.extend(homes.iter().map(String::as_str));
+    run_ok(&deal);
+    let home = homes[0].as_str();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = command()
+        .args(["--home", home, "keys", "show", "--name", "identity"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

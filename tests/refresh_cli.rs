@@ -372,6 +372,11 @@ fn a_member_away_during_a_repair_admits_the_newcomer_and_takes_part_in_the_refre
         "{}",
         stderrs[3]
     );
+    assert!(
+        stderrs[3].contains("the same share, under the new group description"),
+        "{}",
+        stderrs[3]
+    );
     assert_eq!(share_in(away).group(), newcomer_share.group());
     assert_eq!(
         share_in(away).signing_share(),

@@ -225,15 +225,30 @@ pub fn replace(
         opened.passphrase.as_ref().map(|p| p.as_bytes()),
         group,
     )?;
-    let mut lines = vec![format!(
-        "replaced {}: the old share is destroyed{}",
-        replaced.key_file.display(),
-        if opened.passphrase.is_some() {
-            "; the new one is sealed under the same passphrase"
-        } else {
-            ""
-        }
-    )];
+    let sealed = opened.passphrase.is_some();
+    // A repair changes a member's group description, not its share.
+    let first = if share.signing_share() == opened.share.signing_share() {
+        format!(
+            "updated {}: the same share, under the new group description{}",
+            replaced.key_file.display(),
+            if sealed {
+                " (sealed again under the same passphrase)"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "replaced {}: the old share is destroyed{}",
+            replaced.key_file.display(),
+            if sealed {
+                "; the new one is sealed under the same passphrase"
+            } else {
+                ""
+            }
+        )
+    };
+    let mut lines = vec![first];
     lines.extend(
         replaced
             .removed
@@ -316,7 +331,7 @@ pub fn store_enrolled(
             share.fingerprint()
         ),
         "This participant starts a new signing journal: to carry over what the key signed \
-         before, import one another member exported."
+         before, import one that another member exported."
             .into(),
     ])
 }

@@ -29,6 +29,7 @@ use crate::store::Store;
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,6 +37,18 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so a reader that goes away (`hoarfrost keys list | head -1`) makes
+/// every later print panic. The default action ends the program quietly instead, as other
+/// Unix tools end; a ceremony whose output is gone cannot go on anyway, and its journal is
+/// written before anything is printed.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, once, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
