@@ -185,7 +185,7 @@ impl Intake {
             Split::Message(m) => decode_json(m),
             Split::Garbage(g) if g.starts_with('{') => Piece::Refused {
                 reason: format!(
-                    "an unfinished message ({} characters): paste it whole",
+                    "an unfinished message ({} characters): paste it whole (scroll all of it into view on the sender's screen, or use its c copy or s save)",
                     g.chars().count()
                 ),
                 text: g,
