@@ -123,8 +123,6 @@ pub fn now() -> u64 {
 pub enum MemberPart {
     Refresh,
     Help,
-    /// A member who did not help learns the repair's newcomer.
-    Admit,
 }
 
 /// A member's refresh or repair session, as both front ends start it: the key opened, the
@@ -157,7 +155,6 @@ pub fn prepare_member(
             Session::repair_start(label, share, &named, rng).map_err(refused)?,
         ),
         (MemberPart::Help, false) => ("Repair", Session::repair_join(label, share, rng)),
-        (MemberPart::Admit, _) => ("Admission", Session::repair_admit(label, share, rng)),
     };
     let intro = format!(
         "{ceremony} of key {label} as participant {} of a {}-of-{} key (generation {}).",
@@ -441,17 +438,15 @@ pub fn repair_admit(
     unlock: &UnlockArgs,
 ) -> anyhow::Result<()> {
     let unlocker = Unlocker::new(unlock);
-    let (opened, prepared) = prepare_member(
-        store,
-        MemberPart::Admit,
-        &key.choice(),
-        (false, "", &[]),
-        &mut |label, key| unlocker.unlock_keeping(label, key),
-        now(),
-        &mut OsRng,
-    )?;
-    say_prepared(&prepared);
-    let mut session = prepared.session;
+    let opened = open(store, &key.choice(), &mut |label, key| {
+        unlocker.unlock_keeping(label, key)
+    })?;
+    let mut session = Session::repair_admit(&opened.label, opened.share.clone(), &mut OsRng);
+    say(format!(
+        "Admitting a repair's newcomer to key {} as participant {}.",
+        opened.label,
+        opened.share.fingerprint()
+    ));
     ask_for("the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
     let Outcome::Helped {
         share, newcomer, ..

@@ -67,16 +67,29 @@ const PASSPHRASE_IN_FORM: &str =
 const YES_ON_SCREEN: &str =
     "--yes is for scripts in line mode (--no-tui); in the terminal UI you answer on screen";
 
-/// Opens the TUI on a ceremony's form. A line-mode option given with it is an error (each
-/// `(given, why)` names one), never a silent no-op: the TUI shows QR codes itself, asks for
-/// passphrases in its forms and asks people on screen.
-fn open_tui(
-    store: Store,
-    start: crate::tui::Start,
+/// How a ceremony command opens the TUI: its form, and the Argon2id cost of a key it makes.
+struct OnForm<'a> {
+    spec: Spec,
+    /// Whether the form's encrypt choice starts on (off for --unencrypted).
+    encrypt: bool,
     kdf: KdfParams,
+    /// Line-mode options, each `(given, why it is refused in the TUI)`.
+    line_only: &'a [(bool, &'a str)],
+}
+
+/// A ceremony command: at a terminal without --no-tui, the TUI on its form; otherwise line
+/// mode. A line-mode option given with the TUI is an error, never a silent no-op: the TUI shows
+/// QR codes itself, asks for passphrases in its forms and asks people on screen.
+fn ceremony(
+    store: Store,
     line: &LineArgs,
-    line_only: &[(bool, &str)],
+    form: OnForm,
+    line_mode: impl FnOnce(&Store) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    if !wants_tui(line) {
+        transport_cmd::configure(line);
+        return line_mode(&store);
+    }
     anyhow::ensure!(
         !line.qr && line.qr_out.is_none(),
         "--qr and --qr-out are for line mode (--no-tui); the terminal UI shows QR codes with q"
@@ -85,10 +98,14 @@ fn open_tui(
         line.camera.is_none() && line.frames.is_none(),
         "--camera and --frames are for line mode (--no-tui); in the terminal UI press v on the ceremony screen to scan"
     );
-    if let Some((_, why)) = line_only.iter().find(|(given, _)| *given) {
+    if let Some((_, why)) = form.line_only.iter().find(|(given, _)| *given) {
         anyhow::bail!("{why}");
     }
-    crate::tui::run(store, Some(start), kdf)
+    let start = crate::tui::Start {
+        spec: form.spec,
+        encrypt: form.encrypt,
+    };
+    crate::tui::run(store, Some(start), form.kdf)
 }
 
 /// Whether a ceremony command opens the TUI: at a terminal, without --no-tui.
@@ -111,38 +128,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seal,
             line,
         } => {
-            let store = store(&top, &s)?;
             let args::Size {
                 threshold,
                 participants,
             } = size;
-            let spec = Spec::Dkg {
-                threshold,
-                participants,
-                name: name.clone(),
-            };
-            if wants_tui(&line) {
-                let start = crate::tui::Start {
-                    spec,
-                    encrypt: !seal.unencrypted,
-                };
-                let line_only = [
+            let form = OnForm {
+                spec: Spec::Dkg {
+                    threshold,
+                    participants,
+                    name: name.clone(),
+                },
+                encrypt: !seal.unencrypted,
+                kdf: kdf(&seal)?,
+                line_only: &[
                     (out.is_some(), "--out is for line mode (--no-tui); in the terminal UI the share is stored as --name"),
                     (yes, YES_ON_SCREEN),
                     (seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-                ];
-                return open_tui(store, start, kdf(&seal)?, &line, &line_only);
-            }
-            transport_cmd::configure(&line);
-            ceremonies::dkg(
-                &store,
-                &seal,
-                threshold,
-                participants,
-                &name,
-                out.as_deref(),
-                yes,
-            )
+                ],
+            };
+            ceremony(store(&top, &s)?, &line, form, |store| {
+                ceremonies::dkg(
+                    store,
+                    &seal,
+                    threshold,
+                    participants,
+                    &name,
+                    out.as_deref(),
+                    yes,
+                )
+            })
         }
         Command::Deal {
             store: s,
@@ -186,31 +200,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             unlock,
             line,
         } => {
-            let store = store(&top, &s)?;
-            if wants_tui(&line) {
-                let start = crate::tui::Start {
-                    spec: Spec::Follow { key: key.choice() },
-                    encrypt: true,
-                };
-                let line_only = [
+            let form = OnForm {
+                spec: Spec::Follow { key: key.choice() },
+                encrypt: true,
+                kdf: KdfParams::PCLI,
+                line_only: &[
                     (yes, YES_ON_SCREEN),
                     (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-                ];
-                return open_tui(store, start, KdfParams::PCLI, &line, &line_only);
-            }
-            transport_cmd::configure(&line);
-            ceremonies::follow(&store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
+                ],
+            };
+            ceremony(store(&top, &s)?, &line, form, |store| {
+                ceremonies::follow(store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
+            })
         }
         Command::Refresh { part, remove } => {
-            let spec = Spec::Refresh {
-                key: part.key.choice(),
-                start: part.start,
-                remove: remove.clone(),
-                group: part.group.clone(),
-            };
-            member_command(&top, &part, spec, |store| {
-                custody_cmd::refresh(store, &part, &remove)
-            })
+            member_command(&top, &part, custody_cmd::MemberPart::Refresh, remove)
         }
         Command::Repair {
             command:
@@ -222,31 +226,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     line,
                 },
         } => {
-            let store = store(&top, &s)?;
-            if wants_tui(&line) {
-                let start = crate::tui::Start {
-                    spec: Spec::Newcomer { group, name },
-                    encrypt: !seal.unencrypted,
-                };
-                let line_only = [(seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM)];
-                return open_tui(store, start, kdf(&seal)?, &line, &line_only);
-            }
-            transport_cmd::configure(&line);
-            custody_cmd::repair_request(&store, &secrets::Sealer::new(&seal)?, &group, &name)
+            let form = OnForm {
+                spec: Spec::Newcomer {
+                    group: group.clone(),
+                    name: name.clone(),
+                },
+                encrypt: !seal.unencrypted,
+                kdf: kdf(&seal)?,
+                line_only: &[(seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM)],
+            };
+            ceremony(store(&top, &s)?, &line, form, |store| {
+                custody_cmd::repair_request(store, &secrets::Sealer::new(&seal)?, &group, &name)
+            })
         }
         Command::Repair {
             command: RepairCommand::Help { part, without },
-        } => {
-            let spec = Spec::Help {
-                key: part.key.choice(),
-                start: part.start,
-                without: without.clone(),
-                group: part.group.clone(),
-            };
-            member_command(&top, &part, spec, |store| {
-                custody_cmd::repair_help(store, &part, &without)
-            })
-        }
+        } => member_command(&top, &part, custody_cmd::MemberPart::Help, without),
         Command::Repair {
             command:
                 RepairCommand::Admit {
@@ -358,29 +353,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// A member's refresh or repair: in the TUI on its form (`spec`), or in line mode. In the TUI
-/// the new share is sealed under the passphrase that opens the key, with the key's own Argon2id
-/// parameters.
+/// A member's refresh or repair, with the members `ids` names removed (a refresh) or left out
+/// (a repair): in the TUI on its form, or in line mode. In the TUI the new share is sealed
+/// under the passphrase that opens the key, with the key's own Argon2id parameters.
 fn member_command(
     top: &Option<PathBuf>,
     part: &args::PartArgs,
-    spec: Spec,
-    line_mode: impl FnOnce(&Store) -> anyhow::Result<()>,
+    which: custody_cmd::MemberPart,
+    ids: Vec<String>,
 ) -> anyhow::Result<()> {
-    let store = store(top, &part.store)?;
-    if wants_tui(&part.line) {
-        let start = crate::tui::Start {
-            spec,
-            encrypt: true,
-        };
-        let line_only = [
+    use custody_cmd::MemberPart;
+    let (key, start, group) = (part.key.choice(), part.start, part.group.clone());
+    let spec = match which {
+        MemberPart::Refresh => Spec::Refresh {
+            key,
+            start,
+            remove: ids.clone(),
+            group,
+        },
+        MemberPart::Help => Spec::Help {
+            key,
+            start,
+            without: ids.clone(),
+            group,
+        },
+    };
+    let form = OnForm {
+        spec,
+        encrypt: true,
+        kdf: KdfParams::PCLI,
+        line_only: &[
             (part.yes, YES_ON_SCREEN),
             (part.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-        ];
-        return open_tui(store, start, KdfParams::PCLI, &part.line, &line_only);
-    }
-    transport_cmd::configure(&part.line);
-    line_mode(&store)
+        ],
+    };
+    ceremony(
+        store(top, &part.store)?,
+        &part.line,
+        form,
+        |store| match which {
+            MemberPart::Refresh => custody_cmd::refresh(store, part, &ids),
+            MemberPart::Help => custody_cmd::repair_help(store, part, &ids),
+        },
+    )
 }
 
 /// A coordinator's ceremony: in the TUI on its form, or in line mode.
@@ -389,15 +404,13 @@ fn coordinate(
     common: args::CoordinateArgs,
     spec: Spec,
 ) -> anyhow::Result<()> {
-    let store = store(top, &common.store)?;
-    if wants_tui(&common.line) {
-        let start = crate::tui::Start {
-            spec,
-            encrypt: true,
-        };
-        let line_only = [(common.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM)];
-        return open_tui(store, start, KdfParams::PCLI, &common.line, &line_only);
-    }
-    transport_cmd::configure(&common.line);
-    ceremonies::coordinate(&store, &secrets::Unlocker::new(&common.unlock), &spec)
+    let form = OnForm {
+        spec: spec.clone(),
+        encrypt: true,
+        kdf: KdfParams::PCLI,
+        line_only: &[(common.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM)],
+    };
+    ceremony(store(top, &common.store)?, &common.line, form, |store| {
+        ceremonies::coordinate(store, &secrets::Unlocker::new(&common.unlock), &spec)
+    })
 }
