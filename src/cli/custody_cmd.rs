@@ -362,6 +362,16 @@ fn member(
     Ok((opened, prepared.session))
 }
 
+/// What line mode says as a member's ceremony ends: what was done, the key's group, and how
+/// to prove the shares.
+fn say_finished(opened: &Opened, done: Vec<String>, group: &GroupKey) {
+    for line in done {
+        say(line);
+    }
+    print_group(group, opened.stored.transcript_fingerprint.as_deref());
+    key_check_hint(opened);
+}
+
 fn key_check_hint(opened: &Opened) {
     say(format!(
         "Prove the new shares with a key check: one member runs `hoarfrost check {} --no-tui`, \
@@ -383,14 +393,8 @@ pub fn refresh(store: &Store, part: &PartArgs, remove: &[String]) -> anyhow::Res
     let Outcome::Refreshed { share, removed, .. } = run(&mut session, None, part.yes)? else {
         anyhow::bail!("the refresh ended without a new share");
     };
-    for line in finish_refresh(&opened, &share, &removed, part.group.as_deref())? {
-        say(line);
-    }
-    print_group(
-        share.group(),
-        opened.stored.transcript_fingerprint.as_deref(),
-    );
-    key_check_hint(&opened);
+    let done = finish_refresh(&opened, &share, &removed, part.group.as_deref())?;
+    say_finished(&opened, done, share.group());
     Ok(())
 }
 
@@ -408,14 +412,8 @@ pub fn repair_help(store: &Store, part: &PartArgs, without_ids: &[String]) -> an
     else {
         anyhow::bail!("the repair ended without a result");
     };
-    for line in finish_help(&opened, &share, &newcomer, part.group.as_deref())? {
-        say(line);
-    }
-    print_group(
-        share.group(),
-        opened.stored.transcript_fingerprint.as_deref(),
-    );
-    key_check_hint(&opened);
+    let done = finish_help(&opened, &share, &newcomer, part.group.as_deref())?;
+    say_finished(&opened, done, share.group());
     let lost = match without_ids {
         [] => " --remove LOST".to_string(),
         ids => ids.iter().map(|id| format!(" --remove {id}")).collect(),
@@ -454,13 +452,8 @@ pub fn repair_admit(
     else {
         anyhow::bail!("the admission ended without a result");
     };
-    for line in finish_help(&opened, &share, &newcomer, group)? {
-        say(line);
-    }
-    print_group(
-        share.group(),
-        opened.stored.transcript_fingerprint.as_deref(),
-    );
+    let done = finish_help(&opened, &share, &newcomer, group)?;
+    say_finished(&opened, done, share.group());
     say("Next, the members refresh without the lost member, as the helpers were told.");
     Ok(())
 }
