@@ -1,18 +1,19 @@
 //! The home screen: the actions (defined once, for the menu and its hotkeys) and the keys in
 //! the store.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::form::{Form, FormKind};
 use super::keys::{key_rows, KeysScreen};
+use super::menu::{Choice, Menu, MenuKey};
 use super::replace::ReplaceScreen;
 use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::tui::effects::Effect;
-use crate::tui::keymap::{self, hidden, key, Binding, Help};
+use crate::tui::keymap::{self, Binding, Help};
 use crate::tui::theme::word_wrap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,88 +24,47 @@ pub enum HomeAction {
     Replace,
 }
 
-/// The actions, in menu order: hotkey, label, what it opens.
-pub const ACTIONS: [(char, &str, HomeAction); 10] = [
-    (
-        'g',
-        "Start or join a key generation (DKG)",
-        HomeAction::Open(FormKind::Dkg),
-    ),
-    (
-        'd',
-        "Deal keys with a trusted dealer",
-        HomeAction::Open(FormKind::Deal),
-    ),
-    (
-        'f',
-        "Follow a signing ceremony",
-        HomeAction::Open(FormKind::Follow),
-    ),
-    (
-        'v',
-        "Coordinate a validator definition",
-        HomeAction::Open(FormKind::Definition),
-    ),
-    (
-        'o',
-        "Coordinate a validator vote",
-        HomeAction::Open(FormKind::Vote),
-    ),
-    (
-        't',
-        "Coordinate a transaction",
-        HomeAction::Open(FormKind::Transaction),
-    ),
-    (
-        'c',
-        "Check a key (everyone signs a harmless test)",
-        HomeAction::Open(FormKind::Check),
-    ),
-    (
-        'r',
-        "Refresh a key's shares (remove members)",
-        HomeAction::Open(FormKind::Refresh),
-    ),
+/// The actions, in menu order.
+#[rustfmt::skip] // one action a line, as the menu shows them
+pub const ACTIONS: [Choice<HomeAction>; 10] = [
+    ('g', "Start or join a key generation (DKG)", HomeAction::Open(FormKind::Dkg)),
+    ('d', "Deal keys with a trusted dealer", HomeAction::Open(FormKind::Deal)),
+    ('f', "Follow a signing ceremony", HomeAction::Open(FormKind::Follow)),
+    ('v', "Coordinate a validator definition", HomeAction::Open(FormKind::Definition)),
+    ('o', "Coordinate a validator vote", HomeAction::Open(FormKind::Vote)),
+    ('t', "Coordinate a transaction", HomeAction::Open(FormKind::Transaction)),
+    ('c', "Check a key (everyone signs a harmless test)", HomeAction::Open(FormKind::Check)),
+    ('r', "Refresh a key's shares (remove members)", HomeAction::Open(FormKind::Refresh)),
     ('m', "Replace a member (a lost laptop)", HomeAction::Replace),
     ('k', "Manage keys: rename, delete, export", HomeAction::Keys),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Action {
-    Up,
-    Down,
-    Choose,
-    Run(HomeAction),
+    Menu(MenuKey<HomeAction>),
     Quit,
 }
 
 pub struct HomeScreen {
     id: ScreenId,
-    selected: usize,
+    menu: Menu<HomeAction>,
 }
 
 impl HomeScreen {
     pub fn new(id: ScreenId) -> Self {
-        Self { id, selected: 0 }
+        Self {
+            id,
+            menu: Menu::new(&ACTIONS),
+        }
     }
 
     fn bindings() -> Vec<Binding<Action>> {
-        let mut list = vec![
-            key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
-            hidden(KeyCode::Down, Action::Down),
-            key(KeyCode::Enter, "Enter", "choose", Action::Choose),
-        ];
-        list.extend(
-            ACTIONS
-                .iter()
-                .map(|(c, _, a)| hidden(KeyCode::Char(*c), Action::Run(*a))),
-        );
+        let mut list = Menu::bindings(&ACTIONS, Action::Menu);
         list.push(keymap::char('q', "q", "quit", Action::Quit));
         list
     }
 
     fn run(&mut self, action: HomeAction, ctx: &mut Ctx) -> Reply {
-        self.selected = ACTIONS.iter().position(|a| a.2 == action).unwrap_or(0);
         ctx.status = None;
         match action {
             HomeAction::Open(kind) => Reply::push(Form::new(kind, ctx)),
@@ -129,16 +89,10 @@ impl Screen for HomeScreen {
 
     fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
         match keymap::dispatch(&Self::bindings(), &event) {
-            Some(Action::Up) => {
-                self.selected = (self.selected + ACTIONS.len() - 1) % ACTIONS.len();
-                Reply::none()
-            }
-            Some(Action::Down) => {
-                self.selected = (self.selected + 1) % ACTIONS.len();
-                Reply::none()
-            }
-            Some(Action::Choose) => self.run(ACTIONS[self.selected].2, ctx),
-            Some(Action::Run(action)) => self.run(action, ctx),
+            Some(Action::Menu(key)) => match self.menu.key(key) {
+                Some(action) => self.run(action, ctx),
+                None => Reply::none(),
+            },
             Some(Action::Quit) => Reply::nav(Nav::Quit),
             None => Reply::none(),
         }
@@ -155,27 +109,7 @@ impl Screen for HomeScreen {
             Constraint::Min(0),
         ])
         .areas(area);
-        let items: Vec<Line> = ACTIONS
-            .iter()
-            .enumerate()
-            .map(|(i, (hotkey, label, _))| {
-                let marker = if i == self.selected {
-                    "\u{25b6} "
-                } else {
-                    "  "
-                };
-                let line = Line::from(vec![
-                    Span::raw(marker),
-                    Span::styled(format!("[{hotkey}]"), palette.accent()),
-                    Span::raw(format!(" {label}")),
-                ]);
-                if i == self.selected {
-                    line.style(palette.key())
-                } else {
-                    line
-                }
-            })
-            .collect();
+        let items = self.menu.lines(&palette);
         frame.render_widget(
             Paragraph::new(items).block(Block::bordered().title(" Actions ")),
             menu,
