@@ -1,7 +1,6 @@
 //! The home screen: the actions (defined once, for the menu and its hotkeys) and the keys in
 //! the store.
 
-use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
@@ -9,11 +8,9 @@ use ratatui::Frame;
 
 use super::form::{Form, FormKind};
 use super::keys::{key_rows, KeysScreen};
-use super::menu::{Choice, Menu, MenuKey};
+use super::menu::{Choice, Leave, Menu, MenuPage, MenuScreen};
 use super::replace::ReplaceScreen;
-use super::{Ctx, Nav, Reply, Screen, ScreenId};
-use crate::tui::effects::Effect;
-use crate::tui::keymap::{self, Binding, Help};
+use super::{Ctx, Reply};
 use crate::tui::theme::word_wrap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,32 +36,18 @@ pub const ACTIONS: [Choice<HomeAction>; 10] = [
     ('k', "Manage keys: rename, delete, export", HomeAction::Keys),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    Menu(MenuKey<HomeAction>),
-    Quit,
-}
+/// The home screen's menu page.
+pub struct Home;
 
-pub struct HomeScreen {
-    id: ScreenId,
-    menu: Menu<HomeAction>,
-}
+pub type HomeScreen = MenuScreen<Home>;
 
-impl HomeScreen {
-    pub fn new(id: ScreenId) -> Self {
-        Self {
-            id,
-            menu: Menu::new(&ACTIONS),
-        }
-    }
+impl MenuPage for Home {
+    type Choice = HomeAction;
+    const TITLE: &'static str = "Home";
+    const CHOICES: &'static [Choice<HomeAction>] = &ACTIONS;
+    const LEAVE: Leave = Leave::Quit;
 
-    fn bindings() -> Vec<Binding<Action>> {
-        let mut list = Menu::bindings(&ACTIONS, Action::Menu);
-        list.push(keymap::char('q', "q", "quit", Action::Quit));
-        list
-    }
-
-    fn run(&mut self, action: HomeAction, ctx: &mut Ctx) -> Reply {
+    fn open(action: HomeAction, ctx: &mut Ctx) -> Reply {
         ctx.status = None;
         match action {
             HomeAction::Open(kind) => Reply::push(Form::new(kind, ctx)),
@@ -72,47 +55,17 @@ impl HomeScreen {
             HomeAction::Replace => Reply::push(ReplaceScreen::new(ctx.new_id())),
         }
     }
-}
 
-impl Screen for HomeScreen {
-    fn id(&self) -> ScreenId {
-        self.id
-    }
-
-    fn title(&self, _ctx: &Ctx) -> String {
-        "Home".into()
-    }
-
-    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
-        keymap::help(&Self::bindings())
-    }
-
-    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
-        match keymap::dispatch(&Self::bindings(), &event) {
-            Some(Action::Menu(key)) => match self.menu.key(key) {
-                Some(action) => self.run(action, ctx),
-                None => Reply::none(),
-            },
-            Some(Action::Quit) => Reply::nav(Nav::Quit),
-            None => Reply::none(),
-        }
-    }
-
-    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
-        Reply::effect(Effect::LoadKeys)
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    fn draw(menu: &Menu<HomeAction>, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let palette = ctx.palette;
-        let [menu, keys] = Layout::vertical([
+        let [actions, keys] = Layout::vertical([
             Constraint::Length(ACTIONS.len() as u16 + 2),
             Constraint::Min(0),
         ])
         .areas(area);
-        let items = self.menu.lines(&palette);
         frame.render_widget(
-            Paragraph::new(items).block(Block::bordered().title(" Actions ")),
-            menu,
+            Paragraph::new(menu.lines(&palette)).block(Block::bordered().title(" Actions ")),
+            actions,
         );
         let inner = usize::from(keys.width.saturating_sub(2));
         let mut lines = key_rows(ctx, inner, None);
@@ -135,9 +88,5 @@ impl Screen for HomeScreen {
                 .block(Block::bordered().title(format!(" Keys in {} ", ctx.store_label()))),
             keys,
         );
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }

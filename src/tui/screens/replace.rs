@@ -3,17 +3,14 @@
 //! at least t members help (no helper learns the share); then the members, the newcomer among
 //! them, refresh without the lost member so that its share stops working.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::form::{Form, FormKind};
-use super::menu::{Choice, Menu, MenuKey};
-use super::{Ctx, Nav, Reply, Screen, ScreenId};
-use crate::tui::effects::Effect;
-use crate::tui::keymap::{self, key, Binding, Help};
+use super::menu::{Choice, Menu, MenuPage, MenuScreen};
+use super::{Ctx, Reply};
 use crate::tui::theme::word_wrap;
 
 /// The roles, in the order of the steps: what the person is, and the form it opens.
@@ -24,31 +21,10 @@ pub const ROLES: [Choice<FormKind>; 3] = [
     ('r', "Afterwards, everyone: refresh without the lost member", FormKind::Refresh),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    Menu(MenuKey<FormKind>),
-    Back,
-}
+/// The replace guide's menu page.
+pub struct Replace;
 
-pub struct ReplaceScreen {
-    id: ScreenId,
-    menu: Menu<FormKind>,
-}
-
-impl ReplaceScreen {
-    pub fn new(id: ScreenId) -> Self {
-        Self {
-            id,
-            menu: Menu::new(&ROLES),
-        }
-    }
-
-    fn bindings() -> Vec<Binding<Action>> {
-        let mut list = Menu::bindings(&ROLES, Action::Menu);
-        list.push(key(KeyCode::Esc, "Esc", "back", Action::Back));
-        list
-    }
-}
+pub type ReplaceScreen = MenuScreen<Replace>;
 
 /// The steps, in words (the roles are listed under the steps they take part in).
 const STEPS: [&str; 3] = [
@@ -57,35 +33,16 @@ const STEPS: [&str; 3] = [
     "3. The members, the newcomer among them, refresh without the lost member: its share stops working, and the key is t-of-n again with the same identity key.",
 ];
 
-impl Screen for ReplaceScreen {
-    fn id(&self) -> ScreenId {
-        self.id
+impl MenuPage for Replace {
+    type Choice = FormKind;
+    const TITLE: &'static str = "Replace a member";
+    const CHOICES: &'static [Choice<FormKind>] = &ROLES;
+
+    fn open(kind: FormKind, ctx: &mut Ctx) -> Reply {
+        Reply::push(Form::new(kind, ctx))
     }
 
-    fn title(&self, _ctx: &Ctx) -> String {
-        "Replace a member".into()
-    }
-
-    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
-        keymap::help(&Self::bindings())
-    }
-
-    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
-        match keymap::dispatch(&Self::bindings(), &event) {
-            Some(Action::Menu(key)) => match self.menu.key(key) {
-                Some(kind) => Reply::push(Form::new(kind, ctx)),
-                None => Reply::none(),
-            },
-            Some(Action::Back) => Reply::nav(Nav::Pop),
-            None => Reply::none(),
-        }
-    }
-
-    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
-        Reply::effect(Effect::LoadKeys)
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    fn draw(menu: &Menu<FormKind>, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let palette = ctx.palette;
         let width = usize::from(area.width.saturating_sub(2));
         let mut lines: Vec<Line> = word_wrap(
@@ -96,7 +53,7 @@ impl Screen for ReplaceScreen {
         .map(|l| Line::styled(l, palette.dim()))
         .collect();
         // The roles stand under their steps, indented as the steps' text is.
-        let role = |i: usize| self.menu.line(i, "   ", &palette);
+        let role = |i: usize| menu.line(i, "   ", &palette);
         for (step, text) in STEPS.iter().enumerate() {
             lines.push(Line::raw(""));
             lines.extend(
@@ -115,9 +72,5 @@ impl Screen for ReplaceScreen {
             Paragraph::new(lines).block(Block::bordered().title(" Replace a member ")),
             area,
         );
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
