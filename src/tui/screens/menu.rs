@@ -41,32 +41,6 @@ impl<T: Copy + PartialEq> Menu<T> {
         Self { choices, marked: 0 }
     }
 
-    /// The menu's bindings, at the head of the screen's list: `as_action` makes a menu key
-    /// one of the screen's actions.
-    fn bindings<A>(choices: &[Choice<T>], as_action: fn(MenuKey<T>) -> A) -> Vec<Binding<A>> {
-        let mut list = vec![
-            key(
-                KeyCode::Up,
-                "\u{2191}\u{2193}",
-                "move",
-                as_action(MenuKey::Up),
-            ),
-            hidden(KeyCode::Down, as_action(MenuKey::Down)),
-            key(
-                KeyCode::Enter,
-                "Enter",
-                "choose",
-                as_action(MenuKey::Choose),
-            ),
-        ];
-        list.extend(
-            choices.iter().map(|&(c, _, choice)| {
-                hidden(KeyCode::Char(c), as_action(MenuKey::Hotkey(choice)))
-            }),
-        );
-        list
-    }
-
     /// Moves the mark, or says which choice the key takes (and marks it).
     fn key(&mut self, key: MenuKey<T>) -> Option<T> {
         let count = self.choices.len();
@@ -164,8 +138,17 @@ impl<P: MenuPage> MenuScreen<P> {
         }
     }
 
+    /// The menu's keys, then the one that leaves.
     fn bindings() -> Vec<Binding<MenuAction<P::Choice>>> {
-        let mut list = Menu::bindings(P::CHOICES, MenuAction::Menu);
+        let menu = MenuAction::Menu;
+        let mut list = vec![
+            key(KeyCode::Up, "\u{2191}\u{2193}", "move", menu(MenuKey::Up)),
+            hidden(KeyCode::Down, menu(MenuKey::Down)),
+            key(KeyCode::Enter, "Enter", "choose", menu(MenuKey::Choose)),
+        ];
+        list.extend(P::CHOICES.iter().map(|&(hotkey, _, choice)| {
+            hidden(KeyCode::Char(hotkey), menu(MenuKey::Hotkey(choice)))
+        }));
         list.push(P::LEAVE.binding(MenuAction::Leave));
         list
     }
