@@ -1,18 +1,16 @@
 //! The home screen: the actions (defined once, for the menu and its hotkeys) and the keys in
 //! the store.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::form::{Form, FormKind};
 use super::keys::{key_rows, KeysScreen};
+use super::menu::{Choice, Leave, Menu, MenuPage, MenuScreen};
 use super::replace::ReplaceScreen;
-use super::{Ctx, Nav, Reply, Screen, ScreenId};
-use crate::tui::effects::Effect;
-use crate::tui::keymap::{self, hidden, key, Binding, Help};
+use super::{Ctx, Reply};
 use crate::tui::theme::word_wrap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,88 +21,33 @@ pub enum HomeAction {
     Replace,
 }
 
-/// The actions, in menu order: hotkey, label, what it opens.
-pub const ACTIONS: [(char, &str, HomeAction); 10] = [
-    (
-        'g',
-        "Start or join a key generation (DKG)",
-        HomeAction::Open(FormKind::Dkg),
-    ),
-    (
-        'd',
-        "Deal keys with a trusted dealer",
-        HomeAction::Open(FormKind::Deal),
-    ),
-    (
-        'f',
-        "Follow a signing ceremony",
-        HomeAction::Open(FormKind::Follow),
-    ),
-    (
-        'v',
-        "Coordinate a validator definition",
-        HomeAction::Open(FormKind::Definition),
-    ),
-    (
-        'o',
-        "Coordinate a validator vote",
-        HomeAction::Open(FormKind::Vote),
-    ),
-    (
-        't',
-        "Coordinate a transaction",
-        HomeAction::Open(FormKind::Transaction),
-    ),
-    (
-        'c',
-        "Check a key (everyone signs a harmless test)",
-        HomeAction::Open(FormKind::Check),
-    ),
-    (
-        'r',
-        "Refresh a key's shares (remove members)",
-        HomeAction::Open(FormKind::Refresh),
-    ),
+/// The actions, in menu order.
+#[rustfmt::skip] // one action a line, as the menu shows them
+pub const ACTIONS: [Choice<HomeAction>; 10] = [
+    ('g', "Start or join a key generation (DKG)", HomeAction::Open(FormKind::Dkg)),
+    ('d', "Deal keys with a trusted dealer", HomeAction::Open(FormKind::Deal)),
+    ('f', "Follow a signing ceremony", HomeAction::Open(FormKind::Follow)),
+    ('v', "Coordinate a validator definition", HomeAction::Open(FormKind::Definition)),
+    ('o', "Coordinate a validator vote", HomeAction::Open(FormKind::Vote)),
+    ('t', "Coordinate a transaction", HomeAction::Open(FormKind::Transaction)),
+    ('c', "Check a key (everyone signs a harmless test)", HomeAction::Open(FormKind::Check)),
+    ('r', "Refresh a key's shares (remove members)", HomeAction::Open(FormKind::Refresh)),
     ('m', "Replace a member (a lost laptop)", HomeAction::Replace),
     ('k', "Manage keys: rename, delete, export", HomeAction::Keys),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    Up,
-    Down,
-    Choose,
-    Run(HomeAction),
-    Quit,
-}
+/// The home screen's menu page.
+pub struct Home;
 
-pub struct HomeScreen {
-    id: ScreenId,
-    selected: usize,
-}
+pub type HomeScreen = MenuScreen<Home>;
 
-impl HomeScreen {
-    pub fn new(id: ScreenId) -> Self {
-        Self { id, selected: 0 }
-    }
+impl MenuPage for Home {
+    type Choice = HomeAction;
+    const TITLE: &'static str = "Home";
+    const CHOICES: &'static [Choice<HomeAction>] = &ACTIONS;
+    const LEAVE: Leave = Leave::Quit;
 
-    fn bindings() -> Vec<Binding<Action>> {
-        let mut list = vec![
-            key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
-            hidden(KeyCode::Down, Action::Down),
-            key(KeyCode::Enter, "Enter", "choose", Action::Choose),
-        ];
-        list.extend(
-            ACTIONS
-                .iter()
-                .map(|(c, _, a)| hidden(KeyCode::Char(*c), Action::Run(*a))),
-        );
-        list.push(keymap::char('q', "q", "quit", Action::Quit));
-        list
-    }
-
-    fn run(&mut self, action: HomeAction, ctx: &mut Ctx) -> Reply {
-        self.selected = ACTIONS.iter().position(|a| a.2 == action).unwrap_or(0);
+    fn open(action: HomeAction, ctx: &mut Ctx) -> Reply {
         ctx.status = None;
         match action {
             HomeAction::Open(kind) => Reply::push(Form::new(kind, ctx)),
@@ -112,73 +55,17 @@ impl HomeScreen {
             HomeAction::Replace => Reply::push(ReplaceScreen::new(ctx.new_id())),
         }
     }
-}
 
-impl Screen for HomeScreen {
-    fn id(&self) -> ScreenId {
-        self.id
-    }
-
-    fn title(&self, _ctx: &Ctx) -> String {
-        "Home".into()
-    }
-
-    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
-        keymap::help(&Self::bindings())
-    }
-
-    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
-        match keymap::dispatch(&Self::bindings(), &event) {
-            Some(Action::Up) => {
-                self.selected = (self.selected + ACTIONS.len() - 1) % ACTIONS.len();
-                Reply::none()
-            }
-            Some(Action::Down) => {
-                self.selected = (self.selected + 1) % ACTIONS.len();
-                Reply::none()
-            }
-            Some(Action::Choose) => self.run(ACTIONS[self.selected].2, ctx),
-            Some(Action::Run(action)) => self.run(action, ctx),
-            Some(Action::Quit) => Reply::nav(Nav::Quit),
-            None => Reply::none(),
-        }
-    }
-
-    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
-        Reply::effect(Effect::LoadKeys)
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    fn draw(menu: &Menu<HomeAction>, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let palette = ctx.palette;
-        let [menu, keys] = Layout::vertical([
+        let [actions, keys] = Layout::vertical([
             Constraint::Length(ACTIONS.len() as u16 + 2),
             Constraint::Min(0),
         ])
         .areas(area);
-        let items: Vec<Line> = ACTIONS
-            .iter()
-            .enumerate()
-            .map(|(i, (hotkey, label, _))| {
-                let marker = if i == self.selected {
-                    "\u{25b6} "
-                } else {
-                    "  "
-                };
-                let line = Line::from(vec![
-                    Span::raw(marker),
-                    Span::styled(format!("[{hotkey}]"), palette.accent()),
-                    Span::raw(format!(" {label}")),
-                ]);
-                if i == self.selected {
-                    line.style(palette.key())
-                } else {
-                    line
-                }
-            })
-            .collect();
         frame.render_widget(
-            Paragraph::new(items).block(Block::bordered().title(" Actions ")),
-            menu,
+            Paragraph::new(menu.lines(&palette)).block(Block::bordered().title(" Actions ")),
+            actions,
         );
         let inner = usize::from(keys.width.saturating_sub(2));
         let mut lines = key_rows(ctx, inner, None);
@@ -201,9 +88,5 @@ impl Screen for HomeScreen {
                 .block(Block::bordered().title(format!(" Keys in {} ", ctx.store_label()))),
             keys,
         );
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }

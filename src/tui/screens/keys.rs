@@ -7,6 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
+use super::menu::{highlight, marker};
 use super::{Ctx, Nav, Reply, Screen, ScreenId};
 use crate::tui::effects::{Effect, JobResult, Work};
 use crate::tui::keymap::{self, char, hidden, key, Binding, Help};
@@ -43,11 +44,8 @@ pub fn key_rows(ctx: &Ctx, width: usize, selected: Option<usize>) -> Vec<Line<'s
     ));
     for (i, (name, key)) in ctx.keys.iter().enumerate() {
         let group = key.material.group();
-        let marker = if selected == Some(i) {
-            "\u{25b6} "
-        } else {
-            "  "
-        };
+        let marked = selected == Some(i);
+        let marker = marker(marked);
         let line = Line::raw(format!(
             "{marker}{:<14} {:<7} {:<9} {:<25} {}",
             short(name, 14),
@@ -56,18 +54,10 @@ pub fn key_rows(ctx: &Ctx, width: usize, selected: Option<usize>) -> Vec<Line<'s
             key.transcript_fingerprint.as_deref().unwrap_or("(dealt)"),
             short(&group.identity_key().to_string(), id_width)
         ));
-        lines.push(if selected == Some(i) {
-            line.style(palette.key())
-        } else {
-            line
-        });
+        lines.push(highlight(line, marked, &palette));
     }
     for (j, (name, error)) in ctx.broken.iter().enumerate() {
-        let marker = if selected == Some(ctx.keys.len() + j) {
-            "\u{25b6} "
-        } else {
-            "  "
-        };
+        let marker = marker(selected == Some(ctx.keys.len() + j));
         lines.push(Line::styled(
             short(&format!("{marker}\u{2717} {name}: {error}"), width),
             palette.bad(),

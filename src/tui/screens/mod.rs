@@ -6,6 +6,7 @@ pub mod ceremony;
 pub mod form;
 pub mod home;
 pub mod keys;
+pub mod menu;
 pub mod notice;
 pub mod qr;
 pub mod replace;

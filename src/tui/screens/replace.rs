@@ -3,76 +3,28 @@
 //! at least t members help (no helper learns the share); then the members, the newcomer among
 //! them, refresh without the lost member so that its share stops working.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::form::{Form, FormKind};
-use super::{Ctx, Nav, Reply, Screen, ScreenId};
-use crate::tui::effects::Effect;
-use crate::tui::keymap::{self, hidden, key, Binding, Help};
+use super::menu::{Choice, Menu, MenuPage, MenuScreen};
+use super::{Ctx, Reply};
 use crate::tui::theme::word_wrap;
 
-/// The roles, in the order of the steps: hotkey, what the person is, what it opens.
-pub const ROLES: [(char, &str, FormKind); 3] = [
-    (
-        'n',
-        "I am the newcomer: I have the key's group description file",
-        FormKind::Newcomer,
-    ),
-    (
-        'h',
-        "I help: start from the newcomer's request, or join a helper's",
-        FormKind::Help,
-    ),
-    (
-        'r',
-        "Afterwards, everyone: refresh without the lost member",
-        FormKind::Refresh,
-    ),
+/// The roles, in the order of the steps: what the person is, and the form it opens.
+#[rustfmt::skip] // one role a line, as the guide shows them
+pub const ROLES: [Choice<FormKind>; 3] = [
+    ('n', "I am the newcomer: I have the key's group description file", FormKind::Newcomer),
+    ('h', "I help: start from the newcomer's request, or join a helper's", FormKind::Help),
+    ('r', "Afterwards, everyone: refresh without the lost member", FormKind::Refresh),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    Up,
-    Down,
-    Choose,
-    Open(FormKind),
-    Back,
-}
+/// The replace guide's menu page.
+pub struct Replace;
 
-pub struct ReplaceScreen {
-    id: ScreenId,
-    selected: usize,
-}
-
-impl ReplaceScreen {
-    pub fn new(id: ScreenId) -> Self {
-        Self { id, selected: 0 }
-    }
-
-    fn bindings() -> Vec<Binding<Action>> {
-        let mut list = vec![
-            key(KeyCode::Up, "\u{2191}\u{2193}", "move", Action::Up),
-            hidden(KeyCode::Down, Action::Down),
-            key(KeyCode::Enter, "Enter", "choose", Action::Choose),
-        ];
-        list.extend(
-            ROLES
-                .iter()
-                .map(|(c, _, kind)| hidden(KeyCode::Char(*c), Action::Open(*kind))),
-        );
-        list.push(key(KeyCode::Esc, "Esc", "back", Action::Back));
-        list
-    }
-
-    fn open(&mut self, kind: FormKind, ctx: &mut Ctx) -> Reply {
-        self.selected = ROLES.iter().position(|r| r.2 == kind).unwrap_or(0);
-        Reply::push(Form::new(kind, ctx))
-    }
-}
+pub type ReplaceScreen = MenuScreen<Replace>;
 
 /// The steps, in words (the roles are listed under the steps they take part in).
 const STEPS: [&str; 3] = [
@@ -81,41 +33,16 @@ const STEPS: [&str; 3] = [
     "3. The members, the newcomer among them, refresh without the lost member: its share stops working, and the key is t-of-n again with the same identity key.",
 ];
 
-impl Screen for ReplaceScreen {
-    fn id(&self) -> ScreenId {
-        self.id
+impl MenuPage for Replace {
+    type Choice = FormKind;
+    const TITLE: &'static str = "Replace a member";
+    const CHOICES: &'static [Choice<FormKind>] = &ROLES;
+
+    fn open(kind: FormKind, ctx: &mut Ctx) -> Reply {
+        Reply::push(Form::new(kind, ctx))
     }
 
-    fn title(&self, _ctx: &Ctx) -> String {
-        "Replace a member".into()
-    }
-
-    fn help(&self, _ctx: &Ctx) -> Vec<Help> {
-        keymap::help(&Self::bindings())
-    }
-
-    fn key(&mut self, event: KeyEvent, ctx: &mut Ctx) -> Reply {
-        match keymap::dispatch(&Self::bindings(), &event) {
-            Some(Action::Up) => {
-                self.selected = (self.selected + ROLES.len() - 1) % ROLES.len();
-                Reply::none()
-            }
-            Some(Action::Down) => {
-                self.selected = (self.selected + 1) % ROLES.len();
-                Reply::none()
-            }
-            Some(Action::Choose) => self.open(ROLES[self.selected].2, ctx),
-            Some(Action::Open(kind)) => self.open(kind, ctx),
-            Some(Action::Back) => Reply::nav(Nav::Pop),
-            None => Reply::none(),
-        }
-    }
-
-    fn revealed(&mut self, _ctx: &mut Ctx) -> Reply {
-        Reply::effect(Effect::LoadKeys)
-    }
-
-    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    fn draw(menu: &Menu<FormKind>, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let palette = ctx.palette;
         let width = usize::from(area.width.saturating_sub(2));
         let mut lines: Vec<Line> = word_wrap(
@@ -125,24 +52,8 @@ impl Screen for ReplaceScreen {
         .into_iter()
         .map(|l| Line::styled(l, palette.dim()))
         .collect();
-        let role = |i: usize| {
-            let (hotkey, label, _) = ROLES[i];
-            let marker = if i == self.selected {
-                "\u{25b6} "
-            } else {
-                "  "
-            };
-            let line = Line::from(vec![
-                Span::raw(format!("   {marker}")),
-                Span::styled(format!("[{hotkey}]"), palette.accent()),
-                Span::raw(format!(" {label}")),
-            ]);
-            if i == self.selected {
-                line.style(palette.key())
-            } else {
-                line
-            }
-        };
+        // The roles stand under their steps, indented as the steps' text is.
+        let role = |i: usize| menu.line(i, "   ", &palette);
         for (step, text) in STEPS.iter().enumerate() {
             lines.push(Line::raw(""));
             lines.extend(
@@ -161,9 +72,5 @@ impl Screen for ReplaceScreen {
             Paragraph::new(lines).block(Block::bordered().title(" Replace a member ")),
             area,
         );
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }

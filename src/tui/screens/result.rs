@@ -74,38 +74,11 @@ pub fn lines(
             ));
             out.extend(stored(storing, "", "storing the key", palette));
         }
-        Stage::Done(Outcome::Refreshed { key, .. }) => {
-            let done = format!("The refresh of key {key} is over here: this member holds a new share of the same key.");
-            out.extend(stored(storing, &done, "replacing the old share", palette));
-            out.push((
-                "Prove the new shares with a key check: c on the home screen for one member, f for the others.".into(),
-                plain,
-            ));
-        }
-        Stage::Done(Outcome::Helped { newcomer, .. }) => {
-            let done = format!("This helper's part is done: newcomer {newcomer} gets its share from the helpers' messages.");
-            out.extend(stored(
-                storing,
-                &done,
-                "replacing the share (its group now includes the newcomer)",
-                palette,
-            ));
-            let lost = match left_out {
-                [] => "the lost member".to_string(),
-                ids => ids.join(" "),
-            };
-            out.push((
-                format!("Next: refresh without {lost}, so that its share stops working: r on the home screen; one member starts and marks {lost} to remove, the others (the newcomer too) join."),
-                plain,
-            ));
-        }
-        Stage::Done(Outcome::Enrolled { name, .. }) => {
-            let done = format!("You hold a share of the key now, as key \"{name}\".");
-            out.extend(stored(storing, &done, "storing the key", palette));
-            out.push((
-                "Next: the members refresh without the lost member, you included: r on the home screen, join, and paste the RefreshRound1 of the member who starts.".into(),
-                plain,
-            ));
+        Stage::Done(outcome) => {
+            if let Some(NewShare { done, doing, next }) = new_share(outcome, left_out) {
+                out.extend(stored(storing, &done, doing, palette));
+                out.push((next, plain));
+            }
         }
         Stage::Declined if view.question == Question::SIGN => out.push((
             "You declined: nothing was signed. Esc twice goes back.".into(),
@@ -128,6 +101,46 @@ pub fn lines(
                 .map(move |l| Line::styled(l, style))
         })
         .collect()
+}
+
+/// A ceremony that gave this member a new share of a key that was there before: what the
+/// ceremony did, what storing the share does meanwhile, and what comes next.
+struct NewShare {
+    done: String,
+    doing: &'static str,
+    next: String,
+}
+
+/// What a refresh, a repair this member helped with, or a newcomer's enrolment did; `None`
+/// for the outcomes that leave no such share.
+fn new_share(outcome: &Outcome, left_out: &[String]) -> Option<NewShare> {
+    match outcome {
+        Outcome::Refreshed { key, .. } => Some(NewShare {
+            done: format!("The refresh of key {key} is over here: this member holds a new share of the same key."),
+            doing: "replacing the old share",
+            next: "Prove the new shares with a key check: c on the home screen for one member, f for the others.".into(),
+        }),
+        Outcome::Helped { newcomer, .. } => {
+            let lost = match left_out {
+                [] => "the lost member".to_string(),
+                ids => ids.join(" "),
+            };
+            Some(NewShare {
+                done: format!("This helper's part is done: newcomer {newcomer} gets its share from the helpers' messages."),
+                doing: "replacing the share (its group now includes the newcomer)",
+                next: format!("Next: refresh without {lost}, so that its share stops working: r on the home screen; one member starts and marks {lost} to remove, the others (the newcomer too) join."),
+            })
+        }
+        Outcome::Enrolled { name, .. } => Some(NewShare {
+            done: format!("You hold a share of the key now, as key \"{name}\"."),
+            doing: "storing the key",
+            next: "Next: the members refresh without the lost member, you included: r on the home screen, join, and paste the RefreshRound1 of the member who starts.".into(),
+        }),
+        Outcome::Signed { .. }
+        | Outcome::Checked { .. }
+        | Outcome::FollowerDone
+        | Outcome::Generated { .. } => None,
+    }
 }
 
 /// How the ceremony ended (`done`, said until storing says more) and where storing the new

@@ -340,6 +340,15 @@ impl Ceremony {
         )]
     }
 
+    /// Storing the new share ended as `storing` says: the log and the activity log say so in
+    /// `log`, and the keys are read again (the new key is among them now, or not).
+    fn storing_ended(&mut self, storing: Storing, log: String) -> Reply {
+        self.log
+            .push(!matches!(storing, Storing::Failed(_)), log.clone());
+        self.storing = storing;
+        Reply::effects(vec![Effect::LoadKeys, Effect::Log(log)])
+    }
+
     fn returned(&mut self, back: SessionReturn, ctx: &mut Ctx) -> Vec<Effect> {
         self.busy = false;
         self.session = Some(back.session);
@@ -535,29 +544,21 @@ impl Screen for Ceremony {
                 self.log.push(false, e.clone());
                 Reply::effect(Effect::Log(e))
             }
-            JobResult::Stored(result) => {
-                let log = match &result {
-                    Ok(path) => format!("stored the new key in {path}"),
-                    Err(e) => format!("the new key was not stored: {e}"),
-                };
-                self.log.push(result.is_ok(), log.clone());
-                self.storing = match result {
-                    Ok(path) => Storing::Stored(path),
-                    Err(e) => Storing::Failed(e),
-                };
-                Reply::effects(vec![Effect::LoadKeys, Effect::Log(log)])
+            JobResult::Stored(Ok(path)) => {
+                let log = format!("stored the new key in {path}");
+                self.storing_ended(Storing::Stored(path), log)
             }
-            JobResult::Finished(result) => {
-                let log = match &result {
-                    Ok(lines) => lines.first().cloned().unwrap_or_default(),
-                    Err(e) => format!("the new share was NOT stored: {e}"),
-                };
-                self.log.push(result.is_ok(), log.clone());
-                self.storing = match result {
-                    Ok(lines) => Storing::Done(lines),
-                    Err(e) => Storing::Failed(e),
-                };
-                Reply::effects(vec![Effect::LoadKeys, Effect::Log(log)])
+            JobResult::Stored(Err(e)) => {
+                let log = format!("the new key was not stored: {e}");
+                self.storing_ended(Storing::Failed(e), log)
+            }
+            JobResult::Finished(Ok(lines)) => {
+                let log = lines.first().cloned().unwrap_or_default();
+                self.storing_ended(Storing::Done(lines), log)
+            }
+            JobResult::Finished(Err(e)) => {
+                let log = format!("the new share was NOT stored: {e}");
+                self.storing_ended(Storing::Failed(e), log)
             }
             _ => Reply::none(),
         }

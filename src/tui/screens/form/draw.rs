@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::fields::{FieldId, FieldKind, FormKind, KeyPick, VOTES};
 use super::{members, Form};
+use crate::tui::screens::menu::marker;
 use crate::tui::screens::Ctx;
 use crate::tui::theme::word_wrap;
 
@@ -53,9 +54,8 @@ impl Form {
     fn field_lines(&self, id: FieldId, width: usize, ctx: &Ctx) -> Vec<Line<'static>> {
         let palette = ctx.palette;
         let is_focused = id == self.focused();
-        let marker = if is_focused { "\u{25b6} " } else { "  " };
         let head = vec![
-            Span::raw(marker),
+            Span::raw(marker(is_focused)),
             Span::styled(format!("{:<16}", id.label_in(self.kind)), palette.accent()),
         ];
         let mut lines = if id.kind() == FieldKind::Members {

@@ -302,24 +302,27 @@ impl Values {
                 v.set(FieldId::KeyFile, path.display().to_string());
             }
         };
+        // A key generation and dealing both start from t-of-n.
+        if let Spec::Dkg {
+            threshold,
+            participants,
+            ..
+        }
+        | Spec::Deal {
+            threshold,
+            participants,
+            ..
+        } = spec
+        {
+            v.set(FieldId::Threshold, threshold.to_string());
+            v.set(FieldId::Participants, participants.to_string());
+        }
         let kind = match spec {
-            Spec::Dkg {
-                threshold,
-                participants,
-                name,
-            } => {
-                v.set(FieldId::Threshold, threshold.to_string());
-                v.set(FieldId::Participants, participants.to_string());
+            Spec::Dkg { name, .. } => {
                 v.set(FieldId::Name, name.clone());
                 FormKind::Dkg
             }
-            Spec::Deal {
-                threshold,
-                participants,
-                folder,
-            } => {
-                v.set(FieldId::Threshold, threshold.to_string());
-                v.set(FieldId::Participants, participants.to_string());
+            Spec::Deal { folder, .. } => {
                 v.set(FieldId::Folder, folder.display().to_string());
                 FormKind::Deal
             }
