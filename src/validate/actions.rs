@@ -194,7 +194,7 @@ fn json_name(action: &Action) -> &'static str {
     }
 }
 
-fn proof_blinding(at: &At, r: &[u8], s: &[u8]) -> Check {
+pub(super) fn proof_blinding(at: &At, r: &[u8], s: &[u8]) -> Check {
     field_element(&at.field("proofBlindingR"), r)?;
     field_element(&at.field("proofBlindingS"), s).map(drop)
 }

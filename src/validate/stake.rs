@@ -11,10 +11,7 @@ use penumbra_sdk_proto::Message as _;
 use penumbra_sdk_stake::validator::Validator;
 use penumbra_sdk_stake::Penalty;
 
-use super::{
-    amount, convert, element, exactly, field_element, note, required, scalar, usable_address, At,
-    Check,
-};
+use super::{amount, convert, element, exactly, note, required, scalar, usable_address, At, Check};
 use crate::definition::MAX_VOTE_REASON_BYTES;
 
 /// The chain's limits on a validator's text fields, in bytes.
@@ -127,6 +124,7 @@ fn governance_key(at: &At, key: &Option<keys_pb::GovernanceKey>) -> Check {
 
 /// The staking and governance actions of a plan.
 pub(super) mod actions {
+    use super::super::actions::proof_blinding;
     use super::*;
 
     pub fn validator_definition(at: &At, p: &stake_pb::ValidatorDefinition) -> Check {
@@ -151,8 +149,7 @@ pub(super) mod actions {
         note(&at.field("stakedNote"), &p.staked_note)?;
         amount(&at.field("unbondedAmount"), &p.unbonded_amount)?;
         scalar(&at.field("randomizer"), &p.randomizer)?;
-        field_element(&at.field("proofBlindingR"), &p.proof_blinding_r)?;
-        field_element(&at.field("proofBlindingS"), &p.proof_blinding_s).map(drop)
+        proof_blinding(at, &p.proof_blinding_r, &p.proof_blinding_s)
     }
 
     pub fn proposal_submit(at: &At, p: &gov_pb::ProposalSubmit) -> Check {
@@ -217,8 +214,7 @@ pub(super) mod actions {
         penalty(&at.field("penalty"), &p.penalty)?;
         amount(&at.field("unbondingAmount"), &p.unbonding_amount)?;
         scalar(&at.field("balanceBlinding"), &p.balance_blinding)?;
-        field_element(&at.field("proofBlindingR"), &p.proof_blinding_r)?;
-        field_element(&at.field("proofBlindingS"), &p.proof_blinding_s).map(drop)
+        proof_blinding(at, &p.proof_blinding_r, &p.proof_blinding_s)
     }
 
     /// The share of the stake a penalty keeps: at most all of it. (panic: the claim's balance
