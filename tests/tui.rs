@@ -677,3 +677,48 @@ fn a_key_check_waits_for_everyone_and_says_the_key_works() {
     );
     assert!(t.screen().contains("Key check passed"), "{}", t.screen());
 }
+
+#[test]
+fn with_several_keys_the_form_asks_to_choose_one_before_anything_starts() {
+    let identity = dealt(2, 3, 13);
+    let governance = dealt(2, 3, 14);
+    let keys = [
+        ("governance", stored(&governance[0], None)),
+        ("identity", stored(&identity[0], None)),
+    ];
+    // A key check: "automatic" cannot choose between two keys.
+    let mut t = Tui::with_keys([13; 32], &keys);
+    t.type_text("c");
+    t.press(KeyCode::Enter);
+    let errors = t.form().errors().clone();
+    assert!(
+        errors.iter().any(|(f, e)| *f == FieldId::Key
+            && e.contains("several keys")
+            && !e.contains("--name")),
+        "{errors:?}"
+    );
+    // A template: the same, at the key field; then, with a key chosen, it is written and the
+    // error goes.
+    let mut t = Tui::with_keys([14; 32], &keys);
+    t.type_text("v");
+    let file = t.out().join("validator.toml");
+    while t.form().focused() != FieldId::DefinitionFile {
+        t.press(KeyCode::Tab);
+    }
+    t.ctrl('u');
+    t.type_text(&file.display().to_string());
+    t.ctrl('t');
+    assert_eq!(
+        t.form().errors()[0].0,
+        FieldId::Key,
+        "{:?}",
+        t.form().errors()
+    );
+    while t.form().focused() != FieldId::Key {
+        t.press(KeyCode::BackTab);
+    }
+    t.press(KeyCode::Right);
+    t.ctrl('t');
+    assert!(t.form().errors().is_empty(), "{:?}", t.form().errors());
+    assert!(file.exists());
+}

@@ -346,6 +346,16 @@ impl Form {
             KeyPick::File => KeyChoice::File(self.values.text(FieldId::KeyFile).trim().into()),
             KeyPick::Auto => KeyChoice::Auto,
         };
+        if key == KeyChoice::Auto && ctx.keys.len() > 1 {
+            self.errors = vec![(
+                FieldId::Key,
+                format!(
+                    "several keys in {}: choose the identity key with \u{2190} \u{2192}",
+                    ctx.store_label()
+                ),
+            )];
+            return Reply::none();
+        }
         let file = self.values.text(FieldId::DefinitionFile).trim().to_string();
         if file.is_empty() {
             self.errors = vec![(
@@ -516,6 +526,7 @@ impl Screen for Form {
                 Reply::push(Notice::new(ctx.new_id(), title, lines, ok)).with(Effect::LoadKeys)
             }
             JobResult::TemplateWritten(Ok(done)) => {
+                self.errors.clear();
                 self.note = Some(format!("{done}: edit it, then press Enter"));
                 Reply::none()
             }

@@ -246,6 +246,17 @@ fn required_path(values: &Values, id: FieldId, errors: &mut FieldErrors) -> Path
     PathBuf::from(text)
 }
 
+/// Whether the automatic key choice can find the key before the ceremony starts: it can when
+/// the request names it (a definition's identity key, the key a follower's request needs),
+/// and otherwise only when the store holds one key (or, for a vote, one named "governance").
+fn auto_finds_key(kind: FormKind, ctx: &Ctx) -> bool {
+    match kind {
+        FormKind::Follow | FormKind::Definition | FormKind::Transaction => true,
+        FormKind::Vote => ctx.keys.len() <= 1 || ctx.key("governance").is_some(),
+        _ => ctx.keys.len() <= 1,
+    }
+}
+
 /// The Key field: a stored key that exists (with a share, to follow), a key file, or the
 /// automatic choice when the store can make it.
 fn key_choice(
@@ -300,6 +311,11 @@ fn key_choice(
                 errors.push((
                     FieldId::Key,
                     format!("several keys in {store}: choose the one to refresh or repair"),
+                ));
+            } else if !auto_finds_key(kind, ctx) {
+                errors.push((
+                    FieldId::Key,
+                    format!("several keys in {store}: choose one with \u{2190} \u{2192}"),
                 ));
             }
             KeyChoice::Auto
