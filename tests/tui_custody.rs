@@ -423,6 +423,17 @@ fn a_lost_laptop_is_replaced_from_the_guide_and_then_removed() {
     dave.ctrl('u');
     dave.type_text(&group.display().to_string());
     dave.press(KeyCode::Enter);
+    // The form proposes the description the keys screen exported, once it is in the folder.
+    let mut erin = Tui::new([93; 32]);
+    std::fs::create_dir_all(erin.out()).unwrap();
+    std::fs::copy(&group, erin.out().join("group-identity.toml")).unwrap();
+    erin.type_text("m");
+    erin.type_text("n");
+    assert!(
+        erin.screen().contains("group-identity.toml"),
+        "{}",
+        erin.screen()
+    );
     assert!(dave.top_is::<Ceremony>(), "{}", dave.screen());
     let request = dave.outgoing();
     let dave_fp = dave.ceremony().view().participants[0].0.clone();

@@ -61,6 +61,24 @@ pub struct Form {
     reading: Option<String>,
 }
 
+/// The group description a newcomer most likely means: the one `group-NAME.toml` (what the keys
+/// screen exports) or `group.toml` in the folder, else `group.toml`.
+fn proposed_group_file(folder: &std::path::Path) -> String {
+    let found: Vec<String> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with("group") && n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    match found.as_slice() {
+        [one] if folder != std::path::Path::new(".") => folder.join(one).display().to_string(),
+        [one] => one.clone(),
+        _ => "group.toml".into(),
+    }
+}
+
 impl Form {
     /// An empty form of `kind`, with the usual defaults.
     pub fn new(kind: FormKind, ctx: &mut Ctx) -> Self {
@@ -86,14 +104,12 @@ impl Form {
                 .find(|(_, k)| k.material.has_share())
                 .map(|(n, _)| KeyPick::Name(n.clone()));
         }
-        values.set(
-            FieldId::GroupFile,
-            if kind == FormKind::Newcomer {
-                "group.toml"
-            } else {
-                ""
-            },
-        );
+        let group_file = if kind == FormKind::Newcomer {
+            proposed_group_file(&ctx.save_dir)
+        } else {
+            String::new()
+        };
+        values.set(FieldId::GroupFile, &group_file);
         Self::with(kind, values, ctx)
     }
 
