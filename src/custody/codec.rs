@@ -14,6 +14,8 @@ use crate::messages::{decode_sig, decode_vk, field_error, fixed, Codec, DecodeEr
 
 /// The proto of a signed message: `{ inner, vk, sig }`.
 pub trait SignedProto: prost::Message + Default + Serialize + DeserializeOwned {
+    /// Its kind in the message table.
+    const KIND: MessageKind;
     type Inner: prost::Message + Default;
 
     fn into_parts(self) -> (Option<Self::Inner>, Vec<u8>, Vec<u8>);
@@ -22,7 +24,8 @@ pub trait SignedProto: prost::Message + Default + Serialize + DeserializeOwned {
 
 /// What the sender of a signed message vouches for: the decoded, checked `inner`.
 pub trait Body: Sized + Clone {
-    const KIND: MessageKind;
+    /// The kind of the message, as its proto declares it.
+    const KIND: MessageKind = Self::Proto::KIND;
     type Proto: SignedProto;
 
     fn to_inner(&self) -> <Self::Proto as SignedProto>::Inner;
@@ -122,6 +125,19 @@ pub(crate) fn decode_element(
     })
 }
 
+/// decaf377 elements, each as [`decode_element`] takes it.
+pub(crate) fn decode_elements(
+    kind: MessageKind,
+    field: &str,
+    items: &[Vec<u8>],
+) -> Result<Vec<decaf377::Element>, DecodeError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| decode_element(kind, &format!("{field}[{i}]"), bytes))
+        .collect()
+}
+
 /// A decaf377-ka public key: a valid decaf377 element.
 pub(crate) fn decode_epk(
     kind: MessageKind,
@@ -155,6 +171,21 @@ pub(crate) fn decode_key_list(
                 i + 1
             ),
         ));
+    }
+    Ok(keys)
+}
+
+/// The participants of a session, as [`decode_key_list`] takes them: at least 2 (a ceremony of
+/// one is no ceremony); `too_few` says so in the ceremony's words.
+pub(crate) fn decode_participants(
+    kind: MessageKind,
+    field: &str,
+    keys: &[Vec<u8>],
+    too_few: &str,
+) -> Result<Vec<VerificationKey>, DecodeError> {
+    let keys = decode_key_list(kind, field, keys)?;
+    if keys.len() < 2 {
+        return Err(field_error(kind, field, too_few));
     }
     Ok(keys)
 }

@@ -17,7 +17,7 @@ pub mod proto;
 pub(crate) use circle::{first_stranger, out_of_order};
 pub use circle::{round_of, Ceremony, Circle, Inbox};
 pub(crate) use codec::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
+    decode_ciphertext, decode_elements, decode_epk, decode_participants, decode_targeted,
     encode_key_list, encode_targeted,
 };
 pub use codec::{Body, Signed, SignedProto};

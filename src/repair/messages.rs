@@ -11,8 +11,9 @@ use crate::custody::proto::{
     self as pb, repair_request, repair_round1, repair_round2, repair_round3,
 };
 use crate::custody::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_session_and_transcript,
-    decode_targeted, encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
+    decode_ciphertext, decode_elements, decode_epk, decode_participants,
+    decode_session_and_transcript, decode_targeted, encode_key_list, encode_targeted, Body,
+    GroupRef, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
@@ -27,7 +28,6 @@ pub struct RepairRequestBody {
 pub type RepairRequest = Signed<RepairRequestBody>;
 
 impl Body for RepairRequestBody {
-    const KIND: MessageKind = MessageKind::RepairRequest;
     type Proto = pb::RepairRequest;
 
     fn to_inner(&self) -> repair_request::Inner {
@@ -81,14 +81,12 @@ impl RepairSession {
             }
             other => other,
         })?;
-        let helpers = decode_key_list(kind, "inner.session.helpers", &proto.helpers)?;
-        if helpers.len() < 2 {
-            return Err(field_error(
-                kind,
-                "inner.session.helpers",
-                "a repair needs at least 2 helpers",
-            ));
-        }
+        let helpers = decode_participants(
+            kind,
+            "inner.session.helpers",
+            &proto.helpers,
+            "a repair needs at least 2 helpers",
+        )?;
         if helpers.contains(&newcomer.vk) {
             return Err(field_error(
                 kind,
@@ -114,12 +112,7 @@ pub struct RepairRound1Body {
 pub type RepairRound1 = Signed<RepairRound1Body>;
 
 impl Body for RepairRound1Body {
-    const KIND: MessageKind = MessageKind::RepairRound1;
     type Proto = pb::RepairRound1;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session.id)
-    }
 
     fn to_inner(&self) -> repair_round1::Inner {
         repair_round1::Inner {
@@ -134,6 +127,10 @@ impl Body for RepairRound1Body {
             session: RepairSession::from_proto(kind, inner.session)?,
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
     }
 }
 
@@ -153,12 +150,7 @@ pub struct RepairRound2Body {
 pub type RepairRound2 = Signed<RepairRound2Body>;
 
 impl Body for RepairRound2Body {
-    const KIND: MessageKind = MessageKind::RepairRound2;
     type Proto = pb::RepairRound2;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
-    }
 
     fn to_inner(&self) -> repair_round2::Inner {
         repair_round2::Inner {
@@ -180,14 +172,13 @@ impl Body for RepairRound2Body {
         Ok(Self {
             session,
             transcript,
-            commitments: inner
-                .commitments
-                .iter()
-                .enumerate()
-                .map(|(i, c)| decode_element(kind, &format!("inner.commitments[{i}]"), c))
-                .collect::<Result<_, _>>()?,
+            commitments: decode_elements(kind, "inner.commitments", &inner.commitments)?,
             deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
     }
 }
 
@@ -203,12 +194,7 @@ pub struct RepairRound3Body {
 pub type RepairRound3 = Signed<RepairRound3Body>;
 
 impl Body for RepairRound3Body {
-    const KIND: MessageKind = MessageKind::RepairRound3;
     type Proto = pb::RepairRound3;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
-    }
 
     fn to_inner(&self) -> repair_round3::Inner {
         repair_round3::Inner {
@@ -228,5 +214,9 @@ impl Body for RepairRound3Body {
             transcript,
             sigma: inner.sigma,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session)
     }
 }
