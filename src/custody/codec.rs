@@ -8,7 +8,7 @@ use ed25519_consensus::{Signature, SigningKey, VerificationKey};
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::proto as pb;
-use super::CIPHERTEXT_LEN;
+use super::{SessionId, CIPHERTEXT_LEN};
 use crate::keys::participant_fingerprint;
 use crate::messages::{decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind};
 
@@ -32,7 +32,7 @@ pub trait Body: Sized + Clone {
     fn from_inner(inner: <Self::Proto as SignedProto>::Inner) -> Result<Self, DecodeError>;
 
     /// The session the message belongs to (None for a newcomer's request, which precedes it).
-    fn session_id(&self) -> Option<super::SessionId> {
+    fn session_id(&self) -> Option<SessionId> {
         None
     }
 }
@@ -107,6 +107,40 @@ impl<B: Body> Codec for Signed<B> {
     }
 }
 
+/// The inner message of a message after round 1: its fields 1 and 2 are a [`RoundLink`].
+pub trait LinkedInner: Default {
+    /// The session and transcript fields, as they came.
+    fn link(&self) -> (&[u8], &[u8]);
+    /// The message with these session and transcript fields, its own fields left to fill in.
+    fn linked(session: Vec<u8>, transcript: Vec<u8>) -> Self;
+}
+
+/// What links a message after round 1 to its ceremony: the session's id, and the digest of the
+/// round before as its sender saw it (so a sender who told members different things is caught).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundLink {
+    pub session: SessionId,
+    pub transcript: [u8; 32],
+}
+
+impl RoundLink {
+    /// An inner message carrying this link, its own fields left to fill in.
+    pub(crate) fn to_inner<I: LinkedInner>(self) -> I {
+        I::linked(self.session.0.to_vec(), self.transcript.to_vec())
+    }
+
+    pub(crate) fn from_inner(
+        kind: MessageKind,
+        inner: &impl LinkedInner,
+    ) -> Result<Self, DecodeError> {
+        let (session, transcript) = inner.link();
+        Ok(Self {
+            session: SessionId(fixed(kind, "inner.session", session)?),
+            transcript: fixed(kind, "inner.transcript", transcript)?,
+        })
+    }
+}
+
 // Field checks shared by every decoder.
 
 /// A decaf377 element other than the identity, canonically encoded.
@@ -135,6 +169,13 @@ pub(crate) fn decode_elements(
         .iter()
         .enumerate()
         .map(|(i, bytes)| decode_element(kind, &format!("{field}[{i}]"), bytes))
+        .collect()
+}
+
+pub(crate) fn encode_elements(elements: &[decaf377::Element]) -> Vec<Vec<u8>> {
+    elements
+        .iter()
+        .map(|e| e.vartime_compress().0.to_vec())
         .collect()
 }
 

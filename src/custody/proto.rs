@@ -345,3 +345,21 @@ signed_message!(RepairRound3, repair_round3, {
     transcript: bytes = "2",
     sigma: bytes = "3",
 });
+
+/// The inner messages after round 1, whose fields 1 and 2 link them to their session and to the
+/// round before ([`super::RoundLink`]).
+macro_rules! linked {
+    ($($module:ident),*) => {
+        $(impl super::codec::LinkedInner for $module::Inner {
+            fn link(&self) -> (&[u8], &[u8]) {
+                (&self.session, &self.transcript)
+            }
+
+            fn linked(session: Vec<u8>, transcript: Vec<u8>) -> Self {
+                Self { session, transcript, ..Default::default() }
+            }
+        })*
+    };
+}
+
+linked!(refresh_round2, repair_round2, repair_round3);

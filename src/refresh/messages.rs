@@ -11,8 +11,8 @@ use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment}
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
 use crate::custody::{
-    decode_elements, decode_epk, decode_participants, decode_session_and_transcript,
-    decode_targeted, encode_key_list, encode_targeted, Body, GroupRef, Inbox, SessionId, Signed,
+    decode_elements, decode_epk, decode_participants, decode_targeted, encode_key_list,
+    encode_targeted, Body, GroupRef, Inbox, RoundLink, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
@@ -116,8 +116,7 @@ impl Body for RefreshRound1Body {
 /// member's round-1 key; and a digest of the round-1 messages the sender saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshRound2Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     /// Recipient ed25519 key bytes -> ciphertext.
     pub shares: BTreeMap<[u8; 32], Vec<u8>>,
 }
@@ -129,25 +128,20 @@ impl Body for RefreshRound2Body {
 
     fn to_inner(&self) -> refresh_round2::Inner {
         refresh_round2::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
             shares: encode_targeted(&self.shares),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: refresh_round2::Inner) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session,
-            transcript,
-            shares: decode_targeted(kind, "inner.shares", inner.shares)?,
+            link: RoundLink::from_inner(Self::KIND, &inner)?,
+            shares: decode_targeted(Self::KIND, "inner.shares", inner.shares)?,
         })
     }
 
     fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
+        Some(self.link.session)
     }
 }
 

@@ -11,9 +11,9 @@ use crate::custody::proto::{
     self as pb, repair_request, repair_round1, repair_round2, repair_round3,
 };
 use crate::custody::{
-    decode_ciphertext, decode_elements, decode_epk, decode_participants,
-    decode_session_and_transcript, decode_targeted, encode_key_list, encode_targeted, Body,
-    GroupRef, SessionId, Signed,
+    decode_ciphertext, decode_elements, decode_epk, decode_participants, decode_targeted,
+    encode_elements, encode_key_list, encode_targeted, Body, GroupRef, RoundLink, SessionId,
+    Signed,
 };
 use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
@@ -140,8 +140,7 @@ impl Body for RepairRound1Body {
 /// recipient that its delta is the committed one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RepairRound2Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     pub commitments: Vec<Element>,
     /// Recipient ed25519 key bytes -> ciphertext, for every other helper.
     pub deltas: BTreeMap<[u8; 32], Vec<u8>>,
@@ -154,31 +153,23 @@ impl Body for RepairRound2Body {
 
     fn to_inner(&self) -> repair_round2::Inner {
         repair_round2::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
-            commitments: self
-                .commitments
-                .iter()
-                .map(|c| c.vartime_compress().0.to_vec())
-                .collect(),
+            commitments: encode_elements(&self.commitments),
             deltas: encode_targeted(&self.deltas),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: repair_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session,
-            transcript,
+            link: RoundLink::from_inner(kind, &inner)?,
             commitments: decode_elements(kind, "inner.commitments", &inner.commitments)?,
             deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
         })
     }
 
     fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
+        Some(self.link.session)
     }
 }
 
@@ -186,8 +177,7 @@ impl Body for RepairRound2Body {
 /// encrypted to the newcomer's key, and a digest of the round-2 messages it saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RepairRound3Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     pub sigma: Vec<u8>,
 }
 
@@ -198,25 +188,20 @@ impl Body for RepairRound3Body {
 
     fn to_inner(&self) -> repair_round3::Inner {
         repair_round3::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
             sigma: self.sigma.clone(),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: repair_round3::Inner) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
-        decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
+        decode_ciphertext(Self::KIND, "inner.sigma", &inner.sigma)?;
         Ok(Self {
-            session,
-            transcript,
+            link: RoundLink::from_inner(Self::KIND, &inner)?,
             sigma: inner.sigma,
         })
     }
 
     fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
+        Some(self.link.session)
     }
 }
