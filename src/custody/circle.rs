@@ -211,6 +211,10 @@ pub(crate) fn first_stranger(group: &GroupKey, keys: &[VerificationKey]) -> Opti
 /// A refresh or repair engine, as a session drives it: one message at a time, each round's
 /// message once the round before is complete, and where it stands.
 pub trait Ceremony {
+    /// The round messages the members send one another, which one who has not joined yet keeps
+    /// for when it does: none by default (a newcomer runs from the start).
+    const ROUND_MESSAGES: &'static [MessageKind] = &[];
+
     /// Takes any message: this participant's kinds are checked and taken; what is for someone
     /// else is refused as such ([`Refusal::skippable`]), and other kinds as unexpected.
     /// Returns the sender's fingerprint. A refusal leaves the engine as it was.

@@ -8,12 +8,14 @@ use ed25519_consensus::{Signature, SigningKey, VerificationKey};
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::proto as pb;
-use super::CIPHERTEXT_LEN;
+use super::{SessionId, CIPHERTEXT_LEN};
 use crate::keys::participant_fingerprint;
 use crate::messages::{decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind};
 
 /// The proto of a signed message: `{ inner, vk, sig }`.
 pub trait SignedProto: prost::Message + Default + Serialize + DeserializeOwned {
+    /// Its kind in the message table.
+    const KIND: MessageKind;
     type Inner: prost::Message + Default;
 
     fn into_parts(self) -> (Option<Self::Inner>, Vec<u8>, Vec<u8>);
@@ -22,14 +24,15 @@ pub trait SignedProto: prost::Message + Default + Serialize + DeserializeOwned {
 
 /// What the sender of a signed message vouches for: the decoded, checked `inner`.
 pub trait Body: Sized + Clone {
-    const KIND: MessageKind;
+    /// The kind of the message, as its proto declares it.
+    const KIND: MessageKind = Self::Proto::KIND;
     type Proto: SignedProto;
 
     fn to_inner(&self) -> <Self::Proto as SignedProto>::Inner;
     fn from_inner(inner: <Self::Proto as SignedProto>::Inner) -> Result<Self, DecodeError>;
 
     /// The session the message belongs to (None for a newcomer's request, which precedes it).
-    fn session_id(&self) -> Option<super::SessionId> {
+    fn session_id(&self) -> Option<SessionId> {
         None
     }
 }
@@ -104,6 +107,40 @@ impl<B: Body> Codec for Signed<B> {
     }
 }
 
+/// The inner message of a message after round 1: its fields 1 and 2 are a [`RoundLink`].
+pub trait LinkedInner: Default {
+    /// The session and transcript fields, as they came.
+    fn link(&self) -> (&[u8], &[u8]);
+    /// The message with these session and transcript fields, its own fields left to fill in.
+    fn linked(session: Vec<u8>, transcript: Vec<u8>) -> Self;
+}
+
+/// What links a message after round 1 to its ceremony: the session's id, and the digest of the
+/// round before as its sender saw it (so a sender who told members different things is caught).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundLink {
+    pub session: SessionId,
+    pub transcript: [u8; 32],
+}
+
+impl RoundLink {
+    /// An inner message carrying this link, its own fields left to fill in.
+    pub(crate) fn to_inner<I: LinkedInner>(self) -> I {
+        I::linked(self.session.0.to_vec(), self.transcript.to_vec())
+    }
+
+    pub(crate) fn from_inner(
+        kind: MessageKind,
+        inner: &impl LinkedInner,
+    ) -> Result<Self, DecodeError> {
+        let (session, transcript) = inner.link();
+        Ok(Self {
+            session: SessionId(fixed(kind, "inner.session", session)?),
+            transcript: fixed(kind, "inner.transcript", transcript)?,
+        })
+    }
+}
+
 // Field checks shared by every decoder.
 
 /// A decaf377 element other than the identity, canonically encoded.
@@ -120,6 +157,26 @@ pub(crate) fn decode_element(
             "not a valid decaf377 element (the identity is not allowed)",
         )
     })
+}
+
+/// decaf377 elements, each as [`decode_element`] takes it.
+pub(crate) fn decode_elements(
+    kind: MessageKind,
+    field: &str,
+    items: &[Vec<u8>],
+) -> Result<Vec<decaf377::Element>, DecodeError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| decode_element(kind, &format!("{field}[{i}]"), bytes))
+        .collect()
+}
+
+pub(crate) fn encode_elements(elements: &[decaf377::Element]) -> Vec<Vec<u8>> {
+    elements
+        .iter()
+        .map(|e| e.vartime_compress().0.to_vec())
+        .collect()
 }
 
 /// A decaf377-ka public key: a valid decaf377 element.
@@ -155,6 +212,21 @@ pub(crate) fn decode_key_list(
                 i + 1
             ),
         ));
+    }
+    Ok(keys)
+}
+
+/// The participants of a session, as [`decode_key_list`] takes them: at least 2 (a ceremony of
+/// one is no ceremony); `too_few` says so in the ceremony's words.
+pub(crate) fn decode_participants(
+    kind: MessageKind,
+    field: &str,
+    keys: &[Vec<u8>],
+    too_few: &str,
+) -> Result<Vec<VerificationKey>, DecodeError> {
+    let keys = decode_key_list(kind, field, keys)?;
+    if keys.len() < 2 {
+        return Err(field_error(kind, field, too_few));
     }
     Ok(keys)
 }

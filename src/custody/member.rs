@@ -9,7 +9,7 @@ use rand_core::CryptoRngCore;
 use super::{check_invitation, not_for_this_participant};
 use super::{out_of_order, transcript, Body, Ceremony, Circle, GroupRef, Inbox, Signed};
 use crate::keys::KeyShare;
-use crate::messages::AnyMessage;
+use crate::messages::{AnyMessage, MessageKind};
 use crate::refusal::Refusal;
 
 /// A signed message that travels among all others as an [`AnyMessage`] of its own kind.
@@ -298,6 +298,8 @@ where
     Signed<R::Round1>: Wire,
     Signed<R::Round2>: Wire,
 {
+    const ROUND_MESSAGES: &'static [MessageKind] = &[R::Round1::KIND, R::Round2::KIND];
+
     /// Accepts the ceremony's round-1 and round-2 messages; any other is not for this member
     /// (skippable when it is another participant's, see [`Refusal::skippable`]).
     fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {

@@ -17,10 +17,10 @@ pub mod proto;
 pub(crate) use circle::{first_stranger, out_of_order};
 pub use circle::{round_of, Ceremony, Circle, Inbox};
 pub(crate) use codec::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_targeted,
-    encode_key_list, encode_targeted,
+    decode_ciphertext, decode_elements, decode_epk, decode_participants, decode_targeted,
+    encode_elements, encode_key_list, encode_targeted,
 };
-pub use codec::{Body, Signed, SignedProto};
+pub use codec::{Body, LinkedInner, RoundLink, Signed, SignedProto};
 pub(crate) use member::Phase;
 pub use member::{Member, Rounds, Wire};
 
@@ -268,18 +268,6 @@ pub(crate) fn transcript<'a, B: Body + 'a>(
         .as_bytes()
         .try_into()
         .expect("32-byte hash")
-}
-
-/// Decodes the session id and the transcript digest every message after round 1 carries.
-pub(crate) fn decode_session_and_transcript(
-    kind: MessageKind,
-    session: &[u8],
-    transcript: &[u8],
-) -> Result<(SessionId, [u8; 32]), DecodeError> {
-    Ok((
-        SessionId(fixed(kind, "inner.session", session)?),
-        fixed(kind, "inner.transcript", transcript)?,
-    ))
 }
 
 /// Encrypts a secret scalar to `recipient` (see [`crate::dkg`]'s round-2 encryption).

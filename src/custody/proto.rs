@@ -210,46 +210,39 @@ macro_rules! proto {
     ($(#[$meta:meta])* $name:ident { $($fields:tt)* }) => {
         proto!(@fields [$(#[$meta])* $name] [] $($fields)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: bytes = $tag:literal, $($rest:tt)*) => {
-        proto!(@fields $head [$($done)*
-            #[prost(bytes = "vec", tag = $tag)]
-            #[serde(with = "base64_bytes", skip_serializing_if = "Vec::is_empty")]
-            pub $field: Vec<u8>,
-        ] $($rest)*);
+    // Each kind: its Rust type, its prost encoding, and its serde (what JSON leaves out as
+    // the default value, and how it writes the rest).
+    (@fields $head:tt $done:tt $field:ident: bytes = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: Vec<u8> = $tag, [bytes = "vec"]
+            [with = "base64_bytes", skip_serializing_if = "Vec::is_empty"] $($rest)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: repeated_bytes = $tag:literal, $($rest:tt)*) => {
-        proto!(@fields $head [$($done)*
-            #[prost(bytes = "vec", repeated, tag = $tag)]
-            #[serde(with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty")]
-            pub $field: Vec<Vec<u8>>,
-        ] $($rest)*);
+    (@fields $head:tt $done:tt $field:ident: repeated_bytes = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: Vec<Vec<u8>> = $tag, [bytes = "vec", repeated]
+            [with = "base64_bytes::repeated", skip_serializing_if = "Vec::is_empty"] $($rest)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: u32 = $tag:literal, $($rest:tt)*) => {
-        proto!(@fields $head [$($done)*
-            #[prost(uint32, tag = $tag)]
-            #[serde(skip_serializing_if = "is_zero_u32")]
-            pub $field: u32,
-        ] $($rest)*);
+    (@fields $head:tt $done:tt $field:ident: u32 = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: u32 = $tag, [uint32]
+            [skip_serializing_if = "is_zero_u32"] $($rest)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: u64 = $tag:literal, $($rest:tt)*) => {
-        proto!(@fields $head [$($done)*
-            #[prost(uint64, tag = $tag)]
-            #[serde(with = "u64_string", skip_serializing_if = "is_zero_u64")]
-            pub $field: u64,
-        ] $($rest)*);
+    (@fields $head:tt $done:tt $field:ident: u64 = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: u64 = $tag, [uint64]
+            [with = "u64_string", skip_serializing_if = "is_zero_u64"] $($rest)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: message($ty:ty) = $tag:literal, $($rest:tt)*) => {
-        proto!(@fields $head [$($done)*
-            #[prost(message, optional, tag = $tag)]
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub $field: Option<$ty>,
-        ] $($rest)*);
+    (@fields $head:tt $done:tt $field:ident: message($ty:ty) = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: Option<$ty> = $tag, [message, optional]
+            [skip_serializing_if = "Option::is_none"] $($rest)*);
     };
-    (@fields $head:tt [$($done:tt)*] $field:ident: messages($ty:ty) = $tag:literal, $($rest:tt)*) => {
+    (@fields $head:tt $done:tt $field:ident: messages($ty:ty) = $tag:literal, $($rest:tt)*) => {
+        proto!(@field $head $done $field: Vec<$ty> = $tag, [message, repeated]
+            [skip_serializing_if = "Vec::is_empty"] $($rest)*);
+    };
+    // One field, its kind spelled out: added to those done, then on to the rest.
+    (@field $head:tt [$($done:tt)*] $field:ident: $ty:ty = $tag:literal,
+        [$($prost:tt)*] [$($serde:tt)*] $($rest:tt)*) => {
         proto!(@fields $head [$($done)*
-            #[prost(message, repeated, tag = $tag)]
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            pub $field: Vec<$ty>,
+            #[prost($($prost)*, tag = $tag)]
+            #[serde($($serde)*)]
+            pub $field: $ty,
         ] $($rest)*);
     };
     (@fields [$(#[$meta:meta])* $name:ident] [$($done:tt)*]) => {
@@ -287,7 +280,8 @@ proto!(RepairSession {
 });
 
 /// Defines a signed message `{ Inner inner = 1; bytes vk = 2; bytes sig = 3; }` with its
-/// nested `Inner` in a module of its own, as prost lays nested messages out.
+/// nested `Inner` in a module of its own, as prost lays nested messages out. Its kind in the
+/// message table bears its name.
 macro_rules! signed_message {
     ($name:ident, $module:ident, { $($inner:tt)* }) => {
         pub mod $module {
@@ -303,6 +297,7 @@ macro_rules! signed_message {
         });
 
         impl super::codec::SignedProto for $name {
+            const KIND: crate::messages::MessageKind = crate::messages::MessageKind::$name;
             type Inner = $module::Inner;
 
             fn into_parts(self) -> (Option<Self::Inner>, Vec<u8>, Vec<u8>) {
@@ -350,3 +345,21 @@ signed_message!(RepairRound3, repair_round3, {
     transcript: bytes = "2",
     sigma: bytes = "3",
 });
+
+/// The inner messages after round 1, whose fields 1 and 2 link them to their session and to the
+/// round before ([`super::RoundLink`]).
+macro_rules! linked {
+    ($($module:ident),*) => {
+        $(impl super::codec::LinkedInner for $module::Inner {
+            fn link(&self) -> (&[u8], &[u8]) {
+                (&self.session, &self.transcript)
+            }
+
+            fn linked(session: Vec<u8>, transcript: Vec<u8>) -> Self {
+                Self { session, transcript, ..Default::default() }
+            }
+        })*
+    };
+}
+
+linked!(refresh_round2, repair_round2, repair_round3);

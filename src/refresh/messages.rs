@@ -11,8 +11,8 @@ use frost_core::keys::{CoefficientCommitment, VerifiableSecretSharingCommitment}
 
 use crate::custody::proto::{self as pb, refresh_round1, refresh_round2};
 use crate::custody::{
-    decode_element, decode_epk, decode_key_list, decode_session_and_transcript, decode_targeted,
-    encode_key_list, encode_targeted, Body, GroupRef, Inbox, SessionId, Signed,
+    decode_elements, decode_epk, decode_participants, decode_targeted, encode_key_list,
+    encode_targeted, Body, GroupRef, Inbox, RoundLink, SessionId, Signed,
 };
 use crate::messages::{field_error, fixed, DecodeError, MessageKind};
 use crate::suite::{identifier_for, Decaf377Rdsa, Identifier};
@@ -47,14 +47,12 @@ impl RefreshSession {
         proto: Option<pb::RefreshSession>,
     ) -> Result<Self, DecodeError> {
         let proto = proto.ok_or_else(|| field_error(kind, "inner.session", "missing"))?;
-        let members = decode_key_list(kind, "inner.session.members", &proto.members)?;
-        if members.len() < 2 {
-            return Err(field_error(
-                kind,
-                "inner.session.members",
-                "a refresh needs at least 2 members",
-            ));
-        }
+        let members = decode_participants(
+            kind,
+            "inner.session.members",
+            &proto.members,
+            "a refresh needs at least 2 members",
+        )?;
         Ok(Self {
             id: SessionId(fixed(kind, "inner.session.id", &proto.id)?),
             group: GroupRef::from_proto(kind, "inner.session.group", proto.group)?,
@@ -76,12 +74,7 @@ pub struct RefreshRound1Body {
 pub type RefreshRound1 = Signed<RefreshRound1Body>;
 
 impl Body for RefreshRound1Body {
-    const KIND: MessageKind = MessageKind::RefreshRound1;
     type Proto = pb::RefreshRound1;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session.id)
-    }
 
     fn to_inner(&self) -> refresh_round1::Inner {
         refresh_round1::Inner {
@@ -103,20 +96,19 @@ impl Body for RefreshRound1Body {
         if inner.commitment.is_empty() {
             return Err(field_error(kind, "inner.commitment", "empty"));
         }
-        let commitment = inner
-            .commitment
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                decode_element(kind, &format!("inner.commitment[{i}]"), c)
-                    .map(CoefficientCommitment::new)
-            })
-            .collect::<Result<_, _>>()?;
+        let commitment = decode_elements(kind, "inner.commitment", &inner.commitment)?;
         Ok(Self {
             session: RefreshSession::from_proto(kind, inner.session)?,
-            commitment,
+            commitment: commitment
+                .into_iter()
+                .map(CoefficientCommitment::new)
+                .collect(),
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
     }
 }
 
@@ -124,8 +116,7 @@ impl Body for RefreshRound1Body {
 /// member's round-1 key; and a digest of the round-1 messages the sender saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshRound2Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     /// Recipient ed25519 key bytes -> ciphertext.
     pub shares: BTreeMap<[u8; 32], Vec<u8>>,
 }
@@ -133,30 +124,24 @@ pub struct RefreshRound2Body {
 pub type RefreshRound2 = Signed<RefreshRound2Body>;
 
 impl Body for RefreshRound2Body {
-    const KIND: MessageKind = MessageKind::RefreshRound2;
     type Proto = pb::RefreshRound2;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
-    }
 
     fn to_inner(&self) -> refresh_round2::Inner {
         refresh_round2::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
             shares: encode_targeted(&self.shares),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: refresh_round2::Inner) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session,
-            transcript,
-            shares: decode_targeted(kind, "inner.shares", inner.shares)?,
+            link: RoundLink::from_inner(Self::KIND, &inner)?,
+            shares: decode_targeted(Self::KIND, "inner.shares", inner.shares)?,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.link.session)
     }
 }
 

@@ -50,7 +50,7 @@ use zeroize::Zeroizing;
 
 use crate::custody::{
     decrypt_scalar, encrypt_scalar, first_stranger, one_for_each_other, sorted_keys, Circle,
-    GroupRef, Inbox, Member, Rounds, SessionId,
+    GroupRef, Inbox, Member, RoundLink, Rounds, SessionId,
 };
 use crate::keys::{format_date, Generation, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
@@ -123,7 +123,7 @@ impl Rounds for RefreshRounds {
     }
 
     fn transcript(round2: &RefreshRound2Body) -> &[u8; 32] {
-        &round2.transcript
+        &round2.link.transcript
     }
 
     /// Checks the session (its members belong to the key, include this participant, are at
@@ -239,11 +239,11 @@ impl Rounds for RefreshRounds {
                 (m.vk.to_bytes(), encrypt_scalar(rng, &m.body.epk, &share))
             })
             .collect();
-        let body = RefreshRound2Body {
+        let link = RoundLink {
             session: member.session.id,
             transcript,
-            shares,
         };
+        let body = RefreshRound2Body { link, shares };
         Ok((body, secret2))
     }
 

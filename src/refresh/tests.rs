@@ -400,11 +400,11 @@ fn a_bad_refresh_share_names_its_sender() {
     });
     check(&mut engines, missing, "carries 1 encrypted shares");
     // Another view of round 1.
-    let other_view = tampered(&shares, 1, &round2s[1], |b| b.transcript[0] ^= 1);
+    let other_view = tampered(&shares, 1, &round2s[1], |b| b.link.transcript[0] ^= 1);
     check(&mut engines, other_view, "saw other round-1 messages");
     // A signature that does not verify is caught when decoding.
     let mut forged = round2s[1].clone();
-    forged.body.transcript[0] ^= 1;
+    forged.body.link.transcript[0] ^= 1;
     let e = RefreshRound2::from_bytes(&forged.to_bytes()).unwrap_err();
     assert!(matches!(e, DecodeError::BadSignature { .. }), "{e}");
     // The honest messages still complete the refresh.

@@ -32,11 +32,11 @@ fn second(kind: MessageKind, vk: &VerificationKey, same: bool) -> Refusal {
 /// helpers.
 fn belongs(session: &RepairSession, m: &RepairRound3) -> Result<(), Refusal> {
     let kind = MessageKind::RepairRound3;
-    if m.body.session != session.id {
+    if m.body.link.session != session.id {
         return Err(Refusal::OtherSession {
             kind,
             participant: m.sender(),
-            theirs: m.body.session.to_string(),
+            theirs: m.body.link.session.to_string(),
             ours: session.id.to_string(),
         });
     }

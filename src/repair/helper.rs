@@ -14,7 +14,7 @@ use super::{
 };
 use crate::custody::{
     decrypt_scalar, encrypt_scalar, out_of_order, sorted_keys, wipe, Ceremony, GroupRef, Inbox,
-    Member, Phase, Rounds, SessionId, Signed,
+    Member, Phase, RoundLink, Rounds, SessionId, Signed,
 };
 use crate::keys::KeyShare;
 use crate::messages::{AnyMessage, MessageKind};
@@ -96,8 +96,10 @@ impl RepairHelper {
         let own_round3 = Signed::sign(
             self.share.signing_key(),
             RepairRound3Body {
-                session: self.session.id,
-                transcript,
+                link: RoundLink {
+                    session: self.session.id,
+                    transcript,
+                },
                 sigma: encrypt_scalar(rng, &self.session.newcomer.body.epk, &sigma),
             },
         );
@@ -135,7 +137,7 @@ impl Rounds for HelperRounds {
     }
 
     fn transcript(round2: &RepairRound2Body) -> &[u8; 32] {
-        &round2.transcript
+        &round2.link.transcript
     }
 
     /// Checks the session ([`check_session`]; this member is one of its helpers), then makes
@@ -207,8 +209,10 @@ impl Rounds for HelperRounds {
             wipe(delta, Delta::new(Fr::ZERO));
         }
         let body = RepairRound2Body {
-            session: session.id,
-            transcript,
+            link: RoundLink {
+                session: session.id,
+                transcript,
+            },
             commitments,
             deltas: encrypted,
         };

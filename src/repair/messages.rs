@@ -11,8 +11,9 @@ use crate::custody::proto::{
     self as pb, repair_request, repair_round1, repair_round2, repair_round3,
 };
 use crate::custody::{
-    decode_ciphertext, decode_element, decode_epk, decode_key_list, decode_session_and_transcript,
-    decode_targeted, encode_key_list, encode_targeted, Body, GroupRef, SessionId, Signed,
+    decode_ciphertext, decode_elements, decode_epk, decode_participants, decode_targeted,
+    encode_elements, encode_key_list, encode_targeted, Body, GroupRef, RoundLink, SessionId,
+    Signed,
 };
 use crate::messages::{field_error, fixed, Codec, DecodeError, MessageKind};
 
@@ -27,7 +28,6 @@ pub struct RepairRequestBody {
 pub type RepairRequest = Signed<RepairRequestBody>;
 
 impl Body for RepairRequestBody {
-    const KIND: MessageKind = MessageKind::RepairRequest;
     type Proto = pb::RepairRequest;
 
     fn to_inner(&self) -> repair_request::Inner {
@@ -81,14 +81,12 @@ impl RepairSession {
             }
             other => other,
         })?;
-        let helpers = decode_key_list(kind, "inner.session.helpers", &proto.helpers)?;
-        if helpers.len() < 2 {
-            return Err(field_error(
-                kind,
-                "inner.session.helpers",
-                "a repair needs at least 2 helpers",
-            ));
-        }
+        let helpers = decode_participants(
+            kind,
+            "inner.session.helpers",
+            &proto.helpers,
+            "a repair needs at least 2 helpers",
+        )?;
         if helpers.contains(&newcomer.vk) {
             return Err(field_error(
                 kind,
@@ -114,12 +112,7 @@ pub struct RepairRound1Body {
 pub type RepairRound1 = Signed<RepairRound1Body>;
 
 impl Body for RepairRound1Body {
-    const KIND: MessageKind = MessageKind::RepairRound1;
     type Proto = pb::RepairRound1;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session.id)
-    }
 
     fn to_inner(&self) -> repair_round1::Inner {
         repair_round1::Inner {
@@ -135,6 +128,10 @@ impl Body for RepairRound1Body {
             epk: decode_epk(kind, "inner.epk", &inner.epk)?,
         })
     }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.session.id)
+    }
 }
 
 /// A helper's round-2 broadcast: its deltas (frost-core's `repair_share_part1`), each encrypted
@@ -143,8 +140,7 @@ impl Body for RepairRound1Body {
 /// recipient that its delta is the committed one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RepairRound2Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     pub commitments: Vec<Element>,
     /// Recipient ed25519 key bytes -> ciphertext, for every other helper.
     pub deltas: BTreeMap<[u8; 32], Vec<u8>>,
@@ -153,41 +149,27 @@ pub struct RepairRound2Body {
 pub type RepairRound2 = Signed<RepairRound2Body>;
 
 impl Body for RepairRound2Body {
-    const KIND: MessageKind = MessageKind::RepairRound2;
     type Proto = pb::RepairRound2;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
-    }
 
     fn to_inner(&self) -> repair_round2::Inner {
         repair_round2::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
-            commitments: self
-                .commitments
-                .iter()
-                .map(|c| c.vartime_compress().0.to_vec())
-                .collect(),
+            commitments: encode_elements(&self.commitments),
             deltas: encode_targeted(&self.deltas),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: repair_round2::Inner) -> Result<Self, DecodeError> {
         let kind = Self::KIND;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
         Ok(Self {
-            session,
-            transcript,
-            commitments: inner
-                .commitments
-                .iter()
-                .enumerate()
-                .map(|(i, c)| decode_element(kind, &format!("inner.commitments[{i}]"), c))
-                .collect::<Result<_, _>>()?,
+            link: RoundLink::from_inner(kind, &inner)?,
+            commitments: decode_elements(kind, "inner.commitments", &inner.commitments)?,
             deltas: decode_targeted(kind, "inner.deltas", inner.deltas)?,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.link.session)
     }
 }
 
@@ -195,38 +177,31 @@ impl Body for RepairRound2Body {
 /// encrypted to the newcomer's key, and a digest of the round-2 messages it saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RepairRound3Body {
-    pub session: SessionId,
-    pub transcript: [u8; 32],
+    pub link: RoundLink,
     pub sigma: Vec<u8>,
 }
 
 pub type RepairRound3 = Signed<RepairRound3Body>;
 
 impl Body for RepairRound3Body {
-    const KIND: MessageKind = MessageKind::RepairRound3;
     type Proto = pb::RepairRound3;
-
-    fn session_id(&self) -> Option<SessionId> {
-        Some(self.session)
-    }
 
     fn to_inner(&self) -> repair_round3::Inner {
         repair_round3::Inner {
-            session: self.session.0.to_vec(),
-            transcript: self.transcript.to_vec(),
             sigma: self.sigma.clone(),
+            ..self.link.to_inner()
         }
     }
 
     fn from_inner(inner: repair_round3::Inner) -> Result<Self, DecodeError> {
-        let kind = Self::KIND;
-        decode_ciphertext(kind, "inner.sigma", &inner.sigma)?;
-        let (session, transcript) =
-            decode_session_and_transcript(kind, &inner.session, &inner.transcript)?;
+        decode_ciphertext(Self::KIND, "inner.sigma", &inner.sigma)?;
         Ok(Self {
-            session,
-            transcript,
+            link: RoundLink::from_inner(Self::KIND, &inner)?,
             sigma: inner.sigma,
         })
+    }
+
+    fn session_id(&self) -> Option<SessionId> {
+        Some(self.link.session)
     }
 }

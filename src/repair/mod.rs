@@ -208,7 +208,7 @@ pub fn admit(
             MessageKind::RepairRound3,
             round3
                 .iter()
-                .map(|m| (m.vk, m.body.session, true))
+                .map(|m| (m.vk, m.body.link.session, true))
                 .collect(),
         ),
     ] {

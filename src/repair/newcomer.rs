@@ -158,12 +158,12 @@ impl Newcomer {
         let c = self.collected(ROUND2)?;
         let participant = c
             .circle
-            .check(&self.group, ROUND2, &msg.vk, &msg.body.session)?;
+            .check(&self.group, ROUND2, &msg.vk, &msg.body.link.session)?;
         if c.round1.len() < c.circle.others() {
             return Err(out_of_order(ROUND2, 1, 3));
         }
         c.round2.first(&msg, &participant)?;
-        if msg.body.transcript != round1_transcript(&c.session.id, c.round1.messages()) {
+        if msg.body.link.transcript != round1_transcript(&c.session.id, c.round1.messages()) {
             return Err(Refusal::Invalid {
                 kind: ROUND2,
                 participant,
@@ -187,7 +187,7 @@ impl Newcomer {
         let c = self.collected(ROUND3)?;
         let participant = c
             .circle
-            .check(&self.group, ROUND3, &msg.vk, &msg.body.session)?;
+            .check(&self.group, ROUND3, &msg.vk, &msg.body.link.session)?;
         if c.round2.len() < c.circle.others() {
             return Err(out_of_order(ROUND3, self.round(), 3));
         }
@@ -197,7 +197,7 @@ impl Newcomer {
             participant: participant.clone(),
             problem,
         };
-        if msg.body.transcript != round2_transcript(&c.session.id, c.round2.messages()) {
+        if msg.body.link.transcript != round2_transcript(&c.session.id, c.round2.messages()) {
             return Err(invalid(
                 "saw other round-2 messages than the newcomer did: someone sent different members different messages; start the repair again".into(),
             ));

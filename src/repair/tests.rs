@@ -213,7 +213,7 @@ fn lying_helpers_are_named() {
         newcomer.accept_round3(bad_sigma, &mut OsRng),
         "not the sum of the deltas",
     );
-    let other_view = resigned(liar, &round3[1], |b| b.transcript[3] ^= 1);
+    let other_view = resigned(liar, &round3[1], |b| b.link.transcript[3] ^= 1);
     let e = newcomer
         .accept_round3(other_view, &mut OsRng)
         .unwrap_err()

@@ -3,8 +3,9 @@
 
 use rand_core::CryptoRngCore;
 
+use super::view::{ceremony_id, signing_marks};
 use super::Outgoing;
-use super::{ceremony_id, journal_notes, Coordination, Feedback, GuardOpener, Mark, Outcome};
+use super::{journal_notes, Coordination, Feedback, GuardOpener, Outcome};
 use super::{SessionView, SignGuard, Stage};
 use crate::check::is_check;
 use crate::messages::AnyMessage;
@@ -195,20 +196,7 @@ impl CoordinatorSession {
             self.coordinator.heard_from()
         };
         let own = self.coordinator.own_fingerprint();
-        let participants = group
-            .participants()
-            .map(|p| {
-                let fp = p.fingerprint();
-                let mark = if Some(&fp) == own.as_ref() {
-                    Mark::You
-                } else if heard.contains(&fp) {
-                    Mark::Answered
-                } else {
-                    Mark::Waiting
-                };
-                (fp, mark)
-            })
-            .collect();
+        let participants = signing_marks(group, |p| Some(p.fingerprint()) == own, &heard);
         let own_count = usize::from(self.coordinator.has_own_share());
         let (have, need) = if in_round1 {
             self.coordinator.commitments_progress()
@@ -216,8 +204,8 @@ impl CoordinatorSession {
             self.coordinator.shares_progress()
         };
         let request = self.coordinator.request();
-        SessionView {
-            title: format!(
+        SessionView::signing(
+            format!(
                 "Coordinating a {} with key {} ({}-of-{})",
                 if is_check(request) {
                     "key check".to_string()
@@ -228,21 +216,19 @@ impl CoordinatorSession {
                 group.threshold(),
                 group.participant_count()
             ),
-            round: if in_round1 { 1 } else { 2 },
-            rounds: 2,
-            progress: format!(
-                "{} of {} replies received",
-                have.saturating_sub(own_count),
-                need.saturating_sub(own_count)
+            (
+                if in_round1 { 1 } else { 2 },
+                format!(
+                    "{} of {} replies received",
+                    have.saturating_sub(own_count),
+                    need.saturating_sub(own_count)
+                ),
             ),
             participants,
-            sent: self.sent.clone(),
-            review: self.review.clone(),
-            question: super::Question::SIGN,
-            fingerprint: None,
-            stage: self.stage.clone(),
-            relay: vec![],
-            ceremony_id: ceremony_id(self.coordinator.signed_bytes()),
-        }
+            &self.sent,
+            &self.review,
+            &self.stage,
+            ceremony_id(self.coordinator.signed_bytes()),
+        )
     }
 }

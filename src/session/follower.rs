@@ -5,7 +5,8 @@
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
-use super::{ceremony_id, journal_notes, Feedback, GuardOpener, Mark, Outcome, Outgoing};
+use super::view::{ceremony_id, signing_marks};
+use super::{journal_notes, Feedback, GuardOpener, Outcome, Outgoing};
 use super::{SessionView, SignGuard, Stage};
 use crate::keyfile::StoredKey;
 use crate::keys::KeyShare;
@@ -249,46 +250,30 @@ impl FollowerSession {
             .chosen
             .as_ref()
             .map(|(_, share)| {
-                share
-                    .group()
-                    .participants()
-                    .map(|p| {
-                        let fp = p.fingerprint();
-                        let mark = if p.vk == share.verification_key() {
-                            Mark::You
-                        } else if self.signers.contains(&fp) {
-                            Mark::Answered
-                        } else {
-                            Mark::Waiting
-                        };
-                        (fp, mark)
-                    })
-                    .collect()
+                signing_marks(
+                    share.group(),
+                    |p| p.vk == share.verification_key(),
+                    &self.signers,
+                )
             })
             .unwrap_or_default();
-        SessionView {
-            title: match &self.chosen {
+        SessionView::signing(
+            match &self.chosen {
                 Some((label, share)) => format!(
                     "Following with key {label} \u{2022} you are {}",
                     share.fingerprint()
                 ),
                 None => "Following a signing ceremony".into(),
             },
-            round,
-            rounds: 2,
-            progress,
+            (round, progress),
             participants,
-            sent: self.sent.clone(),
-            review: self.review.clone(),
-            question: super::Question::SIGN,
-            fingerprint: None,
-            stage: self.stage.clone(),
-            relay: vec![],
-            ceremony_id: self
-                .follower
+            &self.sent,
+            &self.review,
+            &self.stage,
+            self.follower
                 .as_ref()
                 .map(|f| ceremony_id(f.signed_bytes()))
                 .unwrap_or_default(),
-        }
+        )
     }
 }

@@ -5,15 +5,21 @@
 //! newcomer, to replace its key.
 
 use ed25519_consensus::VerificationKey;
-use rand_core::CryptoRngCore;
+use rand_chacha::ChaCha20Rng;
 
-use super::joined::{listed, Joined, Look, Part, Participant, Started};
+use super::joined::{every_member_but, listed, taking_part};
+use super::joined::{Joined, Look, Part, Participant, Started, Starting};
 use super::{Outcome, Question};
-use crate::custody::first_stranger;
-use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
-use crate::messages::{AnyMessage, MessageKind};
+use crate::keys::{GroupKey, KeyShare};
+use crate::messages::AnyMessage;
 use crate::refusal::Refusal;
 use crate::repair::{RepairHelper, RepairSession};
+
+/// What a helper is asked before it takes part.
+const HELP: Question = Question {
+    heading: "You are asked to help enrol a newcomer",
+    ask: "Help enrol this newcomer?",
+};
 
 pub(super) struct Helper {
     label: String,
@@ -31,22 +37,20 @@ pub(super) fn start(
 ) -> Result<Box<dyn Participant>, Refusal> {
     let group = share.group();
     let bad = |problem: String| Err(Refusal::Setup(problem));
-    if let Some(stranger) = first_stranger(group, without) {
-        return bad(format!(
-            "participant {stranger} is not a member of this key"
-        ));
-    }
+    let helpers = match every_member_but(group, without) {
+        Ok(helpers) => helpers,
+        Err(stranger) => {
+            return bad(format!(
+                "participant {stranger} is not a member of this key"
+            ))
+        }
+    };
     if without.contains(&share.verification_key()) {
         return bad(format!(
             "this participant ({}) starts the repair, so it helps",
             share.fingerprint()
         ));
     }
-    let helpers: Vec<VerificationKey> = group
-        .participants()
-        .map(|p| p.vk)
-        .filter(|vk| !without.contains(vk))
-        .collect();
     let t = group.threshold();
     if helpers.len() < usize::from(t) {
         return bad(format!(
@@ -72,17 +76,12 @@ pub(super) fn join(label: &str, share: KeyShare) -> Box<dyn Participant> {
 
 impl Part for Helper {
     type Engine = RepairHelper;
-    const OURS: &'static [MessageKind] = &[MessageKind::RepairRound1, MessageKind::RepairRound2];
     const EXPECTED: &'static str = "a repair message";
     const TO: &'static str = "every helper and the newcomer (one relay may carry it to all)";
 
     /// The newcomer's request (for the helper who starts) or another helper's round-1 message:
     /// the engine starts or joins, and the person reviews before anything goes out.
-    fn start(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Started<RepairHelper>, Refusal> {
+    fn start(&mut self, message: AnyMessage, rng: &mut ChaCha20Rng) -> Starting<RepairHelper> {
         let share = self.share.clone();
         let (engine, round1, accepted, by) = match (message, &self.helpers) {
             (AnyMessage::RepairRequest(request), Some(helpers)) => {
@@ -127,28 +126,11 @@ impl Part for Helper {
     }
 
     fn look(&self) -> Look {
-        let group = self.share.group();
-        Look {
-            title: format!(
-                "Repair of key {} ({}-of-{}) \u{2022} you are {}",
-                self.label,
-                group.threshold(),
-                group.participant_count(),
-                self.share.fingerprint()
-            ),
-            you: self.share.fingerprint(),
-            rounds: 3,
-            ceremony: "repair",
-            question: Question {
-                heading: "You are asked to help enrol a newcomer",
-                ask: "Help enrol this newcomer?",
-            },
-            waiting: match self.helpers {
-                Some(_) => "waiting for the newcomer's RepairRequest",
-                None => "waiting for a helper's RepairRound1 to join from",
-            },
-            everyone: group.participants().map(|p| p.fingerprint()).collect(),
-        }
+        let waiting = match self.helpers {
+            Some(_) => "waiting for the newcomer's RepairRequest",
+            None => "waiting for a helper's RepairRound1 to join from",
+        };
+        Look::member("Repair", &self.label, &self.share, 3, HELP, waiting)
     }
 }
 
@@ -160,16 +142,7 @@ fn describe(
     session: &RepairSession,
     by: Option<String>,
 ) -> Vec<String> {
-    let helpers: Vec<String> = session
-        .helpers
-        .iter()
-        .map(participant_fingerprint)
-        .collect();
-    let others: Vec<String> = group
-        .participants()
-        .filter(|p| !session.helpers.contains(&p.vk))
-        .map(|p| p.fingerprint())
-        .collect();
+    let (helpers, others) = taking_part(group, &session.helpers);
     vec![
         format!("Repair of key {label}: a newcomer receives a share of the key; no helper learns it."),
         format!("  Newcomer:      participant {}", session.newcomer.sender()),

@@ -3,13 +3,15 @@
 //! on, each round sent as soon as the one before is complete), the result, and the view. What
 //! differs between a refresh member, a repair helper and the newcomer is a [`Part`].
 
+use ed25519_consensus::VerificationKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::CryptoRngCore;
 
 use super::exchange::{quietly, Exchange};
 use super::{Feedback, Mark, Outcome, Outgoing, Question, SessionView, Stage};
-use crate::custody::{not_for_this_participant, Ceremony, Circle};
-use crate::messages::{AnyMessage, MessageKind};
+use crate::custody::{first_stranger, not_for_this_participant, Ceremony, Circle};
+use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
+use crate::messages::AnyMessage;
 use crate::refusal::Refusal;
 
 /// What a waiting participant made of a message that may start its part.
@@ -31,22 +33,22 @@ pub(super) enum Started<E> {
     Not(AnyMessage),
 }
 
+/// What a waiting part makes of a message, or why it refuses it.
+pub(super) type Starting<E> = Result<Started<E>, Refusal>;
+
 /// What makes one role of a refresh or repair.
 pub(super) trait Part: Send {
     type Engine: Ceremony + Send;
-    /// The round messages this part keeps while it waits to take part.
-    const OURS: &'static [MessageKind];
     /// What this part takes, in words, for a message of another kind.
     const EXPECTED: &'static str;
     /// Who this part's messages go to, in words.
     const TO: &'static str;
 
-    /// A message that may start this part while it waits.
-    fn start(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Started<Self::Engine>, Refusal>;
+    /// A message that may start this part while it waits: by default none (the part's engine
+    /// runs from the start).
+    fn start(&mut self, message: AnyMessage, _rng: &mut ChaCha20Rng) -> Starting<Self::Engine> {
+        Ok(Started::Not(message))
+    }
     /// The result, once the engine has nothing more to send, and what to tell the person.
     fn finish(&self, engine: &mut Self::Engine) -> Result<(Outcome, &'static str), Refusal>;
     /// How the view reads.
@@ -62,13 +64,43 @@ pub(super) struct Look {
     pub(super) title: String,
     pub(super) you: String,
     pub(super) rounds: u8,
-    /// The ceremony's name: "refresh", "repair".
+    /// The ceremony's name, with a capital: "Refresh", "Repair".
     pub(super) ceremony: &'static str,
     pub(super) question: Question,
     /// What a participant that has not joined waits for.
     pub(super) waiting: &'static str,
     /// The key's members, shown before the session is known.
     pub(super) everyone: Vec<String>,
+}
+
+impl Look {
+    /// How the view of a member of the key reads (a refresh member, a repair helper): titled
+    /// with the ceremony, the key and this member, every member of the key listed until the
+    /// session is known. `ceremony` is the ceremony's name with a capital ("Refresh").
+    pub(super) fn member(
+        ceremony: &'static str,
+        label: &str,
+        share: &KeyShare,
+        rounds: u8,
+        question: Question,
+        waiting: &'static str,
+    ) -> Self {
+        let group = share.group();
+        Self {
+            title: format!(
+                "{ceremony} of key {label} ({}-of-{}) \u{2022} you are {}",
+                group.threshold(),
+                group.participant_count(),
+                share.fingerprint()
+            ),
+            you: share.fingerprint(),
+            rounds,
+            ceremony,
+            question,
+            waiting,
+            everyone: group.participants().map(|p| p.fingerprint()).collect(),
+        }
+    }
 }
 
 /// A refresh or repair participant, as a session holds it.
@@ -143,7 +175,7 @@ impl<P: Part> Joined<P> {
     fn take_one(
         &mut self,
         message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
+        rng: &mut ChaCha20Rng,
     ) -> Result<Vec<Feedback>, Refusal> {
         let message = match &mut self.state {
             State::Running(engine) => {
@@ -176,7 +208,8 @@ impl<P: Part> Joined<P> {
                 Started::Not(message) => message,
             },
         };
-        if P::OURS.contains(&message.kind()) {
+        // The members' round messages wait for this participant to take part.
+        if P::Engine::ROUND_MESSAGES.contains(&message.kind()) {
             Ok(vec![self
                 .exchange
                 .keep(message, "this participant has not joined yet")])
@@ -308,7 +341,11 @@ impl<P: Part> Participant for Joined<P> {
                     &engine.waiting_for(),
                     removed,
                 );
-                (1, format!("review the {}", look.ceremony), members)
+                (
+                    1,
+                    format!("review the {}", look.ceremony.to_lowercase()),
+                    members,
+                )
             }
             State::Waiting => {
                 let members = marks(you, look.everyone.clone(), &look.everyone, &[]);
@@ -362,6 +399,38 @@ fn marks(
     }
     out.extend(removed.iter().map(|fp| (fp.clone(), Mark::Removed)));
     out
+}
+
+/// The fingerprints of the key's members in `taking_part`, in that order, and of the others.
+pub(super) fn taking_part(
+    group: &GroupKey,
+    taking_part: &[VerificationKey],
+) -> (Vec<String>, Vec<String>) {
+    let others = group
+        .participants()
+        .filter(|p| !taking_part.contains(&p.vk))
+        .map(|p| p.fingerprint())
+        .collect();
+    (
+        taking_part.iter().map(participant_fingerprint).collect(),
+        others,
+    )
+}
+
+/// Every member of the key but those `left_out`; the first of `left_out` who is not a member
+/// is refused (its fingerprint).
+pub(super) fn every_member_but(
+    group: &GroupKey,
+    left_out: &[VerificationKey],
+) -> Result<Vec<VerificationKey>, String> {
+    if let Some(stranger) = first_stranger(group, left_out) {
+        return Err(stranger);
+    }
+    Ok(group
+        .participants()
+        .map(|p| p.vk)
+        .filter(|vk| !left_out.contains(vk))
+        .collect())
 }
 
 /// Fingerprints, separated by spaces; "nobody" for none.

@@ -24,6 +24,7 @@ mod helper;
 mod joined;
 mod newcomer;
 mod refresh;
+mod view;
 
 use ed25519_consensus::VerificationKey;
 use rand_chacha::rand_core::SeedableRng;
@@ -44,6 +45,7 @@ use self::coordinator::CoordinatorSession;
 use self::dkg::DkgSession;
 use self::follower::FollowerSession;
 use self::joined::Participant;
+pub use self::view::{Mark, Question, SessionView};
 
 /// One line of feedback on what became of some input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,16 +116,6 @@ impl Outgoing {
     }
 }
 
-/// A participant's mark in the stepper.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mark {
-    You,
-    Answered,
-    Waiting,
-    /// A member a refresh removes: it takes no part.
-    Removed,
-}
-
 /// How a ceremony ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
@@ -186,55 +178,6 @@ pub enum Stage {
     Done(Outcome),
     Declined,
     Failed(String),
-}
-
-/// Everything a front end displays, copied out so it can be shown while the session computes.
-#[derive(Clone, Debug)]
-pub struct SessionView {
-    pub title: String,
-    pub round: u8,
-    pub rounds: u8,
-    pub progress: String,
-    pub participants: Vec<(String, Mark)>,
-    /// Every message this participant produced, oldest first: the last is the one to send
-    /// now, and the others stay available until the ceremony is over for everyone.
-    pub sent: Vec<Outgoing>,
-    /// The request in words (a follower's review; a coordinator's summary; a refresh's or a
-    /// repair's members and key).
-    pub review: Vec<String>,
-    /// What [`Stage::Review`] asks about [`SessionView::review`].
-    pub question: Question,
-    /// A key generation's round-1 fingerprint, once round 1 is complete.
-    pub fingerprint: Option<String>,
-    pub stage: Stage,
-    /// The messages of the current round this participant holds (its own and those
-    /// accepted), for relaying as one bundle.
-    pub relay: Vec<AnyMessage>,
-    /// A short id of this ceremony for saved file names: the same for every participant of
-    /// a signing ceremony (from the request), this participant's own for a key generation.
-    pub ceremony_id: String,
-}
-
-/// What a review asks: the heading above the review's lines, and the question.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Question {
-    pub heading: &'static str,
-    pub ask: &'static str,
-}
-
-impl Question {
-    /// A follower's: sign the request or not.
-    pub const SIGN: Question = Question {
-        heading: "You are asked to sign",
-        ask: "Sign this?",
-    };
-}
-
-impl SessionView {
-    /// The message to send now.
-    pub fn outgoing(&self) -> Option<&Outgoing> {
-        self.sent.last()
-    }
 }
 
 /// Checks and records what a participant signs: the journal. Injected, so tests can keep the
@@ -602,10 +545,4 @@ impl Session {
             Role::Custody(s) => s.view(),
         }
     }
-}
-
-/// A short id of what is signed, the same for every participant: the first 8 hex digits of
-/// the journal's digest of the signed bytes.
-fn ceremony_id(signed_bytes: &[u8]) -> String {
-    crate::journal::digest(signed_bytes)[..8].to_string()
 }

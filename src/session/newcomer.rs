@@ -4,10 +4,9 @@
 
 use rand_core::CryptoRngCore;
 
-use super::joined::{Joined, Look, Part, Participant, Started};
+use super::joined::{Joined, Look, Part, Participant};
 use super::{Outcome, Question};
 use crate::keys::GroupKey;
-use crate::messages::{AnyMessage, MessageKind};
 use crate::refusal::Refusal;
 use crate::repair::Newcomer;
 
@@ -40,18 +39,8 @@ pub(super) fn start(
 
 impl Part for Enrolling {
     type Engine = Newcomer;
-    const OURS: &'static [MessageKind] = &[];
     const EXPECTED: &'static str = "a repair helper's message";
     const TO: &'static str = "the helpers: the members who help (one relay may carry it to all)";
-
-    /// The newcomer's engine runs from the start.
-    fn start(
-        &mut self,
-        message: AnyMessage,
-        _: &mut impl CryptoRngCore,
-    ) -> Result<Started<Newcomer>, Refusal> {
-        Ok(Started::Not(message))
-    }
 
     fn finish(&self, engine: &mut Newcomer) -> Result<(Outcome, &'static str), Refusal> {
         let outcome = Outcome::Enrolled {
@@ -75,7 +64,7 @@ impl Part for Enrolling {
             ),
             you: self.you.clone(),
             rounds: 3,
-            ceremony: "repair",
+            ceremony: "Repair",
             question: Question::SIGN,
             waiting: "",
             everyone: vec![],

@@ -5,15 +5,22 @@
 //! the outcome is the new share, to replace the old one.
 
 use ed25519_consensus::VerificationKey;
+use rand_chacha::ChaCha20Rng;
 use rand_core::CryptoRngCore;
 
-use super::joined::{listed, Joined, Look, Part, Participant, Started};
+use super::joined::{every_member_but, listed, taking_part};
+use super::joined::{Joined, Look, Part, Participant, Started, Starting};
 use super::{Outcome, Question};
-use crate::custody::first_stranger;
-use crate::keys::{format_date, participant_fingerprint, GroupKey, KeyShare};
-use crate::messages::{AnyMessage, MessageKind};
+use crate::keys::{format_date, GroupKey, KeyShare};
+use crate::messages::AnyMessage;
 use crate::refresh::{Refresh, RefreshSession};
 use crate::refusal::Refusal;
+
+/// What a member is asked before it joins a refresh another member started.
+const TAKE_PART: Question = Question {
+    heading: "You are asked to take part in a refresh",
+    ask: "Take part in this refresh?",
+};
 
 pub(super) struct Member {
     label: String,
@@ -30,16 +37,11 @@ pub(super) fn start(
     rng: &mut impl CryptoRngCore,
 ) -> Result<Box<dyn Participant>, Refusal> {
     let group = share.group();
-    if let Some(stranger) = first_stranger(group, remove) {
-        return Err(Refusal::Setup(format!(
+    let members = every_member_but(group, remove).map_err(|stranger| {
+        Refusal::Setup(format!(
             "participant {stranger} is not a member of this key: there is nobody to remove"
-        )));
-    }
-    let members: Vec<VerificationKey> = group
-        .participants()
-        .map(|p| p.vk)
-        .filter(|vk| !remove.contains(vk))
-        .collect();
+        ))
+    })?;
     let (engine, round1) = Refresh::start(share.clone(), &members, now, rng)?;
     let review = describe(label, group, engine.session(), &share.fingerprint());
     let part = Member {
@@ -59,17 +61,12 @@ pub(super) fn join(label: &str, share: KeyShare) -> Box<dyn Participant> {
 
 impl Part for Member {
     type Engine = Refresh;
-    const OURS: &'static [MessageKind] = &[MessageKind::RefreshRound1, MessageKind::RefreshRound2];
     const EXPECTED: &'static str = "a refresh message";
     const TO: &'static str = "every member (one relay may carry it to all)";
 
     /// Another member's round-1 message: the engine joins (checking the sender, the session and
     /// this member's share), and the person reviews before anything goes out.
-    fn start(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Started<Refresh>, Refusal> {
+    fn start(&mut self, message: AnyMessage, rng: &mut ChaCha20Rng) -> Starting<Refresh> {
         let AnyMessage::RefreshRound1(invitation) = message else {
             return Ok(Started::Not(message));
         };
@@ -99,25 +96,8 @@ impl Part for Member {
     }
 
     fn look(&self) -> Look {
-        let group = self.share.group();
-        Look {
-            title: format!(
-                "Refresh of key {} ({}-of-{}) \u{2022} you are {}",
-                self.label,
-                group.threshold(),
-                group.participant_count(),
-                self.share.fingerprint()
-            ),
-            you: self.share.fingerprint(),
-            rounds: 2,
-            ceremony: "refresh",
-            question: Question {
-                heading: "You are asked to take part in a refresh",
-                ask: "Take part in this refresh?",
-            },
-            waiting: "waiting for a member's RefreshRound1 to join from",
-            everyone: group.participants().map(|p| p.fingerprint()).collect(),
-        }
+        let waiting = "waiting for a member's RefreshRound1 to join from";
+        Look::member("Refresh", &self.label, &self.share, 2, TAKE_PART, waiting)
     }
 
     fn removed(&self, engine: &Refresh) -> Vec<String> {
@@ -127,16 +107,7 @@ impl Part for Member {
 
 /// The refresh in words, for the review: what a person must check before taking part.
 fn describe(label: &str, group: &GroupKey, session: &RefreshSession, by: &str) -> Vec<String> {
-    let staying: Vec<String> = session
-        .members
-        .iter()
-        .map(participant_fingerprint)
-        .collect();
-    let removed: Vec<String> = group
-        .participants()
-        .filter(|p| !session.members.contains(&p.vk))
-        .map(|p| p.fingerprint())
-        .collect();
+    let (staying, removed) = taking_part(group, &session.members);
     let t = group.threshold();
     let mut lines = vec![
         format!("Refresh of key {label}: every member who stays gets a new share of the same key."),

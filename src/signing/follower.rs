@@ -30,6 +30,17 @@ enum Phase {
     Declined,
 }
 
+impl Phase {
+    /// Why a phase other than [`Phase::Committed`] signs nothing.
+    fn not_committed(&self) -> &'static str {
+        match self {
+            Phase::Review => "the request has not been approved yet",
+            Phase::Declined => "the request was declined",
+            _ => "this ceremony's shares were already sent",
+        }
+    }
+}
+
 // Its only secret, the nonces, wipe themselves when dropped (frost derives `ZeroizeOnDrop` for
 // `SigningNonces`); the phase is taken apart by value when signing, so it has no `Drop` itself.
 impl ZeroizeOnDrop for Phase {}
@@ -120,14 +131,8 @@ impl Follower {
     pub fn sign(&mut self, round2: CoordinatorRound2) -> Result<FollowerRound2, Refusal> {
         let kind = <CoordinatorRound2 as Codec>::KIND;
         let Phase::Committed { commitments, .. } = &self.phase else {
-            return Err(Refusal::OutOfOrder {
-                kind,
-                now: match self.phase {
-                    Phase::Review => "the request has not been approved yet",
-                    Phase::Declined => "the request was declined",
-                    _ => "this ceremony's shares were already sent",
-                },
-            });
+            let now = self.phase.not_committed();
+            return Err(Refusal::OutOfOrder { kind, now });
         };
         let bad = |problem: String| Refusal::BadPackage { kind, problem };
         let expected = self.target.randomizers.len();
