@@ -13,45 +13,58 @@ fn validator_lines(label: &str, identity: impl std::fmt::Display) -> [String; 2]
     [format!("     {label}"), format!("       {identity}")]
 }
 
-pub(crate) fn delegate(r: &Reviewer, d: &Delegate, out: &mut ActionReview) {
-    let stake = d.unbonded_value();
-    let tokens = d.delegation_value();
-    out.line(format!("Delegate {}", r.value(&stake)));
-    out.lines(validator_lines("to validator", d.validator_identity));
+/// A delegation or an undelegation, as its review reads: `given` leaves this key's control
+/// (`ledger` says where to) and `received` comes back; `toward` labels the validator and
+/// `when` the epoch.
+struct Bonding<'a> {
+    headline: &'a str,
+    toward: &'a str,
+    ledger: &'a str,
+    validator: String,
+    given: Value,
+    received: Value,
+    when: String,
+}
+
+fn bonding(r: &Reviewer, x: Bonding, out: &mut ActionReview) {
+    out.line(format!("{} {}", x.headline, r.value(&x.given)));
+    out.lines(validator_lines(x.toward, &x.validator));
     out.line(format!(
-        "     receives {} (epoch {})",
-        r.value(&tokens),
-        d.epoch_index
+        "     receives {} ({})",
+        r.value(&x.received),
+        x.when
     ));
-    out.to(
-        stake,
-        vec![
-            "delegated to validator".into(),
-            format!("  {}", d.validator_identity),
-        ],
-    );
-    out.given(tokens);
+    out.to(x.given, vec![x.ledger.into(), format!("  {}", x.validator)]);
+    out.given(x.received);
+}
+
+pub(crate) fn delegate(r: &Reviewer, d: &Delegate, out: &mut ActionReview) {
+    let x = Bonding {
+        headline: "Delegate",
+        toward: "to validator",
+        ledger: "delegated to validator",
+        validator: d.validator_identity.to_string(),
+        given: d.unbonded_value(),
+        received: d.delegation_value(),
+        when: format!("epoch {}", d.epoch_index),
+    };
+    bonding(r, x, out);
 }
 
 pub(crate) fn undelegate(r: &Reviewer, u: &Undelegate, out: &mut ActionReview) {
-    let tokens = u.delegation_value();
-    let unbonding = u.unbonded_value();
-    out.line(format!("Undelegate {}", r.value(&tokens)));
-    out.lines(validator_lines("from validator", u.validator_identity));
-    out.line(format!(
-        "     receives {} (epoch {}, from height {})",
-        r.value(&unbonding),
-        u.from_epoch.index,
-        u.from_epoch.start_height
-    ));
-    out.to(
-        tokens,
-        vec![
-            "undelegated from validator".into(),
-            format!("  {}", u.validator_identity),
-        ],
-    );
-    out.given(unbonding);
+    let x = Bonding {
+        headline: "Undelegate",
+        toward: "from validator",
+        ledger: "undelegated from validator",
+        validator: u.validator_identity.to_string(),
+        given: u.delegation_value(),
+        received: u.unbonded_value(),
+        when: format!(
+            "epoch {}, from height {}",
+            u.from_epoch.index, u.from_epoch.start_height
+        ),
+    };
+    bonding(r, x, out);
 }
 
 pub(crate) fn undelegate_claim(
