@@ -148,10 +148,10 @@ fn describe(
         format!("  Newcomer:      participant {}", session.newcomer.sender()),
         "                 Confirm this fingerprint with the newcomer itself (by phone, in person): a wrong one gives the key to a stranger.".into(),
         format!("  Identity key:  {}", group.identity_key()),
-        format!(
-            "  Started by:    {}",
-            by.map_or("this helper".to_string(), |b| format!("participant {b}"))
-        ),
+        match by {
+            Some(helper) => format!("  Joining from:  participant {helper}"),
+            None => "  Started by:    this helper".into(),
+        },
         format!("  Session:       {}", session.id),
         format!("  Helpers ({}):   {}", helpers.len(), listed(&helpers)),
         format!("  Not helping:   {}", listed(&others)),

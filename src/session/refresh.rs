@@ -43,7 +43,7 @@ pub(super) fn start(
         ))
     })?;
     let (engine, round1) = Refresh::start(share.clone(), &members, now, rng)?;
-    let review = describe(label, group, engine.session(), &share.fingerprint());
+    let review = describe(label, group, engine.session(), None);
     let part = Member {
         label: label.to_string(),
         share,
@@ -73,7 +73,7 @@ impl Part for Member {
         let by = invitation.sender();
         let (engine, round1) = Refresh::join(self.share.clone(), invitation.clone(), rng)?;
         Ok(Started::Review {
-            review: describe(&self.label, self.share.group(), engine.session(), &by),
+            review: describe(&self.label, self.share.group(), engine.session(), Some(&by)),
             engine: Box::new(engine),
             first: Box::new(round1.into()),
             accepted: Some(Box::new(invitation.into())),
@@ -106,13 +106,23 @@ impl Part for Member {
 }
 
 /// The refresh in words, for the review: what a person must check before taking part.
-fn describe(label: &str, group: &GroupKey, session: &RefreshSession, by: &str) -> Vec<String> {
+/// `from`: the member whose round-1 message this member joins from (not necessarily the one
+/// who started: the session does not say who did), or None for the member who starts.
+fn describe(
+    label: &str,
+    group: &GroupKey,
+    session: &RefreshSession,
+    from: Option<&str>,
+) -> Vec<String> {
     let (staying, removed) = taking_part(group, &session.members);
     let t = group.threshold();
     let mut lines = vec![
         format!("Refresh of key {label}: every member who stays gets a new share of the same key."),
         format!("  Identity key:  {}", group.identity_key()),
-        format!("  Started by:    participant {by}"),
+        match from {
+            Some(member) => format!("  Joining from:  participant {member}"),
+            None => "  Started by:    this member".into(),
+        },
         format!("  Date:          {}", format_date(session.started)),
         format!("  Session:       {}", session.id),
         format!("  Staying ({}):   {}", staying.len(), listed(&staying)),
