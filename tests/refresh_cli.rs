@@ -181,6 +181,27 @@ fn a_refresh_in_line_mode_keeps_the_identity_key_and_the_new_shares_sign() {
     key_check(&homes);
 }
 
+/// `member` exports the group description to `group`; the newcomer, started with it, prints
+/// its request. Returns the newcomer's process, and its request.
+fn newcomer_request(member: &str, newcomer: &str, group: &str) -> (Vec<Process>, String) {
+    run_ok(&[
+        "--home",
+        member,
+        "keys",
+        "export-group",
+        "--name",
+        "identity",
+        "--out",
+        group,
+    ]);
+    let process = start(&[
+        "--home", newcomer, "repair", "request", "--group", group, "--name", "identity",
+    ]);
+    let request = process.recv();
+    assert!(request.starts_with("{\"repairRequest\":"), "{request}");
+    (vec![process], request)
+}
+
 #[test]
 fn replace_a_lost_laptop_end_to_end() {
     let dir = temp();
@@ -193,22 +214,8 @@ fn replace_a_lost_laptop_end_to_end() {
     let lost_id = share_in(lost).fingerprint();
     let group = dir.join("group.toml");
     let group_arg = group.to_str().unwrap();
-    run_ok(&[
-        "--home",
-        &members[0],
-        "keys",
-        "export-group",
-        "--name",
-        "identity",
-        "--out",
-        group_arg,
-    ]);
     // The newcomer prints its request; the helpers (a starts, without c) enrol it.
-    let mut processes = vec![start(&[
-        "--home", newcomer, "repair", "request", "--group", group_arg, "--name", "identity",
-    ])];
-    let request = processes[0].recv();
-    assert!(request.starts_with("{\"repairRequest\":"), "{request}");
+    let (mut processes, request) = newcomer_request(&members[0], newcomer, group_arg);
     processes.push(start(&[
         "--home",
         &members[0],
@@ -319,20 +326,7 @@ fn a_member_away_during_a_repair_admits_the_newcomer_and_takes_part_in_the_refre
     let away_id = before.fingerprint();
     let group = dir.join("group.toml");
     let group_arg = group.to_str().unwrap();
-    run_ok(&[
-        "--home",
-        a,
-        "keys",
-        "export-group",
-        "--name",
-        "identity",
-        "--out",
-        group_arg,
-    ]);
-    let mut processes = vec![start(&[
-        "--home", newcomer, "repair", "request", "--group", group_arg, "--name", "identity",
-    ])];
-    let request = processes[0].recv();
+    let (mut processes, request) = newcomer_request(a, newcomer, group_arg);
     processes.push(start(&[
         "--home",
         a,

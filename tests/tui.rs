@@ -352,10 +352,8 @@ fn key_files_from_the_command_line_fill_the_form_and_are_used() {
     );
 }
 
-#[test]
-fn the_definition_form_writes_the_template_for_the_chosen_key() {
-    let shares = dealt(2, 3, 10);
-    let mut t = Tui::with_keys([10; 32], &[("identity", stored(&shares[0], None))]);
+/// Opens the definition form and types a file path (not yet written) into its file field.
+fn definition_form(t: &mut Tui) -> std::path::PathBuf {
     t.type_text("v");
     let file = t.out().join("validator.toml");
     while t.form().focused() != FieldId::DefinitionFile {
@@ -363,6 +361,14 @@ fn the_definition_form_writes_the_template_for_the_chosen_key() {
     }
     t.ctrl('u');
     t.type_text(&file.display().to_string());
+    file
+}
+
+#[test]
+fn the_definition_form_writes_the_template_for_the_chosen_key() {
+    let shares = dealt(2, 3, 10);
+    let mut t = Tui::with_keys([10; 32], &[("identity", stored(&shares[0], None))]);
+    let file = definition_form(&mut t);
     t.ctrl('t');
     let text = std::fs::read_to_string(&file).unwrap();
     let validator = hoarfrost::definition::parse_definition_toml(&text).unwrap();
@@ -700,13 +706,7 @@ fn with_several_keys_the_form_asks_to_choose_one_before_anything_starts() {
     // A template: the same, at the key field; then, with a key chosen, it is written and the
     // error goes.
     let mut t = Tui::with_keys([14; 32], &keys);
-    t.type_text("v");
-    let file = t.out().join("validator.toml");
-    while t.form().focused() != FieldId::DefinitionFile {
-        t.press(KeyCode::Tab);
-    }
-    t.ctrl('u');
-    t.type_text(&file.display().to_string());
+    let file = definition_form(&mut t);
     t.ctrl('t');
     assert_eq!(
         t.form().errors()[0].0,
