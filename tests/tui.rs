@@ -197,6 +197,11 @@ fn a_form_shows_every_error_at_once_and_keeps_every_value() {
     assert_eq!(form.values.text(FieldId::Passphrase), "one");
     assert_eq!(form.values.text(FieldId::Name), "bad name");
     assert!(t.top_is::<Form>());
+    // Fixing a field takes its error away; the others stay until the next check.
+    t.press(KeyCode::Backspace);
+    t.type_text("2");
+    let fields: Vec<FieldId> = t.form().errors().iter().map(|(f, _)| *f).collect();
+    assert_eq!(fields, [FieldId::Repeat, FieldId::Name]);
 }
 
 #[test]

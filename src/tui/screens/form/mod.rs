@@ -434,6 +434,16 @@ impl Screen for Form {
             };
         }
         let count = self.visible().len();
+        // An error is about what the field held: editing it takes the error away until the
+        // next check (Enter).
+        let edits = matches!(
+            action,
+            Some(Action::Left | Action::Right | Action::Erase | Action::Clear) | None
+        );
+        if edits {
+            let id = self.focused();
+            self.errors.retain(|(field, _)| *field != id);
+        }
         match action {
             Some(Action::Next) => self.focus = (self.focus + 1) % count,
             Some(Action::Previous) => self.focus = (self.focus + count - 1) % count,
@@ -472,6 +482,8 @@ impl Screen for Form {
     }
 
     fn paste(&mut self, text: String, _ctx: &mut Ctx) -> Reply {
+        let id = self.focused();
+        self.errors.retain(|(field, _)| *field != id);
         // Paths are often pasted into a form.
         for c in text.trim().chars().filter(|c| !c.is_control()) {
             self.type_char(c);
