@@ -112,6 +112,24 @@ fn key_generation() {
     let theirs2: Vec<String> = peers.iter().map(json).collect();
     t.paste(&theirs2.join("\n"));
     snap!("dkg_done", t);
+    // The others still need this participant's DKGRound2: at 80x24 the screen shows all of
+    // it, so a selection of those lines pastes back as the message.
+    let screen = t.render(80, 24);
+    let selected: String = screen
+        .lines()
+        .skip_while(|l| !l.contains("Your DKGRound2"))
+        .skip(1)
+        .map(|l| l.trim_matches('"'))
+        .take_while(|l| !l.starts_with(" Log"))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        hoarfrost::messages::AnyMessage::from_json(&selected)
+            .unwrap()
+            .to_json(),
+        t.outgoing(),
+        "{screen}"
+    );
     t.type_text("q");
     snap!("dkg_done_qr", t);
 }

@@ -21,9 +21,16 @@ fn body(ctx: &Ctx) -> Rect {
 }
 
 impl Ceremony {
-    /// [stepper, main panel, notice, log, input]
-    fn areas(&self, area: Rect) -> [Rect; 5] {
-        let log = if area.height >= 40 { 11 } else { 5 };
+    /// [stepper, main panel, notice, log, input]. The log gives up lines (down to its title
+    /// and newest line) while the message to copy would not show whole otherwise: a screen
+    /// selection must find all of it.
+    fn areas(&self, area: Rect, palette: &Palette) -> [Rect; 5] {
+        let full_log: u16 = if area.height >= 40 { 11 } else { 5 };
+        let fixed = 2 + u16::from(self.notice.is_some()) + u16::from(self.input.is_some());
+        let main = area.height.saturating_sub(fixed + full_log);
+        let (_, item_end) = self.main_lines_to_item(usize::from(area.width), palette);
+        let wanted = u16::try_from(item_end).unwrap_or(u16::MAX);
+        let log = full_log - wanted.saturating_sub(main).min(full_log - 2);
         Split::vertical([
             Constraint::Length(2),
             Constraint::Min(3),
@@ -36,7 +43,7 @@ impl Ceremony {
 
     /// (width, height) of the log's lines at the context's size.
     pub(super) fn log_size(&self, ctx: &Ctx) -> (usize, usize) {
-        let log = self.areas(body(ctx))[3];
+        let log = self.areas(body(ctx), &ctx.palette)[3];
         (
             usize::from(log.width),
             usize::from(log.height.saturating_sub(1)),
@@ -44,16 +51,25 @@ impl Ceremony {
     }
 
     pub(super) fn max_scroll(&self, ctx: &Ctx) -> usize {
-        let main = self.areas(body(ctx))[1];
+        let main = self.areas(body(ctx), &ctx.palette)[1];
         let lines = self.main_lines(usize::from(main.width), &ctx.palette);
         lines.len().saturating_sub(usize::from(main.height))
     }
 
     /// The main panel's lines, before scrolling.
     fn main_lines(&self, width: usize, palette: &Palette) -> Vec<Line<'static>> {
+        self.main_lines_to_item(width, palette).0
+    }
+
+    /// The main panel's lines, and how many of them reach the end of the chosen item (the
+    /// message to copy; 0 when none is shown).
+    fn main_lines_to_item(&self, width: usize, palette: &Palette) -> (Vec<Line<'static>>, usize) {
         let view = &self.view;
         if matches!(view.stage, Stage::Review) && !self.ended {
-            return review::lines(&view.review, &view.question, width, palette);
+            return (
+                review::lines(&view.review, &view.question, width, palette),
+                0,
+            );
         }
         let mut lines = match &view.stage {
             Stage::Confirm { fingerprint } if !self.ended => confirm(fingerprint, width, palette),
@@ -83,6 +99,11 @@ impl Ceremony {
                 palette,
             ));
         }
+        let item_end = if items.get(self.chosen).is_some() {
+            lines.len()
+        } else {
+            0
+        };
         // What is signed stays in view; what a refresh or repair was about, until it is over.
         let about = match self.setup.role {
             Role::Coordinator => Some("What is signed:"),
@@ -97,7 +118,7 @@ impl Ceremony {
                 lines.extend(indented_wrap(text, width).into_iter().map(Line::raw));
             }
         }
-        lines
+        (lines, item_end)
     }
 }
 
@@ -237,7 +258,7 @@ fn mark(m: Mark, palette: &Palette) -> Span<'static> {
 pub fn draw(c: &Ceremony, frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let palette = ctx.palette;
     let view = &c.view;
-    let [stepper, main, notice, log, input] = c.areas(area);
+    let [stepper, main, notice, log, input] = c.areas(area, &palette);
 
     let spinner = ["|", "/", "-", "\\"][(ctx.tick % 4) as usize];
     let state = match &view.stage {
