@@ -109,6 +109,12 @@ pub enum Spec {
         without: Vec<String>,
         group: Option<PathBuf>,
     },
+    /// A member who did not help in a repair: the helpers' messages make its key's group
+    /// include the newcomer. `group` is a public group description to replace as well.
+    Admit {
+        key: KeyChoice,
+        group: Option<PathBuf>,
+    },
     /// The newcomer of a repair of the key `group` describes (its public description); its
     /// share is stored as `name`.
     Newcomer {

@@ -569,3 +569,81 @@ fn repair_screens() {
     snap!("helper_done", alice);
     snap!("newcomer_done", dave);
 }
+
+/// A 2-of-4 key: Alice and Bob help Dave in, leaving out the lost member and Carol, who is
+/// away. Back, Carol admits Dave from the guide with the repair's messages pasted at once in
+/// reverse order; her key then includes him, with her share unchanged.
+#[test]
+fn a_member_away_admits_the_newcomer_from_the_guide() {
+    let old = dealt(2, 4, 370);
+    let (lost, away) = (old[3].fingerprint(), old[2].fingerprint());
+    let (mut alice, mut bob) = (member(&old[0], 94), member(&old[1], 95));
+    let mut carol = member(&old[2], 96);
+    let mut dave = Tui::new([97; 32]);
+    alice.type_text("k");
+    alice.type_text("e");
+    alice.press(KeyCode::Esc);
+    let group = alice.out().join("group-identity.toml");
+    dave.type_text("m");
+    dave.type_text("n");
+    dave.type_text("dave's pass");
+    dave.press(KeyCode::Tab);
+    dave.type_text("dave's pass");
+    for _ in 0..4 {
+        dave.press(KeyCode::Up);
+    }
+    dave.ctrl('u');
+    dave.type_text(&group.display().to_string());
+    dave.press(KeyCode::Enter);
+    let request = dave.outgoing();
+    let dave_fp = dave.ceremony().view().participants[0].0.clone();
+    alice.type_text("m");
+    alice.type_text("h");
+    alice.type_text(PASSPHRASE);
+    alice.press(KeyCode::Tab);
+    alice.press(KeyCode::Left);
+    alice.press(KeyCode::Tab);
+    mark(&mut alice, &[lost, away]);
+    alice.press(KeyCode::Enter);
+    alice.paste(&request);
+    bob.type_text("m");
+    bob.type_text("h");
+    bob.type_text(PASSPHRASE);
+    bob.press(KeyCode::Enter);
+    relay(&mut [&mut alice, &mut bob, &mut dave]);
+    let enrolled = stored_share(&dave, "identity", "dave's pass");
+    // Everything the relay carried, newest first.
+    let mut lines = vec![request];
+    for t in [&alice, &bob] {
+        lines.extend(t.ceremony().view().sent.iter().map(|o| o.json.clone()));
+    }
+    lines.reverse();
+    carol.type_text("m");
+    carol.type_text("a");
+    assert_eq!(
+        carol.form().focused(),
+        FieldId::Passphrase,
+        "{}",
+        carol.screen()
+    );
+    carol.type_text(PASSPHRASE);
+    carol.press(KeyCode::Enter);
+    assert!(carol.top_is::<Ceremony>(), "{}", carol.screen());
+    carol.paste(&lines.join("\n"));
+    assert!(matches!(stage(&carol), Stage::Review), "{}", carol.screen());
+    let review = carol.ceremony().view().review.join("\n");
+    assert!(
+        review.contains(&format!("Newcomer: participant {dave_fp}")),
+        "{review}"
+    );
+    carol.type_text("a");
+    assert!(matches!(stage(&carol), Stage::Done(Outcome::Helped { .. })));
+    let after = stored_share(&carol, "identity", PASSPHRASE);
+    assert_eq!(after.group(), enrolled.group());
+    assert_eq!(after.signing_share(), old[2].signing_share());
+    assert!(
+        carol.screen().contains("the same share"),
+        "{}",
+        carol.screen()
+    );
+}

@@ -336,7 +336,7 @@ pub enum RepairCommand {
     },
     /// A member who did not help (or was absent): takes the helpers' RepairRound1 and
     /// RepairRound3 messages from the repair's relay, in any order, and once the newcomer's
-    /// fingerprint is confirmed, its key's group description includes the newcomer. Line mode.
+    /// fingerprint is confirmed, its key's group description includes the newcomer.
     Admit {
         #[command(flatten)]
         store: StoreArgs,
@@ -350,6 +350,8 @@ pub enum RepairCommand {
         yes: bool,
         #[command(flatten)]
         unlock: UnlockArgs,
+        #[command(flatten)]
+        line: LineArgs,
     },
 }
 

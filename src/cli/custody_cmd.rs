@@ -178,6 +178,29 @@ pub fn prepare_member(
     Ok((opened, prepared))
 }
 
+/// A member's admission of a repair's newcomer, as both front ends start it: the key opened
+/// (its passphrase kept to seal the key file again).
+pub fn prepare_admit(
+    store: &Store,
+    choice: &KeyChoice,
+    unlock: &mut UnlockKeeping,
+    rng: &mut impl CryptoRngCore,
+) -> Result<(Opened, Prepared), StartError> {
+    let opened = open(store, choice, unlock)?;
+    let session = Session::repair_admit(&opened.label, opened.share.clone(), rng);
+    let intro = format!(
+        "Admitting a repair's newcomer to key {} as participant {}.",
+        opened.label,
+        opened.share.fingerprint()
+    );
+    let prepared = Prepared {
+        session,
+        intro,
+        feedback: vec![],
+    };
+    Ok((opened, prepared))
+}
+
 /// A newcomer's session, as both front ends start it: the name checked (only a free one), the
 /// group description read (public: never a share).
 pub fn prepare_newcomer(
@@ -436,15 +459,14 @@ pub fn repair_admit(
     unlock: &UnlockArgs,
 ) -> anyhow::Result<()> {
     let unlocker = Unlocker::new(unlock);
-    let opened = open(store, &key.choice(), &mut |label, key| {
-        unlocker.unlock_keeping(label, key)
-    })?;
-    let mut session = Session::repair_admit(&opened.label, opened.share.clone(), &mut OsRng);
-    say(format!(
-        "Admitting a repair's newcomer to key {} as participant {}.",
-        opened.label,
-        opened.share.fingerprint()
-    ));
+    let (opened, prepared) = prepare_admit(
+        store,
+        &key.choice(),
+        &mut |label, key| unlocker.unlock_keeping(label, key),
+        &mut OsRng,
+    )?;
+    say_prepared(&prepared);
+    let mut session = prepared.session;
     ask_for("the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
     let Outcome::Helped {
         share, newcomer, ..

@@ -250,10 +250,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     group,
                     yes,
                     unlock,
+                    line,
                 },
         } => {
-            let store = store(&top, &s)?;
-            custody_cmd::repair_admit(&store, &key, group.as_deref(), yes, &unlock)
+            let form = OnForm {
+                spec: Spec::Admit {
+                    key: key.choice(),
+                    group: group.clone(),
+                },
+                encrypt: true,
+                kdf: KdfParams::PCLI,
+                line_only: &[
+                    (yes, YES_ON_SCREEN),
+                    (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+                ],
+            };
+            ceremony(store(&top, &s)?, &line, form, |store| {
+                custody_cmd::repair_admit(store, &key, group.as_deref(), yes, &unlock)
+            })
         }
         Command::Coordinate { request } => {
             coordinate(&top, request.common().clone(), request.spec()?)

@@ -406,6 +406,22 @@ fn unlock_with(
     }
 }
 
+/// A key's share (None when it holds none) and the passphrase that opened it.
+type KeptUnlock = (Option<KeyShare>, Option<Zeroizing<String>>);
+
+/// Opens a member's key with the form's passphrase, and keeps the passphrase (for a sealed
+/// key) to seal the replacement under.
+fn unlock_keeping(
+    passphrase: Option<&Zeroizing<String>>,
+) -> impl FnMut(&str, &StoredKey) -> anyhow::Result<KeptUnlock> + '_ {
+    let mut unlock = unlock_with(passphrase);
+    move |label, key| {
+        let share = unlock(label, key)?;
+        let kept = passphrase.cloned().filter(|_| key.material.is_sealed());
+        Ok((share, kept))
+    }
+}
+
 /// Starts a ceremony exactly as line mode does (the same functions), with the form's
 /// passphrase and a seeded random stream.
 fn start(
@@ -461,11 +477,7 @@ fn start(
                 Spec::Refresh { .. } => (MemberPart::Refresh, "Remove"),
                 _ => (MemberPart::Help, "Not helping"),
             };
-            let mut keeping = |label: &str, key: &StoredKey| {
-                let share = unlock(label, key)?;
-                let kept = passphrase.clone().filter(|_| key.material.is_sealed());
-                Ok((share, kept))
-            };
+            let mut keeping = unlock_keeping(passphrase.as_ref());
             let (opened, prepared) = custody_cmd::prepare_member(
                 store,
                 part,
@@ -476,6 +488,16 @@ fn start(
                 &mut rng,
             )
             .map_err(|e| fail(e.input, e.error))?;
+            replacing = Some(Arc::new(Replacing {
+                opened,
+                group: group.clone(),
+            }));
+            prepared
+        }
+        Spec::Admit { key, group } => {
+            let mut keeping = unlock_keeping(passphrase.as_ref());
+            let (opened, prepared) = custody_cmd::prepare_admit(store, key, &mut keeping, &mut rng)
+                .map_err(|e| fail(e.input, e.error))?;
             replacing = Some(Arc::new(Replacing {
                 opened,
                 group: group.clone(),

@@ -15,9 +15,10 @@ use crate::tui::theme::word_wrap;
 
 /// The roles, in the order of the steps: what the person is, and the form it opens.
 #[rustfmt::skip] // one role a line, as the guide shows them
-pub const ROLES: [Choice<FormKind>; 3] = [
+pub const ROLES: [Choice<FormKind>; 4] = [
     ('n', "I am the newcomer: I have the key's group description file", FormKind::Newcomer),
     ('h', "I help: start from the newcomer's request, or join a helper's", FormKind::Help),
+    ('a', "I did not help: admit the newcomer from the repair's messages", FormKind::Admit),
     ('r', "Afterwards, everyone: refresh without the lost member", FormKind::Refresh),
 ];
 
@@ -29,7 +30,7 @@ pub type ReplaceScreen = MenuScreen<Replace>;
 /// The steps, in words (the roles are listed under the steps they take part in).
 const STEPS: [&str; 3] = [
     "1. A member writes the key's public group description for the newcomer: e on the keys screen (k on the home screen) writes group-NAME.toml, as `hoarfrost keys export-group` does. It holds no share.",
-    "2. The newcomer makes a request with a new participant key; at least t members help it get a share of the key, and no helper learns it. Each helper first compares the newcomer's fingerprint with the newcomer itself. Afterwards the helpers' keys include the newcomer; a member who did not help runs `hoarfrost repair admit` with the repair's messages.",
+    "2. The newcomer makes a request with a new participant key; at least t members help it get a share of the key, and no helper learns it. Each helper first compares the newcomer's fingerprint with the newcomer itself. Afterwards the helpers' keys include the newcomer; a member who did not help admits it from the repair's messages.",
     "3. The members, the newcomer among them, refresh without the lost member: its share stops working, and the key is t-of-n again with the same identity key.",
 ];
 
@@ -63,8 +64,8 @@ impl MenuPage for Replace {
                     .map(|(i, l)| Line::raw(if i == 0 { l } else { format!("   {l}") })),
             );
             match step {
-                1 => lines.extend([role(0), role(1)]),
-                2 => lines.push(role(2)),
+                1 => lines.extend([role(0), role(1), role(2)]),
+                2 => lines.push(role(3)),
                 _ => {}
             }
         }

@@ -133,6 +133,7 @@ fn waiting_for(c: &Ceremony, width: usize, palette: &Palette) -> Vec<Line<'stati
         Role::Refresh if !joined => "Paste the RefreshRound1 of the member who started the refresh (or of any member who joined). What it asks is shown before anything is sent.",
         Role::Helper if !joined && c.setup.starts => "Paste the newcomer's request (RepairRequest). Its fingerprint is shown before anything is sent: compare it with the newcomer.",
         Role::Helper if !joined => "Paste the RepairRound1 of the helper who started the repair. What it asks is shown before anything is sent.",
+        Role::Admit => "Paste the repair's messages here, in any order (the whole relay will do): the helpers' RepairRound1 and RepairRound3 name the newcomer, whose fingerprint you confirm before your key changes.",
         Role::Refresh | Role::Helper => "Send your message to every other participant (one relay may carry it to all); paste theirs here whenever they come, in any order.",
         Role::Newcomer => {
             let mut lines = prose(

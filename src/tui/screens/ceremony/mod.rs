@@ -46,6 +46,8 @@ pub enum Role {
     Helper,
     /// A repair's newcomer.
     Newcomer,
+    /// A member who did not help, admitting a repair's newcomer.
+    Admit,
 }
 
 /// What a ceremony takes from its form.

@@ -21,6 +21,8 @@ pub enum FormKind {
     Help,
     /// A repair's newcomer.
     Newcomer,
+    /// A member who did not help in a repair, admitting its newcomer.
+    Admit,
 }
 
 impl FormKind {
@@ -39,6 +41,7 @@ impl FormKind {
             FormKind::Refresh => "Refresh a key's shares",
             FormKind::Help => "Help enrol a newcomer",
             FormKind::Newcomer => "Join a key as the newcomer",
+            FormKind::Admit => "Admit a repair's newcomer",
         }
     }
 
@@ -55,6 +58,7 @@ impl FormKind {
             FormKind::Refresh => "Every member who stays gets a new share of the same key; the threshold stays. One member starts, the others join.",
             FormKind::Help => "Give a newcomer a share of the key (no helper learns it). Confirm its fingerprint with the newcomer first.",
             FormKind::Newcomer => "Ask at least t members for a share of a key. You need its public group description (hoarfrost keys export-group).",
+            FormKind::Admit => "For a member who did not help: paste the repair's messages, confirm the newcomer's fingerprint, and your key includes it (your share stays).",
         }
     }
 
@@ -66,7 +70,7 @@ impl FormKind {
     /// Whether the form is a member's part in a refresh or a repair, whose new share replaces
     /// the key's (sealed again under the passphrase that opens it).
     pub fn replaces_share(self) -> bool {
-        matches!(self, FormKind::Refresh | FormKind::Help)
+        matches!(self, FormKind::Refresh | FormKind::Help | FormKind::Admit)
     }
 
     pub fn of_request(request: &RequestSpec) -> Self {
@@ -227,6 +231,7 @@ impl FieldId {
             FormKind::Transaction => vec![PlanFile, Signers],
             FormKind::Check => vec![Signers],
             FormKind::Refresh | FormKind::Help => vec![Starts, Members, GroupFile],
+            FormKind::Admit => vec![GroupFile],
             FormKind::Newcomer => {
                 return vec![GroupFile, Name, Encrypt, Passphrase, Repeat];
             }
@@ -388,6 +393,13 @@ impl Values {
                     Spec::Refresh { .. } => FormKind::Refresh,
                     _ => FormKind::Help,
                 }
+            }
+            Spec::Admit { key: choice, group } => {
+                key(&mut v, choice);
+                if let Some(group) = group {
+                    v.set(FieldId::GroupFile, group.display().to_string());
+                }
+                FormKind::Admit
             }
             Spec::Newcomer { group, name } => {
                 v.set(FieldId::GroupFile, group.display().to_string());

@@ -511,6 +511,7 @@ impl Screen for Form {
                         FormKind::Refresh => Role::Refresh,
                         FormKind::Help => Role::Helper,
                         FormKind::Newcomer => Role::Newcomer,
+                        FormKind::Admit => Role::Admit,
                         _ => Role::Coordinator,
                     },
                     seal: (self.kind.makes_keys() && self.values.encrypt).then(passphrase),

@@ -169,6 +169,12 @@ pub fn validate(
                 }
             }
         }
+        FormKind::Admit => Spec::Admit {
+            key: choice,
+            group: Some(text(FieldId::GroupFile))
+                .filter(|g| !g.is_empty())
+                .map(PathBuf::from),
+        },
         FormKind::Newcomer => {
             let name = text(FieldId::Name);
             new_name(&name, ctx, &mut errors);
