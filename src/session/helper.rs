@@ -16,10 +16,10 @@ use crate::refusal::Refusal;
 use crate::repair::{RepairHelper, RepairSession};
 
 /// What a helper is asked before it takes part.
-const HELP: Question = Question {
-    heading: "You are asked to help enrol a newcomer",
-    ask: "Help enrol this newcomer?",
-};
+const HELP: Question = Question::take_part(
+    "You are asked to help enrol a newcomer",
+    "Help enrol this newcomer?",
+);
 
 pub(super) struct Helper {
     label: String,

@@ -17,10 +17,10 @@ use crate::refresh::{Refresh, RefreshSession};
 use crate::refusal::Refusal;
 
 /// What a member is asked before it joins a refresh another member started.
-const TAKE_PART: Question = Question {
-    heading: "You are asked to take part in a refresh",
-    ask: "Take part in this refresh?",
-};
+const TAKE_PART: Question = Question::take_part(
+    "You are asked to take part in a refresh",
+    "Take part in this refresh?",
+);
 
 pub(super) struct Member {
     label: String,

@@ -42,11 +42,14 @@ pub struct SessionView {
     pub ceremony_id: String,
 }
 
-/// What a review asks: the heading above the review's lines, and the question.
+/// What a review asks: the heading above the review's lines, the question, and what each
+/// answer does (in words, beside its key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Question {
     pub heading: &'static str,
     pub ask: &'static str,
+    pub approve: &'static str,
+    pub decline: &'static str,
 }
 
 impl Question {
@@ -54,7 +57,19 @@ impl Question {
     pub const SIGN: Question = Question {
         heading: "You are asked to sign",
         ask: "Sign this?",
+        approve: "approve and sign",
+        decline: "decline: nothing is signed",
     };
+
+    /// A member's: take part in a refresh or repair (its messages go out) or not.
+    pub const fn take_part(heading: &'static str, ask: &'static str) -> Question {
+        Question {
+            heading,
+            ask,
+            approve: "approve: take part",
+            decline: "decline: nothing is sent",
+        }
+    }
 }
 
 impl SessionView {

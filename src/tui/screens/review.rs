@@ -32,23 +32,12 @@ pub fn lines(
     width: usize,
     palette: &Palette,
 ) -> Vec<Line<'static>> {
-    let (heading, answers) = if *question == Question::SIGN {
-        (
-            "You are asked to sign the following. Read every field.".to_string(),
-            [
-                ("a", "approve and sign"),
-                ("d", "decline: nothing is signed"),
-            ],
-        )
+    let heading = if *question == Question::SIGN {
+        "You are asked to sign the following. Read every field.".to_string()
     } else {
-        (
-            format!("{}. Read every line. {}", question.heading, question.ask),
-            [
-                ("a", "approve: take part"),
-                ("d", "decline: nothing is sent"),
-            ],
-        )
+        format!("{}. Read every line. {}", question.heading, question.ask)
     };
+    let answers = [("a", question.approve), ("d", question.decline)];
     let mut lines: Vec<Line> = word_wrap(&heading, width)
         .into_iter()
         .map(|l| Line::styled(l, palette.accent()))
