@@ -202,6 +202,7 @@ impl FieldId {
             (FieldId::Signers, _) => "blank: the threshold",
             (FieldId::Encrypt, _) => "no: stored in the clear",
             (FieldId::Passphrase, k) if k.makes_keys() => "seals the share at rest",
+            (FieldId::Passphrase, FormKind::Admit) => "opens the key, seals it again",
             (FieldId::Passphrase, k) if k.replaces_share() => "opens the key, seals the new share",
             (FieldId::Starts, _) => "",
             (FieldId::Members, FormKind::Help) => "mark the lost member",
