@@ -636,6 +636,7 @@ fn a_member_away_admits_the_newcomer_from_the_guide() {
         review.contains(&format!("Newcomer: participant {dave_fp}")),
         "{review}"
     );
+    snap!("admit_review", carol);
     carol.type_text("a");
     assert!(matches!(stage(&carol), Stage::Done(Outcome::Helped { .. })));
     let after = stored_share(&carol, "identity", PASSPHRASE);

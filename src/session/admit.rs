@@ -18,8 +18,8 @@ use crate::repair::Admission;
 const ADMIT: Question = Question {
     heading: "A repair enrolled a newcomer in this key",
     ask: "Is this the newcomer's fingerprint, compared with the newcomer itself?",
-    approve: "approve: this key includes the newcomer",
-    decline: "decline: the key stays as it is",
+    approve: "approve: include the newcomer",
+    decline: "decline: the key stays",
 };
 
 pub(super) struct Admitting {
