@@ -68,13 +68,29 @@ const YES_ON_SCREEN: &str =
     "--yes is for scripts in line mode (--no-tui); in the terminal UI you answer on screen";
 
 /// How a ceremony command opens the TUI: its form, and the Argon2id cost of a key it makes.
-struct OnForm<'a> {
+struct OnForm {
     spec: Spec,
     /// Whether the form's encrypt choice starts on (off for --unencrypted).
     encrypt: bool,
     kdf: KdfParams,
     /// Line-mode options, each `(given, why it is refused in the TUI)`.
-    line_only: &'a [(bool, &'a str)],
+    line_only: Vec<(bool, &'static str)>,
+}
+
+impl OnForm {
+    /// A ceremony with a stored key: the TUI asks its passphrase in the form and the person on
+    /// screen, so --passphrase-file and --yes are line mode's.
+    fn with_key(spec: Spec, yes: bool, unlock: &args::UnlockArgs) -> Self {
+        OnForm {
+            spec,
+            encrypt: true,
+            kdf: KdfParams::PCLI,
+            line_only: vec![
+                (yes, YES_ON_SCREEN),
+                (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
+            ],
+        }
+    }
 }
 
 /// A ceremony command: at a terminal without --no-tui, the TUI on its form; otherwise line
@@ -140,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 encrypt: !seal.unencrypted,
                 kdf: kdf(&seal)?,
-                line_only: &[
+                line_only: vec![
                     (out.is_some(), "--out is for line mode (--no-tui); in the terminal UI the share is stored as --name"),
                     (yes, YES_ON_SCREEN),
                     (seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
@@ -200,15 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             unlock,
             line,
         } => {
-            let form = OnForm {
-                spec: Spec::Follow { key: key.choice() },
-                encrypt: true,
-                kdf: KdfParams::PCLI,
-                line_only: &[
-                    (yes, YES_ON_SCREEN),
-                    (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-                ],
-            };
+            let form = OnForm::with_key(Spec::Follow { key: key.choice() }, yes, &unlock);
             ceremony(store(&top, &s)?, &line, form, |store| {
                 ceremonies::follow(store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
             })
@@ -233,7 +241,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 encrypt: !seal.unencrypted,
                 kdf: kdf(&seal)?,
-                line_only: &[(seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM)],
+                line_only: vec![(seal.passphrase_file.is_some(), PASSPHRASE_IN_FORM)],
             };
             ceremony(store(&top, &s)?, &line, form, |store| {
                 custody_cmd::repair_request(store, &secrets::Sealer::new(&seal)?, &group, &name)
@@ -253,18 +261,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     line,
                 },
         } => {
-            let form = OnForm {
-                spec: Spec::Admit {
-                    key: key.choice(),
-                    group: group.clone(),
-                },
-                encrypt: true,
-                kdf: KdfParams::PCLI,
-                line_only: &[
-                    (yes, YES_ON_SCREEN),
-                    (unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-                ],
+            let spec = Spec::Admit {
+                key: key.choice(),
+                group: group.clone(),
             };
+            let form = OnForm::with_key(spec, yes, &unlock);
             ceremony(store(&top, &s)?, &line, form, |store| {
                 custody_cmd::repair_admit(store, &key, group.as_deref(), yes, &unlock)
             })
@@ -392,15 +393,7 @@ fn member_command(
             group,
         },
     };
-    let form = OnForm {
-        spec,
-        encrypt: true,
-        kdf: KdfParams::PCLI,
-        line_only: &[
-            (part.yes, YES_ON_SCREEN),
-            (part.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM),
-        ],
-    };
+    let form = OnForm::with_key(spec, part.yes, &part.unlock);
     ceremony(
         store(top, &part.store)?,
         &part.line,
@@ -418,12 +411,7 @@ fn coordinate(
     common: args::CoordinateArgs,
     spec: Spec,
 ) -> anyhow::Result<()> {
-    let form = OnForm {
-        spec: spec.clone(),
-        encrypt: true,
-        kdf: KdfParams::PCLI,
-        line_only: &[(common.unlock.passphrase_file.is_some(), PASSPHRASE_IN_FORM)],
-    };
+    let form = OnForm::with_key(spec.clone(), false, &common.unlock);
     ceremony(store(top, &common.store)?, &common.line, form, |store| {
         ceremonies::coordinate(store, &secrets::Unlocker::new(&common.unlock), &spec)
     })

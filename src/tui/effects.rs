@@ -438,6 +438,14 @@ fn start(
     let mut rng = ChaCha20Rng::from_seed(seed);
     let mut unlock = unlock_with(passphrase.as_ref());
     let mut replacing = None;
+    // A member's ceremony whose outcome replaces the share it opened.
+    let mut replaces = |opened, prepared, group: &Option<PathBuf>| {
+        replacing = Some(Arc::new(Replacing {
+            opened,
+            group: group.clone(),
+        }));
+        prepared
+    };
     let prepared = match spec {
         Spec::Dkg {
             threshold,
@@ -488,21 +496,13 @@ fn start(
                 &mut rng,
             )
             .map_err(|e| fail(e.input, e.error))?;
-            replacing = Some(Arc::new(Replacing {
-                opened,
-                group: group.clone(),
-            }));
-            prepared
+            replaces(opened, prepared, group)
         }
         Spec::Admit { key, group } => {
             let mut keeping = unlock_keeping(passphrase.as_ref());
             let (opened, prepared) = custody_cmd::prepare_admit(store, key, &mut keeping, &mut rng)
                 .map_err(|e| fail(e.input, e.error))?;
-            replacing = Some(Arc::new(Replacing {
-                opened,
-                group: group.clone(),
-            }));
-            prepared
+            replaces(opened, prepared, group)
         }
         Spec::Newcomer { group, name } => {
             custody_cmd::prepare_newcomer(store, group, name, &mut rng)
