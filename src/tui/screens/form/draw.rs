@@ -46,6 +46,8 @@ impl Form {
             (FieldId::Starts, true, _) => "you take the newcomer's request",
             (FieldId::Starts, false, FormKind::Refresh) => "paste the starter's RefreshRound1",
             (FieldId::Starts, false, _) => "paste the starter's RepairRound1",
+            // The automatic choice's hint says what it would pick; a chosen key needs none.
+            (FieldId::Key, _, _) if self.values.pick() != KeyPick::Auto => "",
             _ => id.hint(self.kind),
         }
     }
@@ -85,11 +87,14 @@ impl Form {
                 Style::default()
             };
             let mut spans = head;
-            spans.extend([
-                Span::styled(value.clone(), value_style),
-                Span::raw(" ".repeat(22usize.saturating_sub(value.chars().count()))),
-                Span::styled(format!(" {}", self.hint(id)), palette.dim()),
-            ]);
+            spans.push(Span::styled(value.clone(), value_style));
+            // A value longer than its column leaves no room for the hint beside it.
+            if value.chars().count() <= 22 {
+                spans.extend([
+                    Span::raw(" ".repeat(22 - value.chars().count())),
+                    Span::styled(format!(" {}", self.hint(id)), palette.dim()),
+                ]);
+            }
             vec![Line::from(spans)]
         };
         for (_, error) in self.errors.iter().filter(|(f, _)| *f == id) {
