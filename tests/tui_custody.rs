@@ -259,34 +259,20 @@ fn the_refresh_form_refuses_what_line_mode_refuses() {
     // Yourself: another member must start a refresh that removes you.
     let mut t = member(&old[0], 60);
     start_refresh_refused(&mut t, &[old[0].fingerprint()]);
-    let errors = t.form().errors().clone();
-    assert!(
-        errors
-            .iter()
-            .any(|(f, e)| *f == FieldId::Members && e.contains("is you")),
-        "{errors:?}"
-    );
+    t.form_error(FieldId::Members, "is you").unwrap();
     // Two of three: fewer than the threshold would stay; refused when it starts, at the field.
     let mut t = member(&old[0], 61);
     start_refresh_refused(&mut t, &[old[1].fingerprint(), old[2].fingerprint()]);
-    let errors = t.form().errors().clone();
-    assert!(
-        errors
-            .iter()
-            .any(|(f, e)| *f == FieldId::Members && e.contains("keeps the threshold 2")),
-        "{errors:?}"
-    );
+    t.form_error(FieldId::Members, "keeps the threshold 2")
+        .unwrap();
     // A wrong passphrase is named at its field, and what was typed stays.
     let mut t = member(&old[0], 62);
     t.type_text("r");
     t.type_text("wrong");
     t.press(KeyCode::Enter);
     assert!(t.top_is::<Form>());
-    assert!(t
-        .form()
-        .errors()
-        .iter()
-        .any(|(f, e)| *f == FieldId::Passphrase && e.contains("wrong passphrase")));
+    t.form_error(FieldId::Passphrase, "wrong passphrase")
+        .unwrap();
     // Public key data only: only a member takes part.
     let public = hoarfrost::keyfile::StoredKey {
         name: None,

@@ -10,7 +10,7 @@ use hoarfrost::sealed::KdfParams;
 use hoarfrost::store::Store;
 use hoarfrost::tui::app::{draw, settle, update, App, Effect, Msg};
 use hoarfrost::tui::screens::ceremony::Ceremony;
-use hoarfrost::tui::screens::form::Form;
+use hoarfrost::tui::screens::form::{FieldId, Form};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -136,6 +136,20 @@ impl Tui {
             .filter_map(|s| s.as_any().downcast_ref::<Form>())
             .last()
             .expect("a form")
+    }
+
+    /// Whether the form shows an error at `field` that contains `needle`; the form's errors
+    /// otherwise, to report.
+    pub fn form_error(&self, field: FieldId, needle: &str) -> Result<(), String> {
+        let errors = self.form().errors();
+        if errors
+            .iter()
+            .any(|(f, e)| *f == field && e.contains(needle))
+        {
+            Ok(())
+        } else {
+            Err(format!("no {field:?} error with {needle:?} in {errors:?}"))
+        }
     }
 
     pub fn top_is<T: 'static>(&self) -> bool {
