@@ -21,29 +21,31 @@ fn body(ctx: &Ctx) -> Rect {
 }
 
 impl Ceremony {
-    /// [stepper, main panel, notice, log, input]. The log gives up lines (down to its title
-    /// and newest line) while the message to copy would not show whole otherwise: a screen
-    /// selection must find all of it.
-    fn areas(&self, area: Rect, palette: &Palette) -> [Rect; 5] {
+    /// [stepper, main panel, notice, log, input], and the main panel's lines (computed once:
+    /// the layout depends on them). The log gives up lines (down to its title and newest line)
+    /// while the message to copy would not show whole otherwise: a screen selection must find
+    /// all of it.
+    fn layout(&self, area: Rect, palette: &Palette) -> ([Rect; 5], Vec<Line<'static>>) {
         let full_log: u16 = if area.height >= 40 { 11 } else { 5 };
         let fixed = 2 + u16::from(self.notice.is_some()) + u16::from(self.input.is_some());
         let main = area.height.saturating_sub(fixed + full_log);
-        let (_, item_end) = self.main_lines_to_item(usize::from(area.width), palette);
+        let (lines, item_end) = self.main_lines_to_item(usize::from(area.width), palette);
         let wanted = u16::try_from(item_end).unwrap_or(u16::MAX);
         let log = full_log - wanted.saturating_sub(main).min(full_log - 2);
-        Split::vertical([
+        let areas = Split::vertical([
             Constraint::Length(2),
             Constraint::Min(3),
             Constraint::Length(u16::from(self.notice.is_some())),
             Constraint::Length(log),
             Constraint::Length(u16::from(self.input.is_some())),
         ])
-        .areas(area)
+        .areas(area);
+        (areas, lines)
     }
 
     /// (width, height) of the log's lines at the context's size.
     pub(super) fn log_size(&self, ctx: &Ctx) -> (usize, usize) {
-        let log = self.areas(body(ctx), &ctx.palette)[3];
+        let log = self.layout(body(ctx), &ctx.palette).0[3];
         (
             usize::from(log.width),
             usize::from(log.height.saturating_sub(1)),
@@ -51,14 +53,8 @@ impl Ceremony {
     }
 
     pub(super) fn max_scroll(&self, ctx: &Ctx) -> usize {
-        let main = self.areas(body(ctx), &ctx.palette)[1];
-        let lines = self.main_lines(usize::from(main.width), &ctx.palette);
+        let ([_, main, ..], lines) = self.layout(body(ctx), &ctx.palette);
         lines.len().saturating_sub(usize::from(main.height))
-    }
-
-    /// The main panel's lines, before scrolling.
-    fn main_lines(&self, width: usize, palette: &Palette) -> Vec<Line<'static>> {
-        self.main_lines_to_item(width, palette).0
     }
 
     /// The main panel's lines, and how many of them reach the end of the chosen item (the
@@ -259,7 +255,7 @@ fn mark(m: Mark, palette: &Palette) -> Span<'static> {
 pub fn draw(c: &Ceremony, frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let palette = ctx.palette;
     let view = &c.view;
-    let [stepper, main, notice, log, input] = c.areas(area, &palette);
+    let ([stepper, main, notice, log, input], lines) = c.layout(area, &palette);
 
     let spinner = ["|", "/", "-", "\\"][(ctx.tick % 4) as usize];
     let state = match &view.stage {
@@ -288,8 +284,6 @@ pub fn draw(c: &Ceremony, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         stepper,
     );
 
-    let width = usize::from(main.width);
-    let lines = c.main_lines(width, &palette);
     let height = usize::from(main.height);
     let scroll = c.scroll.min(lines.len().saturating_sub(height));
     let mut shown: Vec<Line> = lines.iter().skip(scroll).take(height).cloned().collect();
