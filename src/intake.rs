@@ -27,16 +27,6 @@ pub enum Piece {
     Refused { text: String, reason: String },
 }
 
-impl Piece {
-    pub fn text(&self) -> &str {
-        match self {
-            Piece::Messages { text, .. }
-            | Piece::Part { text, .. }
-            | Piece::Refused { text, .. } => text,
-        }
-    }
-}
-
 /// Turns text into pieces, keeping the QR parts of a message being collected and, in line mode,
 /// an unfinished JSON message.
 pub struct Intake {

@@ -197,13 +197,8 @@ pub enum Command {
         store: StoreArgs,
         #[command(flatten)]
         key: KeyArgs,
-        /// Approve the request without asking (scripts only: the review is still printed).
-        #[arg(long)]
-        yes: bool,
         #[command(flatten)]
-        unlock: UnlockArgs,
-        #[command(flatten)]
-        line: LineArgs,
+        run: RunArgs,
     },
     /// Refresh the shares of a key with the other members: every member who stays gets a new
     /// share of the same key (same identity, governance and viewing keys); members left out are
@@ -345,13 +340,8 @@ pub enum RepairCommand {
         /// Also replace this public group description (group.toml) with the new one.
         #[arg(long, value_name = "FILE")]
         group: Option<PathBuf>,
-        /// Admit without asking (scripts only: the review is still printed).
-        #[arg(long)]
-        yes: bool,
         #[command(flatten)]
-        unlock: UnlockArgs,
-        #[command(flatten)]
-        line: LineArgs,
+        run: RunArgs,
     },
 }
 
@@ -368,7 +358,16 @@ pub struct PartArgs {
     /// Also replace this public group description (group.toml) with the new one.
     #[arg(long, value_name = "FILE")]
     pub group: Option<PathBuf>,
-    /// Take part without asking (scripts only: the review is still printed).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a ceremony with a review question runs here: the answer (asked, or --yes), how the share
+/// is opened, and line mode or the terminal UI.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// Line mode: answer the review's question yes without asking (scripts only: the review is
+    /// still printed).
     #[arg(long)]
     pub yes: bool,
     #[command(flatten)]

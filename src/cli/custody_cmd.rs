@@ -11,7 +11,7 @@ use ed25519_consensus::VerificationKey;
 use rand_core::{CryptoRngCore, OsRng};
 use zeroize::Zeroizing;
 
-use super::args::{KeyArgs, PartArgs, UnlockArgs};
+use super::args::{KeyArgs, PartArgs, RunArgs};
 use super::ceremonies::{at, check_new_name, run, store_share, Prepared, StartError, StartInput};
 use super::keys::{load_file, print_group, resolve};
 use super::lines::{ask_for, say};
@@ -371,7 +371,7 @@ fn member(
     option: &str,
     ids: &[String],
 ) -> anyhow::Result<(Opened, Session)> {
-    let unlocker = Unlocker::new(&part.unlock);
+    let unlocker = Unlocker::new(&part.run.unlock);
     let (opened, prepared) = prepare_member(
         store,
         which,
@@ -413,7 +413,7 @@ pub fn refresh(store: &Store, part: &PartArgs, remove: &[String]) -> anyhow::Res
         }
         say("The other members run `hoarfrost refresh` without --start or --remove, and join from the line below.");
     }
-    let Outcome::Refreshed { share, removed, .. } = run(&mut session, None, part.yes)? else {
+    let Outcome::Refreshed { share, removed, .. } = run(&mut session, None, part.run.yes)? else {
         anyhow::bail!("the refresh ended without a new share");
     };
     let done = finish_refresh(&opened, &share, &removed, part.group.as_deref())?;
@@ -431,7 +431,7 @@ pub fn repair_help(store: &Store, part: &PartArgs, without_ids: &[String]) -> an
     }
     let Outcome::Helped {
         share, newcomer, ..
-    } = run(&mut session, None, part.yes)?
+    } = run(&mut session, None, part.run.yes)?
     else {
         anyhow::bail!("the repair ended without a result");
     };
@@ -455,10 +455,9 @@ pub fn repair_admit(
     store: &Store,
     key: &KeyArgs,
     group: Option<&Path>,
-    yes: bool,
-    unlock: &UnlockArgs,
+    answers: &RunArgs,
 ) -> anyhow::Result<()> {
-    let unlocker = Unlocker::new(unlock);
+    let unlocker = Unlocker::new(&answers.unlock);
     let (opened, prepared) = prepare_admit(
         store,
         &key.choice(),
@@ -470,7 +469,7 @@ pub fn repair_admit(
     ask_for("the helpers' RepairRound1 and RepairRound3 messages (the whole relay will do, in any order):");
     let Outcome::Helped {
         share, newcomer, ..
-    } = run(&mut session, None, yes)?
+    } = run(&mut session, None, answers.yes)?
     else {
         anyhow::bail!("the admission ended without a result");
     };

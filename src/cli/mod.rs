@@ -209,16 +209,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &to,
             )
         }
-        Command::Follow {
-            store: s,
-            key,
-            yes,
-            unlock,
-            line,
-        } => {
-            let form = OnForm::with_key(Spec::Follow { key: key.choice() }, yes, &unlock);
-            ceremony(store(&top, &s)?, &line, form, |store| {
-                ceremonies::follow(store, &secrets::Unlocker::new(&unlock), &key.choice(), yes)
+        Command::Follow { store: s, key, run } => {
+            let form = OnForm::with_key(Spec::Follow { key: key.choice() }, run.yes, &run.unlock);
+            ceremony(store(&top, &s)?, &run.line, form, |store| {
+                let unlocker = secrets::Unlocker::new(&run.unlock);
+                ceremonies::follow(store, &unlocker, &key.choice(), run.yes)
             })
         }
         Command::Refresh { part, remove } => {
@@ -256,18 +251,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     store: s,
                     key,
                     group,
-                    yes,
-                    unlock,
-                    line,
+                    run,
                 },
         } => {
             let spec = Spec::Admit {
                 key: key.choice(),
                 group: group.clone(),
             };
-            let form = OnForm::with_key(spec, yes, &unlock);
-            ceremony(store(&top, &s)?, &line, form, |store| {
-                custody_cmd::repair_admit(store, &key, group.as_deref(), yes, &unlock)
+            let form = OnForm::with_key(spec, run.yes, &run.unlock);
+            ceremony(store(&top, &s)?, &run.line, form, |store| {
+                custody_cmd::repair_admit(store, &key, group.as_deref(), &run)
             })
         }
         Command::Coordinate { request } => {
@@ -393,10 +386,10 @@ fn member_command(
             group,
         },
     };
-    let form = OnForm::with_key(spec, part.yes, &part.unlock);
+    let form = OnForm::with_key(spec, part.run.yes, &part.run.unlock);
     ceremony(
         store(top, &part.store)?,
-        &part.line,
+        &part.run.line,
         form,
         |store| match which {
             MemberPart::Refresh => custody_cmd::refresh(store, part, &ids),

@@ -30,38 +30,72 @@ pub struct KeyRecord {
     pub definition_watermark: Option<String>,
 }
 
+/// A signed definition: its sequence number, then what every entry records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DefinitionRecord {
     pub sequence_number: String,
+    #[serde(flatten)]
+    pub signed: SignedRecord,
+}
+
+/// A signed vote: its proposal and (in files hoarfrost writes) the vote, then what every entry
+/// records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRecord {
+    pub proposal: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<String>,
+    #[serde(flatten)]
+    pub signed: SignedRecord,
+}
+
+/// What every entry records: the digest of what was signed and (optionally) when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRecord {
     pub signing_root: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoteRecord {
-    pub proposal: String,
-    pub signing_root: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vote: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signed_at: Option<String>,
+impl SignedRecord {
+    fn of(digest: &str, signed_at: &str) -> Self {
+        Self {
+            signing_root: digest.to_owned(),
+            signed_at: Some(signed_at.to_owned()),
+        }
+    }
+
+    /// The digest (32 bytes of hex, in the journal's lower case) and when it was signed, as the
+    /// journal writes it; `what` names the entry in an error.
+    fn read(&self, what: &str) -> Result<(String, String), String> {
+        let text = self.signing_root.trim().trim_start_matches("0x");
+        let digest = text.to_ascii_lowercase();
+        match hex::decode(&digest) {
+            Ok(b) if b.len() == 32 => {}
+            _ => return Err(format!("{what}: signing_root must be 32 bytes of hex")),
+        }
+        let signed_at = self
+            .signed_at
+            .clone()
+            .unwrap_or_else(|| "an unknown time (imported)".into());
+        Ok((digest, signed_at))
+    }
 }
 
 impl DefinitionRecord {
     fn of(d: &SignedDefinition) -> Self {
         Self {
             sequence_number: d.sequence_number.to_string(),
-            signing_root: d.digest.clone(),
-            signed_at: Some(d.signed_at.clone()),
+            signed: SignedRecord::of(&d.digest, &d.signed_at),
         }
     }
 
     fn read(&self) -> Result<SignedDefinition, String> {
+        let (digest, signed_at) = self.signed.read("signed definition")?;
         Ok(SignedDefinition {
             sequence_number: number("sequence_number", &self.sequence_number)?,
-            digest: root("signed definition", &self.signing_root)?,
-            signed_at: signed_at(&self.signed_at),
+            digest,
+            signed_at,
         })
     }
 }
@@ -70,18 +104,18 @@ impl VoteRecord {
     fn of(v: &SignedVote) -> Self {
         Self {
             proposal: v.proposal.to_string(),
-            signing_root: v.digest.clone(),
             vote: Some(v.vote.clone()),
-            signed_at: Some(v.signed_at.clone()),
+            signed: SignedRecord::of(&v.digest, &v.signed_at),
         }
     }
 
     fn read(&self) -> Result<SignedVote, String> {
+        let (digest, signed_at) = self.signed.read("signed vote")?;
         Ok(SignedVote {
             proposal: number("proposal", &self.proposal)?,
             vote: self.vote.clone().unwrap_or_else(|| "unknown".into()),
-            digest: root("signed vote", &self.signing_root)?,
-            signed_at: signed_at(&self.signed_at),
+            digest,
+            signed_at,
         })
     }
 }
@@ -109,21 +143,6 @@ fn number<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("{what}: {text:?} is not a number"))
-}
-
-fn root(what: &str, text: &str) -> Result<String, String> {
-    let text = text.trim().trim_start_matches("0x").to_ascii_lowercase();
-    match hex::decode(&text) {
-        Ok(b) if b.len() == 32 => Ok(text),
-        _ => Err(format!("{what}: signing_root must be 32 bytes of hex")),
-    }
-}
-
-/// When an imported entry was signed, as the journal writes it.
-fn signed_at(recorded: &Option<String>) -> String {
-    recorded
-        .clone()
-        .unwrap_or_else(|| "an unknown time (imported)".into())
 }
 
 /// One record of the file as a journal of `template`'s key.

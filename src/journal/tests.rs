@@ -323,6 +323,50 @@ fn interchange_round_trips_and_imports_foreign_conflicts() {
     assert!(import(&ours, &bad).is_err());
 }
 
+/// A file written by hand or by another tool: upper-case `0x` roots, no times, no vote; every
+/// entry's fields stand side by side, as in EIP-3076.
+#[test]
+fn interchange_reads_a_file_written_elsewhere() {
+    let g = group();
+    let ours = Journal::new(&g);
+    let root = format!("0x{}", "AB".repeat(32));
+    let json = serde_json::json!({
+        "metadata": {"interchange_format_version": "hoarfrost-1", "chain": "penumbra"},
+        "data": [{
+            "key": ours.key,
+            "signed_definitions": [{"sequence_number": " 7 ", "signing_root": root}],
+            "signed_votes": [{"proposal": "9", "signing_root": root}],
+        }]
+    });
+    let file = serde_json::from_value(json.clone()).unwrap();
+    let (merged, conflicts) = import(&ours, &file).unwrap();
+    assert!(conflicts.is_empty());
+    let imported = "an unknown time (imported)";
+    assert_eq!(
+        merged.definitions,
+        vec![SignedDefinition {
+            sequence_number: 7,
+            digest: "ab".repeat(32),
+            signed_at: imported.into(),
+        }]
+    );
+    assert_eq!(merged.votes[0].proposal, 9);
+    assert_eq!(merged.votes[0].vote, "unknown");
+    assert_eq!(merged.votes[0].digest, "ab".repeat(32));
+
+    // Exported again, an entry's fields stand flat beside its number.
+    let written = serde_json::to_value(export(&merged)).unwrap();
+    let entry = &written["data"][0]["signed_votes"][0];
+    assert_eq!(entry["signing_root"], "ab".repeat(32));
+    assert_eq!(entry["signed_at"], imported);
+    assert_eq!(entry["vote"], "unknown");
+
+    let mut short = json;
+    short["data"][0]["signed_votes"][0]["signing_root"] = "0xabcd".into();
+    let e = import(&ours, &serde_json::from_value(short).unwrap()).unwrap_err();
+    assert_eq!(e, "signed vote: signing_root must be 32 bytes of hex");
+}
+
 mod merging {
     use super::*;
     use proptest::prelude::*;

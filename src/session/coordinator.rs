@@ -9,7 +9,7 @@ use super::{journal_notes, Coordination, Feedback, GuardOpener, Outcome};
 use super::{SessionView, SignGuard, Stage};
 use crate::check::is_check;
 use crate::messages::AnyMessage;
-use crate::output::signing_outcome;
+use crate::output::SignedOutput;
 use crate::refusal::Refusal;
 use crate::review::describe;
 use crate::signing::Coordinator;
@@ -166,7 +166,7 @@ impl CoordinatorSession {
                         signers: self.coordinator.signed_by().len(),
                     }
                 } else {
-                    let out = signing_outcome(&result, request, self.definition_file.as_deref());
+                    let out = SignedOutput::of(&result, request, self.definition_file.as_deref());
                     Outcome::Signed {
                         headline: out.headline,
                         text: out.text,
