@@ -15,7 +15,7 @@ use hoarfrost::keys::KeyShare;
 use hoarfrost::messages::{Codec, CoordinatorRound1, CoordinatorRound2};
 use hoarfrost::session::{Outcome, Session};
 use hoarfrost::signing::{Coordinator, Follower};
-use hoarfrost::spec::{KeyChoice, RequestSpec, Spec};
+use hoarfrost::spec::{KeyChoice, RequestSpec};
 use hoarfrost::store::Store;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -193,15 +193,18 @@ fn coordinate_in_both(
     fill: impl Fn(&mut Tui),
 ) {
     let key = stored(&shares[0], None);
-    let spec = Spec::Sign {
-        key: KeyChoice::Auto,
-        signers: None,
-        request: request.clone(),
-    };
+    let choice = KeyChoice::Auto;
     let prepare = |store: &Store| {
-        prepare_coordinator(store, &spec, &mut no_unlock, &mut first_ceremony_rng())
-            .unwrap()
-            .session
+        prepare_coordinator(
+            store,
+            &choice,
+            None,
+            &request,
+            &mut no_unlock,
+            &mut first_ceremony_rng(),
+        )
+        .unwrap()
+        .session
     };
     // A probe run makes the messages the follower answers.
     let (_d, probe_store) = store_with("identity", &key);
@@ -266,16 +269,19 @@ fn a_transaction_is_the_same_in_both_front_ends() {
     // The plan spends notes of another key: the key is named.
     let request = RequestSpec::Transaction { plan };
     let key = stored(&shares[0], None);
-    let spec = Spec::Sign {
-        key: KeyChoice::Name("identity".into()),
-        signers: None,
-        request,
-    };
+    let choice = KeyChoice::Name("identity".into());
     let (_d, probe_store) = store_with("identity", &key);
     let prepare = |store: &Store| {
-        prepare_coordinator(store, &spec, &mut no_unlock, &mut first_ceremony_rng())
-            .unwrap()
-            .session
+        prepare_coordinator(
+            store,
+            &choice,
+            None,
+            &request,
+            &mut no_unlock,
+            &mut first_ceremony_rng(),
+        )
+        .unwrap()
+        .session
     };
     let mut probe = prepare(&probe_store);
     let round1 = CoordinatorRound1::from_json(&json_of(&probe)).unwrap();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::keyfile::PcliSection;
-use crate::spec::{parse_identity, parse_vote, KeyChoice, RequestSpec, Spec};
+use crate::spec::{parse_identity, parse_vote, KeyChoice, RequestSpec};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -439,9 +439,9 @@ impl CoordinateRequest {
         }
     }
 
-    /// The ceremony asked for; a value that does not parse is refused by name.
-    pub fn spec(&self) -> anyhow::Result<Spec> {
-        let request = match self {
+    /// The request asked for; a value that does not parse is refused by name.
+    pub fn request(&self) -> anyhow::Result<RequestSpec> {
+        Ok(match self {
             CoordinateRequest::Definition { file, .. } => {
                 RequestSpec::Definition { file: file.clone() }
             }
@@ -462,12 +462,6 @@ impl CoordinateRequest {
                     .map_err(|e| anyhow::anyhow!("--validator: {e}"))?,
             },
             CoordinateRequest::Tx { plan, .. } => RequestSpec::Transaction { plan: plan.clone() },
-        };
-        let common = self.common();
-        Ok(Spec::Sign {
-            key: common.key.choice(),
-            signers: common.signers,
-            request,
         })
     }
 }

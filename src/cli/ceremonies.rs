@@ -14,7 +14,7 @@ use crate::journal::{self, Origin};
 use crate::keyfile::{KeyMaterial, StoredKey};
 use crate::keys::KeyShare;
 use crate::session::{Coordination, GuardOpener, Outcome, Session};
-use crate::spec::{KeyChoice, RequestSpec, Spec};
+use crate::spec::{KeyChoice, RequestSpec};
 use crate::store::{check_name, write_key_file, Store};
 
 /// stdout for messages (and their QR codes), stderr for people.
@@ -329,24 +329,16 @@ fn key_and_request(
 /// request read and built, the journal consulted.
 pub fn prepare_coordinator(
     store: &Store,
-    spec: &Spec,
+    choice: &KeyChoice,
+    signers: Option<u16>,
+    request: &RequestSpec,
     unlock: &mut Unlock,
     rng: &mut impl rand_core::CryptoRngCore,
 ) -> Result<Prepared, StartError> {
-    let Spec::Sign {
-        key: choice,
-        signers,
-        request,
-    } = spec
-    else {
-        return Err(at(StartInput::Other)(anyhow::anyhow!(
-            "not a signing ceremony"
-        )));
-    };
     let (label, stored, built) = key_and_request(store, choice, request, rng)?;
     let group = stored.material.group().clone();
     let signers = match (signers, request) {
-        (Some(n), _) => Some(usize::from(*n)),
+        (Some(n), _) => Some(usize::from(n)),
         // A key check is signed by everyone.
         (None, RequestSpec::Check) => Some(group.participant_count()),
         (None, _) => None,
@@ -391,13 +383,19 @@ pub fn prepare_coordinator(
     })
 }
 
-pub fn coordinate(store: &Store, unlocker: &Unlocker, spec: &Spec) -> anyhow::Result<()> {
+pub fn coordinate(
+    store: &Store,
+    unlocker: &Unlocker,
+    choice: &KeyChoice,
+    signers: Option<u16>,
+    request: &RequestSpec,
+) -> anyhow::Result<()> {
     let mut unlock = |label: &str, key: &StoredKey| unlocker.unlock(label, key);
     let Prepared {
         mut session,
         intro,
         feedback,
-    } = prepare_coordinator(store, spec, &mut unlock, &mut OsRng)?;
+    } = prepare_coordinator(store, choice, signers, request, &mut unlock, &mut OsRng)?;
     say(intro);
     say("Requesting signatures on:");
     for line in session.view().review {

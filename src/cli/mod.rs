@@ -264,16 +264,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Coordinate { request } => {
-            coordinate(&top, request.common().clone(), request.spec()?)
+            coordinate(&top, request.common().clone(), request.request()?)
         }
-        Command::Check { common } => {
-            let spec = Spec::Sign {
-                key: common.key.choice(),
-                signers: common.signers,
-                request: RequestSpec::Check,
-            };
-            coordinate(&top, common, spec)
-        }
+        Command::Check { common } => coordinate(&top, common, RequestSpec::Check),
         Command::Template {
             what:
                 TemplateKind::Definition {
@@ -402,10 +395,17 @@ fn member_command(
 fn coordinate(
     top: &Option<PathBuf>,
     common: args::CoordinateArgs,
-    spec: Spec,
+    request: RequestSpec,
 ) -> anyhow::Result<()> {
-    let form = OnForm::with_key(spec.clone(), false, &common.unlock);
+    let choice = common.key.choice();
+    let spec = Spec::Sign {
+        key: choice.clone(),
+        signers: common.signers,
+        request: request.clone(),
+    };
+    let form = OnForm::with_key(spec, false, &common.unlock);
     ceremony(store(top, &common.store)?, &common.line, form, |store| {
-        ceremonies::coordinate(store, &secrets::Unlocker::new(&common.unlock), &spec)
+        let unlocker = secrets::Unlocker::new(&common.unlock);
+        ceremonies::coordinate(store, &unlocker, &choice, common.signers, &request)
     })
 }

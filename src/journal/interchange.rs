@@ -19,12 +19,12 @@ pub struct Metadata {
     pub chain: String,
 }
 
+/// One key's entries. Both lists must be there, if empty, as EIP-3076 requires: a file that
+/// lacks one is not read as "nothing signed", which would let the journal forget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     pub key: String,
-    #[serde(default)]
     pub signed_definitions: Vec<DefinitionRecord>,
-    #[serde(default)]
     pub signed_votes: Vec<VoteRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition_watermark: Option<String>,

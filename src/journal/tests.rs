@@ -1,6 +1,6 @@
 //! Every journal rule, and the interchange import with conflicts.
 
-use super::interchange::{export, import};
+use super::interchange::{export, import, Interchange};
 use super::*;
 use crate::definition::vote_body;
 use crate::keys::{deal, KeyShare};
@@ -360,6 +360,17 @@ fn interchange_reads_a_file_written_elsewhere() {
     assert_eq!(entry["signing_root"], "ab".repeat(32));
     assert_eq!(entry["signed_at"], imported);
     assert_eq!(entry["vote"], "unknown");
+
+    let mut no_votes = json.clone();
+    no_votes["data"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("signed_votes");
+    let e = serde_json::from_value::<Interchange>(no_votes).unwrap_err();
+    assert!(
+        e.to_string().contains("missing field `signed_votes`"),
+        "{e}"
+    );
 
     let mut short = json;
     short["data"][0]["signed_votes"][0]["signing_root"] = "0xabcd".into();

@@ -467,7 +467,11 @@ fn start(
         }
         Spec::Follow { key } => ceremonies::prepare_follower(store, key, &mut unlock, &mut rng)
             .map_err(|e| fail(e.input, e.error))?,
-        Spec::Sign { .. } => ceremonies::prepare_coordinator(store, spec, &mut unlock, &mut rng)
+        Spec::Sign {
+            key,
+            signers,
+            request,
+        } => ceremonies::prepare_coordinator(store, key, *signers, request, &mut unlock, &mut rng)
             .map_err(|e| fail(e.input, e.error))?,
         Spec::Refresh {
             key,
