@@ -61,7 +61,7 @@ impl Group for Decaf377Group {
     type Element = Element;
     type Serialization = [u8; 32];
 
-    fn cofactor() -> Fr {
+    fn cofactor() -> <Self::Field as Field>::Scalar {
         // decaf377 is a prime-order group: the decaf construction removes the cofactor.
         Fr::ONE
     }

@@ -524,44 +524,52 @@ pub enum KeysCommand {
         yes: bool,
     },
     /// Read a share from a pcli config into the store (or a key file).
-    ImportPcli {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// The pcli config (pcli-config.toml) or a bare threshold config.
-        config: PathBuf,
-        /// Which section holds the share.
-        #[arg(long, value_enum, default_value = "custody")]
-        section: SectionArg,
-        /// Store it under this name...
-        #[arg(long, required_unless_present = "out")]
-        name: Option<String>,
-        /// ...and/or write it to this key file.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        seal: SealArgs,
-    },
+    ImportPcli(ImportPcli),
     /// Write a key's public group description (no share): what a newcomer to the key needs,
     /// and what a coordinator without a share uses.
     ExportGroup(KeyToFile),
     /// Write a share as a pcli config with a threshold custody backend.
-    ExportPcli {
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        key: KeyArgs,
-        /// Which section to put the share in.
-        #[arg(long, value_enum, default_value = "custody")]
-        section: SectionArg,
-        /// The pcli config's grpc_url.
-        #[arg(long, default_value = "https://grpc.penumbra.zone/")]
-        grpc_url: String,
-        /// The pcli config file to write.
-        #[arg(long)]
-        out: PathBuf,
-        #[command(flatten)]
-        unlock: UnlockArgs,
-    },
+    ExportPcli(ExportPcli),
+}
+
+/// `keys import-pcli`: a pcli config's share, stored or written to a key file.
+#[derive(Args, Debug)]
+pub struct ImportPcli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The pcli config (pcli-config.toml) or a bare threshold config.
+    pub config: PathBuf,
+    /// Which section holds the share.
+    #[arg(long, value_enum, default_value = "custody")]
+    pub section: SectionArg,
+    /// Store it under this name...
+    #[arg(long, required_unless_present = "out")]
+    pub name: Option<String>,
+    /// ...and/or write it to this key file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub seal: SealArgs,
+}
+
+/// `keys export-pcli`: a stored share written as a pcli config.
+#[derive(Args, Debug)]
+pub struct ExportPcli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Which section to put the share in.
+    #[arg(long, value_enum, default_value = "custody")]
+    pub section: SectionArg,
+    /// The pcli config's grpc_url.
+    #[arg(long, default_value = "https://grpc.penumbra.zone/")]
+    pub grpc_url: String,
+    /// The pcli config file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
 }
 
 /// Which section of a pcli config holds the threshold key (the command line's spelling).

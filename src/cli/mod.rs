@@ -317,38 +317,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name,
                 yes,
             } => keys::delete(&store(&top, &s)?, &name, yes),
-            KeysCommand::ImportPcli {
-                store: s,
-                config,
-                section,
-                name,
-                out,
-                seal,
-            } => keys::import_pcli(
-                &store(&top, &s)?,
-                &secrets::Sealer::new(&seal)?,
-                &config,
-                section.into(),
-                name.as_deref(),
-                out.as_deref(),
+            KeysCommand::ImportPcli(a) => keys::import_pcli(
+                &store(&top, &a.store)?,
+                &secrets::Sealer::new(&a.seal)?,
+                &a.config,
+                a.section.into(),
+                a.name.as_deref(),
+                a.out.as_deref(),
             ),
             KeysCommand::ExportGroup(to) => {
                 custody_cmd::export_group(&store(&top, &to.store)?, &to.key.choice(), &to.out)
             }
-            KeysCommand::ExportPcli {
-                store: s,
-                key,
-                section,
-                grpc_url,
-                out,
-                unlock,
-            } => keys::export_pcli(
-                &store(&top, &s)?,
-                &secrets::Unlocker::new(&unlock),
-                &key.choice(),
-                section.into(),
-                &grpc_url,
-                &out,
+            KeysCommand::ExportPcli(a) => keys::export_pcli(
+                &store(&top, &a.store)?,
+                &secrets::Unlocker::new(&a.unlock),
+                &a.key.choice(),
+                a.section.into(),
+                &a.grpc_url,
+                &a.out,
             ),
         },
     }

@@ -55,9 +55,8 @@ pub struct Journal {
     /// journals of the previous layout, which were kept per key file or stored name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant: Option<String>,
-    #[serde(default)]
+    // Both lists are always written: a file without one is unreadable, never "nothing signed".
     pub definitions: Vec<SignedDefinition>,
-    #[serde(default)]
     pub votes: Vec<SignedVote>,
     /// No definition at or below this sequence number is signed (set from the chain's state).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -269,6 +269,12 @@ fn old_journals_are_taken_over_once_keeping_conflicts() {
     std::fs::write(&old_path, "{ not json").unwrap();
     let e = open_in(&folder, &share, &origin).err().unwrap().to_string();
     assert!(e.contains("unreadable"), "{e}");
+    // So does one that lacks a list: it is not read as "nothing signed".
+    let mut no_votes = serde_json::to_value(&old).unwrap();
+    no_votes.as_object_mut().unwrap().remove("votes");
+    std::fs::write(&old_path, no_votes.to_string()).unwrap();
+    let e = format!("{:#}", open_in(&folder, &share, &origin).err().unwrap());
+    assert!(e.contains("unreadable") && e.contains("votes"), "{e}");
 }
 
 #[test]
