@@ -17,16 +17,16 @@ enum Action {
 
 pub struct Notice {
     id: ScreenId,
-    title: String,
+    title: &'static str,
     lines: Vec<String>,
     ok: bool,
 }
 
 impl Notice {
-    pub fn new(id: ScreenId, title: impl Into<String>, lines: Vec<String>, ok: bool) -> Self {
+    pub fn new(id: ScreenId, title: &'static str, lines: Vec<String>, ok: bool) -> Self {
         Self {
             id,
-            title: title.into(),
+            title,
             lines,
             ok,
         }
@@ -46,7 +46,7 @@ impl Screen for Notice {
     }
 
     fn title(&self, _ctx: &Ctx) -> String {
-        self.title.clone()
+        String::from(self.title)
     }
 
     fn help(&self, _ctx: &Ctx) -> Vec<Help> {
