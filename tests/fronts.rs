@@ -184,6 +184,15 @@ fn no_unlock(_: &str, key: &StoredKey) -> anyhow::Result<Option<KeyShare>> {
     Ok(key.material.share().cloned())
 }
 
+/// A coordinator's session as line mode and the TUI prepare it, with the first ceremony's
+/// randomness.
+fn coordinator(store: &Store, choice: &KeyChoice, request: &RequestSpec) -> Session {
+    let mut rng = first_ceremony_rng();
+    prepare_coordinator(store, choice, None, request, &mut no_unlock, &mut rng)
+        .unwrap()
+        .session
+}
+
 /// A coordinator's ceremony of `request` in both front ends: the same replies from a
 /// follower holding share 1, with a refusal or two on the way.
 fn coordinate_in_both(
@@ -194,18 +203,7 @@ fn coordinate_in_both(
 ) {
     let key = stored(&shares[0], None);
     let choice = KeyChoice::Auto;
-    let prepare = |store: &Store| {
-        prepare_coordinator(
-            store,
-            &choice,
-            None,
-            &request,
-            &mut no_unlock,
-            &mut first_ceremony_rng(),
-        )
-        .unwrap()
-        .session
-    };
+    let prepare = |store: &Store| coordinator(store, &choice, &request);
     // A probe run makes the messages the follower answers.
     let (_d, probe_store) = store_with("identity", &key);
     let mut probe = prepare(&probe_store);
@@ -271,18 +269,7 @@ fn a_transaction_is_the_same_in_both_front_ends() {
     let key = stored(&shares[0], None);
     let choice = KeyChoice::Name("identity".into());
     let (_d, probe_store) = store_with("identity", &key);
-    let prepare = |store: &Store| {
-        prepare_coordinator(
-            store,
-            &choice,
-            None,
-            &request,
-            &mut no_unlock,
-            &mut first_ceremony_rng(),
-        )
-        .unwrap()
-        .session
-    };
+    let prepare = |store: &Store| coordinator(store, &choice, &request);
     let mut probe = prepare(&probe_store);
     let round1 = CoordinatorRound1::from_json(&json_of(&probe)).unwrap();
     let mut follower = Follower::new(shares[1].clone(), round1).unwrap();
