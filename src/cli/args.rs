@@ -440,7 +440,7 @@ impl CoordinateRequest {
     }
 
     /// The request asked for; a value that does not parse is refused by name.
-    pub fn request(&self) -> anyhow::Result<RequestSpec> {
+    pub fn request_spec(&self) -> anyhow::Result<RequestSpec> {
         Ok(match self {
             CoordinateRequest::Definition { file, .. } => {
                 RequestSpec::Definition { file: file.clone() }

@@ -264,7 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Coordinate { request } => {
-            coordinate(&top, request.common().clone(), request.request()?)
+            coordinate(&top, request.common().clone(), request.request_spec()?)
         }
         Command::Check { common } => coordinate(&top, common, RequestSpec::Check),
         Command::Template {
@@ -317,24 +317,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 name,
                 yes,
             } => keys::delete(&store(&top, &s)?, &name, yes),
-            KeysCommand::ImportPcli(a) => keys::import_pcli(
-                &store(&top, &a.store)?,
-                &secrets::Sealer::new(&a.seal)?,
-                &a.config,
-                a.section.into(),
-                a.name.as_deref(),
-                a.out.as_deref(),
+            KeysCommand::ImportPcli(args) => keys::import_pcli(
+                &store(&top, &args.store)?,
+                &secrets::Sealer::new(&args.seal)?,
+                &args.config,
+                args.section.into(),
+                args.name.as_deref(),
+                args.out.as_deref(),
             ),
             KeysCommand::ExportGroup(to) => {
                 custody_cmd::export_group(&store(&top, &to.store)?, &to.key.choice(), &to.out)
             }
-            KeysCommand::ExportPcli(a) => keys::export_pcli(
-                &store(&top, &a.store)?,
-                &secrets::Unlocker::new(&a.unlock),
-                &a.key.choice(),
-                a.section.into(),
-                &a.grpc_url,
-                &a.out,
+            KeysCommand::ExportPcli(args) => keys::export_pcli(
+                &store(&top, &args.store)?,
+                &secrets::Unlocker::new(&args.unlock),
+                &args.key.choice(),
+                args.section.into(),
+                &args.grpc_url,
+                &args.out,
             ),
         },
     }
