@@ -94,12 +94,11 @@ fn main() {
         .map(|(d, _)| d.start_round2(&mut r).unwrap().to_json())
         .collect();
     for (i, (d, _)) in peers.iter_mut().enumerate() {
-        d.accept_round2(DkgRound2::from_json(&mine2).unwrap(), &mut r)
+        d.accept_round2(DkgRound2::from_json(&mine2).unwrap())
             .unwrap();
         for (j, m) in round2.iter().enumerate() {
             if i != j {
-                d.accept_round2(DkgRound2::from_json(m).unwrap(), &mut r)
-                    .unwrap();
+                d.accept_round2(DkgRound2::from_json(m).unwrap()).unwrap();
             }
         }
     }

@@ -41,8 +41,7 @@ fn run_dkg(t: u16, n: u16, seed: u64) -> Vec<DkgOutput> {
     for (i, d) in dkgs.iter_mut().enumerate() {
         for (j, m) in round2.iter().enumerate() {
             if i != j {
-                d.accept_round2(DkgRound2::from_json(m).unwrap(), &mut r)
-                    .unwrap();
+                d.accept_round2(DkgRound2::from_json(m).unwrap()).unwrap();
             }
         }
     }
@@ -142,12 +141,12 @@ async fn hoarfrost_peer(
         .send((me, dkg.start_round2(&mut r).unwrap().to_json()))
         .unwrap();
     for line in early_round2 {
-        dkg.accept_round2(DkgRound2::from_json(&line).unwrap(), &mut r)
+        dkg.accept_round2(DkgRound2::from_json(&line).unwrap())
             .unwrap();
     }
     while dkg.progress().0 < usize::from(n) - 1 {
         let line = inbox.recv().await.unwrap();
-        dkg.accept_round2(DkgRound2::from_json(&line).unwrap(), &mut r)
+        dkg.accept_round2(DkgRound2::from_json(&line).unwrap())
             .unwrap();
     }
     dkg.finish().unwrap()

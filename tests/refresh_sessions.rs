@@ -244,7 +244,7 @@ fn a_member_who_sends_a_bad_refresh_share_is_named() {
         unreachable!()
     };
     let mut engine = refreshing_engine(&shares);
-    let e = engine.accept_round2(bad, &mut rng(85)).unwrap_err();
+    let e = engine.accept_round2(bad).unwrap_err();
     assert_eq!(e.culprit(), Some(shares[1].fingerprint().as_str()));
     // The honest message still completes the refresh.
     all_taken(&s0.paste(&honest));

@@ -218,11 +218,7 @@ pub trait Ceremony {
     /// Takes any message: this participant's kinds are checked and taken; what is for someone
     /// else is refused as such ([`Refusal::skippable`]), and other kinds as unexpected.
     /// Returns the sender's fingerprint. A refusal leaves the engine as it was.
-    fn accept(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal>;
+    fn accept(&mut self, message: AnyMessage) -> Result<String, Refusal>;
 
     /// The round whose messages are taken now; past the last, this participant is done.
     fn round(&self) -> u8;

@@ -11,6 +11,7 @@ use super::proto as pb;
 use super::{SessionId, CIPHERTEXT_LEN};
 use crate::keys::participant_fingerprint;
 use crate::messages::{decode_sig, decode_vk, field_error, fixed, Codec, DecodeError, MessageKind};
+use crate::refusal::Refusal;
 
 /// The proto of a signed message: `{ inner, vk, sig }`.
 pub trait SignedProto: prost::Message + Default + Serialize + DeserializeOwned {
@@ -71,6 +72,11 @@ impl<B: Body> Signed<B> {
     /// The sender's fingerprint.
     pub fn sender(&self) -> String {
         participant_fingerprint(&self.vk)
+    }
+
+    /// This message refused for `problem`, naming its sender.
+    pub(crate) fn invalid(&self, problem: impl Into<String>) -> Refusal {
+        Refusal::invalid(B::KIND, &self.sender(), problem)
     }
 }
 

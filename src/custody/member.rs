@@ -79,14 +79,12 @@ pub trait Rounds: Sized {
         rng: &mut impl CryptoRngCore,
     ) -> Result<(Self::Round2, Self::Kept2), Refusal>;
 
-    /// Checks `participant`'s round-2 message, its sender, session and transcript already
+    /// Checks another member's round-2 message, its sender, session and transcript already
     /// checked (`round1` is what this member heard in round 1). Returns what it sent this member.
     fn check_round2(
         member: &Member<Self>,
         round1: &Inbox<Self::Round1>,
         msg: &Signed<Self::Round2>,
-        participant: &str,
-        rng: &mut impl CryptoRngCore,
     ) -> Result<Self::Checked, Refusal>;
 
     /// What [`Ceremony::next`] does once round 2 is under way.
@@ -244,11 +242,7 @@ where
 
     /// Accepts another member's round-2 message: it saw the same round 1 as this member, and
     /// what it sent this member checks out. Returns the sender's fingerprint.
-    pub fn accept_round2(
-        &mut self,
-        msg: Signed<R::Round2>,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
+    pub fn accept_round2(&mut self, msg: Signed<R::Round2>) -> Result<String, Refusal> {
         let Phase::Round2 {
             round1,
             transcript,
@@ -266,7 +260,7 @@ where
                 R::OTHER_ROUND1,
             ));
         }
-        let checked = R::check_round2(self, round1, &msg, &participant, rng)?;
+        let checked = R::check_round2(self, round1, &msg)?;
         if let Phase::Round2 { received, .. } = &mut self.phase {
             received.insert(msg, checked);
         }
@@ -302,13 +296,13 @@ where
 
     /// Accepts the ceremony's round-1 and round-2 messages; any other is not for this member
     /// (skippable when it is another participant's, see [`Refusal::skippable`]).
-    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
+    fn accept(&mut self, msg: AnyMessage) -> Result<String, Refusal> {
         let msg = match Signed::<R::Round1>::try_from(msg) {
             Ok(round1) => return self.accept_round1(round1),
             Err(other) => other,
         };
         match Signed::<R::Round2>::try_from(msg) {
-            Ok(round2) => self.accept_round2(round2, rng),
+            Ok(round2) => self.accept_round2(round2),
             Err(other) => Err(not_for_this_participant(other, R::EXPECTED)),
         }
     }

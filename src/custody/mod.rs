@@ -282,11 +282,10 @@ pub(crate) fn encrypt_scalar(
 
 /// Decrypts a scalar sent to the holder of `secret`; says what is wrong otherwise.
 pub(crate) fn decrypt_scalar(
-    rng: &mut impl CryptoRngCore,
     secret: &decaf377_ka::Secret,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Fr>, &'static str> {
-    let plaintext = encryption::decrypt(rng, secret, ciphertext)
+    let plaintext = encryption::decrypt(secret, ciphertext)
         .ok_or("does not decrypt with this participant's key")?;
     if plaintext.len() != 32 {
         return Err("does not hold a 32-byte scalar");

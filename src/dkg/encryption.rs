@@ -28,7 +28,7 @@ fn symmetric_key(
     Zeroizing::new(*Key::from_slice(&hash.as_bytes()[..32]))
 }
 
-/// A shared secret that cannot fail: an invalid public key yields a random secret, so whatever
+/// A shared secret that cannot fail: an invalid recipient key yields a random secret, so what
 /// is encrypted to it is simply unreadable, as with a key whose secret nobody knows.
 fn agree(
     rng: &mut impl CryptoRngCore,
@@ -65,17 +65,14 @@ pub fn encrypt(
 
 /// Decrypts a ciphertext sent to the holder of `secret`. Fails if it was altered or meant for
 /// another key.
-pub fn decrypt(
-    rng: &mut impl CryptoRngCore,
-    secret: &decaf377_ka::Secret,
-    ciphertext: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
+pub fn decrypt(secret: &decaf377_ka::Secret, ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     if ciphertext.len() < PK_SIZE + TAG_SIZE {
         return None;
     }
     let (header, body) = ciphertext.split_at(PK_SIZE + TAG_SIZE);
     let epk = decaf377_ka::Public(header[..PK_SIZE].try_into().ok()?);
-    let shared = agree(rng, secret, &epk);
+    // An ephemeral key that is not a valid element: nothing was encrypted to this key.
+    let shared = secret.key_agreement_with(&epk).ok()?;
     let key = symmetric_key(&secret.public(), &epk, &shared);
     let mut message = Zeroizing::new(body.to_vec());
     ChaCha20Poly1305::new(&key)
@@ -99,15 +96,27 @@ mod tests {
         let sk = decaf377_ka::Secret::new(&mut OsRng);
         let ct = encrypt(&mut OsRng, &sk.public(), b"a share");
         assert_eq!(ct.len(), 32 + 16 + 7);
-        assert_eq!(
-            decrypt(&mut OsRng, &sk, &ct).unwrap().as_slice(),
-            b"a share"
-        );
+        assert_eq!(decrypt(&sk, &ct).unwrap().as_slice(), b"a share");
         let mut bad = ct.clone();
         bad[40] ^= 1;
-        assert!(decrypt(&mut OsRng, &sk, &bad).is_none());
+        assert!(decrypt(&sk, &bad).is_none());
         let other = decaf377_ka::Secret::new(&mut OsRng);
-        assert!(decrypt(&mut OsRng, &other, &ct).is_none());
-        assert!(decrypt(&mut OsRng, &sk, &ct[..20]).is_none());
+        assert!(decrypt(&other, &ct).is_none());
+        assert!(decrypt(&sk, &ct[..20]).is_none());
+    }
+
+    /// A ciphertext whose ephemeral key is not a decaf377 element opens to nothing; one sent to
+    /// such a recipient key opens for nobody, its secret being random.
+    #[test]
+    fn invalid_keys_give_nothing_to_read() {
+        let sk = decaf377_ka::Secret::new(&mut OsRng);
+        let mut ct = encrypt(&mut OsRng, &sk.public(), b"a share");
+        ct[..32].copy_from_slice(&[0xff; 32]);
+        assert!(decrypt(&sk, &ct).is_none());
+
+        let invalid = decaf377_ka::Public([0xff; 32]);
+        let ct = encrypt(&mut OsRng, &invalid, b"a share");
+        assert_eq!(ct.len(), 32 + 16 + 7);
+        assert!(decrypt(&sk, &ct).is_none());
     }
 }

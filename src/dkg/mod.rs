@@ -315,11 +315,7 @@ impl Dkg {
     /// Accepts another participant's round-2 message: checks its recipients, the opening of its
     /// nullifier commitment, decrypts this participant's share and verifies it against the
     /// sender's round-1 commitment. Returns the sender's fingerprint.
-    pub fn accept_round2(
-        &mut self,
-        msg: DkgRound2,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
+    pub fn accept_round2(&mut self, msg: DkgRound2) -> Result<String, Refusal> {
         let kind = DkgRound2::KIND;
         let participant = msg.sender();
         let Phase::Round2 {
@@ -374,7 +370,7 @@ impl Dkg {
             ));
         }
         let ciphertext = &msg.encrypted_packages[self.own_round1.vk.as_bytes()];
-        let plaintext = encryption::decrypt(rng, &self.decryption_key, ciphertext)
+        let plaintext = encryption::decrypt(&self.decryption_key, ciphertext)
             .ok_or_else(|| invalid("the share sent to this participant does not decrypt".into()))?;
         let share = frost_pb::DkgRound2Package::decode(plaintext.as_slice())
             .ok()

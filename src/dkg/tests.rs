@@ -82,7 +82,7 @@ fn round1_rejections_keep_the_state() {
     // A round-2 message now is out of order.
     let stray = DkgRound2::signed(&SigningKey::new(OsRng), BTreeMap::new(), Fq::from(1u64));
     assert!(matches!(
-        me.accept_round2(stray, &mut OsRng),
+        me.accept_round2(stray),
         Err(Refusal::OutOfOrder { .. })
     ));
     me.accept_round1(msgs[2].clone()).unwrap();
@@ -122,7 +122,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     let me_vk = msgs[0].vk.to_bytes();
     let sender = msgs[1].sender();
     let check = |dkgs: &mut Vec<Dkg>, msg: DkgRound2, needle: &str| {
-        let e = err_text(dkgs[0].accept_round2(msg, &mut OsRng).unwrap_err());
+        let e = err_text(dkgs[0].accept_round2(msg).unwrap_err());
         assert!(e.contains(needle), "{e}");
         assert!(e.contains(&sender), "{e}");
         assert_eq!(dkgs[0].progress(), (0, 2));
@@ -154,7 +154,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
     check(&mut dkgs, msg, "does not match its round-1 commitment");
     // Its own message, and a stranger's.
     assert!(matches!(
-        dkgs[0].accept_round2(round2[0].clone(), &mut OsRng),
+        dkgs[0].accept_round2(round2[0].clone()),
         Err(Refusal::OwnMessage { .. })
     ));
     let stranger = DkgRound2::signed(
@@ -163,7 +163,7 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
         round2[1].nullifier,
     );
     assert!(matches!(
-        dkgs[0].accept_round2(stranger, &mut OsRng),
+        dkgs[0].accept_round2(stranger),
         Err(Refusal::UnknownParticipant { .. })
     ));
     // Nothing finishes early.
@@ -172,16 +172,12 @@ fn round2_rejections_name_the_sender_and_keep_the_state() {
         Err(Refusal::Incomplete { missing: 2, .. })
     ));
     // The honest messages still complete the ceremony, once each.
-    dkgs[0]
-        .accept_round2(round2[1].clone(), &mut OsRng)
-        .unwrap();
+    dkgs[0].accept_round2(round2[1].clone()).unwrap();
     assert!(matches!(
-        dkgs[0].accept_round2(round2[1].clone(), &mut OsRng),
+        dkgs[0].accept_round2(round2[1].clone()),
         Err(Refusal::Duplicate { .. })
     ));
-    dkgs[0]
-        .accept_round2(round2[2].clone(), &mut OsRng)
-        .unwrap();
+    dkgs[0].accept_round2(round2[2].clone()).unwrap();
     let out = dkgs[0].finish().unwrap();
     assert_eq!(out.transcript_fingerprint.len(), 24);
 }
@@ -221,9 +217,7 @@ fn short_codes_are_grouped_crockford() {
 #[test]
 fn finishing_hands_the_secrets_over_and_keeps_none() {
     let (mut dkgs, _, round2) = at_round2(2, 2);
-    dkgs[0]
-        .accept_round2(round2[1].clone(), &mut OsRng)
-        .unwrap();
+    dkgs[0].accept_round2(round2[1].clone()).unwrap();
     let out = dkgs[0].finish().unwrap();
     let debug = format!("{out:?}");
     assert!(debug.contains("redacted"));

@@ -60,7 +60,6 @@ use crate::suite::{identifier_for, Decaf377Rdsa, Identifier, SigningShare};
 type C = Decaf377Rdsa;
 
 const ROUND1: MessageKind = MessageKind::RefreshRound1;
-const ROUND2: MessageKind = MessageKind::RefreshRound2;
 
 fn failed(problem: impl std::fmt::Display) -> Refusal {
     crate::custody::failed(ROUND1, problem)
@@ -253,20 +252,17 @@ impl Rounds for RefreshRounds {
         member: &Refresh,
         round1: &Inbox<RefreshRound1Body>,
         msg: &RefreshRound2,
-        participant: &str,
-        rng: &mut impl CryptoRngCore,
     ) -> Result<Zeroizing<SigningShare>, Refusal> {
-        let invalid = |problem: String| Refusal::invalid(ROUND2, participant, problem);
         let me = member.own_round1.vk.to_bytes();
         if !one_for_each_other(&msg.body.shares, &member.session.members, &msg.vk) {
-            return Err(invalid(format!(
+            return Err(msg.invalid(format!(
                 "carries {} encrypted shares, but must carry exactly one for each of the other {} members",
                 msg.body.shares.len(),
                 member.circle.others()
             )));
         }
-        let scalar = decrypt_scalar(rng, &member.decryption_key, &msg.body.shares[&me])
-            .map_err(|e| invalid(format!("the share sent to this member {e}")))?;
+        let scalar = decrypt_scalar(&member.decryption_key, &msg.body.shares[&me])
+            .map_err(|e| msg.invalid(format!("the share sent to this member {e}")))?;
         let share = Zeroizing::new(SigningShare::new(*scalar));
         let sender_round1 = round1.get(&msg.vk).expect("round 1 heard every member");
         SecretShare::new(
@@ -276,7 +272,7 @@ impl Rounds for RefreshRounds {
         )
         .verify()
         .map_err(|_| {
-            invalid("the share sent to this member does not match its round-1 commitment".into())
+            msg.invalid("the share sent to this member does not match its round-1 commitment")
         })?;
         Ok(share)
     }

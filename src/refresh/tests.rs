@@ -21,7 +21,7 @@ fn deliver(engines: &mut [Refresh], messages: &[AnyMessage]) {
     for engine in engines.iter_mut() {
         for m in messages {
             let m = AnyMessage::from_json(&m.to_json()).unwrap();
-            match engine.accept(m, &mut OsRng) {
+            match engine.accept(m) {
                 Ok(_) => {}
                 Err(e) if e.skippable() => {}
                 Err(e) => panic!("{e}"),
@@ -323,9 +323,7 @@ fn replays_duplicates_and_wrong_rounds_are_refused_and_change_nothing() {
     assert_eq!(engines[0].progress(), (2, 2));
     // Round 2 before round 2: kept out; finishing early is refused.
     let round2s = round2(&mut engines[1..]);
-    let e = fresh
-        .accept_round2(round2s[0].clone(), &mut OsRng)
-        .unwrap_err();
+    let e = fresh.accept_round2(round2s[0].clone()).unwrap_err();
     assert!(matches!(e, Refusal::OutOfOrder { .. }), "{e}");
     assert!(matches!(
         engines[0].finish(),
@@ -335,17 +333,11 @@ fn replays_duplicates_and_wrong_rounds_are_refused_and_change_nothing() {
     engines[0].start_round2(&mut OsRng).unwrap();
     let e = engines[0].accept_round1(from1).unwrap_err();
     assert!(matches!(e, Refusal::OutOfOrder { .. }), "{e}");
-    engines[0]
-        .accept_round2(round2s[0].clone(), &mut OsRng)
-        .unwrap();
-    let e = engines[0]
-        .accept_round2(round2s[0].clone(), &mut OsRng)
-        .unwrap_err();
+    engines[0].accept_round2(round2s[0].clone()).unwrap();
+    let e = engines[0].accept_round2(round2s[0].clone()).unwrap_err();
     assert!(e.skippable(), "{e}");
     assert_eq!(engines[0].progress(), (1, 2));
-    engines[0]
-        .accept_round2(round2s[1].clone(), &mut OsRng)
-        .unwrap();
+    engines[0].accept_round2(round2s[1].clone()).unwrap();
     engines[0].finish().unwrap();
 }
 
@@ -373,10 +365,7 @@ fn a_bad_refresh_share_names_its_sender() {
     };
     let sender = shares[1].fingerprint();
     let check = |engines: &mut Vec<Refresh>, msg: RefreshRound2, needle: &str| {
-        let e = engines[0]
-            .accept_round2(msg, &mut OsRng)
-            .unwrap_err()
-            .to_string();
+        let e = engines[0].accept_round2(msg).unwrap_err().to_string();
         assert!(e.contains(needle) && e.contains(&sender), "{e}");
         assert_eq!(engines[0].progress(), (0, 2));
     };
@@ -408,12 +397,8 @@ fn a_bad_refresh_share_names_its_sender() {
     let e = RefreshRound2::from_bytes(&forged.to_bytes()).unwrap_err();
     assert!(matches!(e, DecodeError::BadSignature { .. }), "{e}");
     // The honest messages still complete the refresh.
-    engines[0]
-        .accept_round2(round2s[1].clone(), &mut OsRng)
-        .unwrap();
-    engines[0]
-        .accept_round2(round2s[2].clone(), &mut OsRng)
-        .unwrap();
+    engines[0].accept_round2(round2s[1].clone()).unwrap();
+    engines[0].accept_round2(round2s[2].clone()).unwrap();
     engines[0].finish().unwrap();
 }
 

@@ -225,18 +225,14 @@ impl Rounds for HelperRounds {
         member: &RepairHelper,
         _: &Inbox<RepairRound1Body>,
         msg: &RepairRound2,
-        participant: &str,
-        rng: &mut impl CryptoRngCore,
     ) -> Result<Zeroizing<Fr>, Refusal> {
-        let invalid = |problem: String| Refusal::invalid(ROUND2, participant, problem);
         check_commitments(member.share.group(), &member.session, msg)?;
         let me = member.own_round1.vk;
-        let delta = decrypt_scalar(rng, &member.decryption_key, &msg.body.deltas[me.as_bytes()])
-            .map_err(|e| invalid(format!("the delta sent to this helper {e}")))?;
+        let delta = decrypt_scalar(&member.decryption_key, &msg.body.deltas[me.as_bytes()])
+            .map_err(|e| msg.invalid(format!("the delta sent to this helper {e}")))?;
         if Element::GENERATOR * *delta != msg.body.commitments[helper_index(&member.session, &me)] {
-            return Err(invalid(
-                "the delta sent to this helper is not the one it committed to: it lied".into(),
-            ));
+            return Err(msg
+                .invalid("the delta sent to this helper is not the one it committed to: it lied"));
         }
         Ok(delta)
     }

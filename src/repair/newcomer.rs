@@ -13,8 +13,8 @@ use super::{
     RepairRound2, RepairRound2Body, RepairRound3, RepairRound3Body, RepairSession,
 };
 use crate::custody::{
-    decrypt_scalar, not_for_this_participant, out_of_order, wipe, Ceremony, Circle, GroupRef,
-    Inbox, Signed,
+    decrypt_scalar, not_for_this_participant, out_of_order, round_of, wipe, Body, Ceremony, Circle,
+    GroupRef, Inbox, RoundLink, Signed,
 };
 use crate::keys::{participant_fingerprint, GroupKey, KeyShare};
 use crate::messages::{AnyMessage, MessageKind};
@@ -152,24 +152,40 @@ impl Newcomer {
         Ok(participant)
     }
 
+    /// Admits a helper's round-2 or round-3 message before what it says is checked: from a
+    /// helper of this session, sent once the round before is complete here (`before`: how many
+    /// of its messages are in, and their transcript), the first from its sender, and after the
+    /// same messages of the round before as this newcomer saw. Returns the sender.
+    fn admit<B: Body + PartialEq, X>(
+        &self,
+        c: &Collected,
+        msg: &Signed<B>,
+        link: &RoundLink,
+        before: (usize, [u8; 32]),
+        received: &Inbox<B, X>,
+    ) -> Result<String, Refusal> {
+        let participant = c
+            .circle
+            .check(&self.group, B::KIND, &msg.vk, &link.session)?;
+        if before.0 < c.circle.others() {
+            return Err(out_of_order(B::KIND, self.round(), 3));
+        }
+        received.first(msg, &participant)?;
+        if link.transcript != before.1 {
+            return Err(msg.invalid(format!(
+                "saw other round-{} messages than the newcomer did: someone sent different members different messages; start the repair again",
+                round_of(B::KIND) - 1
+            )));
+        }
+        Ok(participant)
+    }
+
     /// Accepts a helper's round-2 message, once round 1 is complete: it saw the same round 1
     /// and its delta commitments add up to its part. Returns the sender.
     pub fn accept_round2(&mut self, msg: RepairRound2) -> Result<String, Refusal> {
         let c = self.collected(ROUND2)?;
-        let participant = c
-            .circle
-            .check(&self.group, ROUND2, &msg.vk, &msg.body.link.session)?;
-        if c.round1.len() < c.circle.others() {
-            return Err(out_of_order(ROUND2, 1, 3));
-        }
-        c.round2.first(&msg, &participant)?;
-        if msg.body.link.transcript != round1_transcript(&c.session.id, c.round1.messages()) {
-            return Err(Refusal::Invalid {
-                kind: ROUND2,
-                participant,
-                problem: "saw other round-1 messages than the newcomer did: someone sent different members different messages; start the repair again".into(),
-            });
-        }
+        let seen = round1_transcript(&c.session.id, c.round1.messages());
+        let participant = self.admit(c, &msg, &msg.body.link, (c.round1.len(), seen), &c.round2)?;
         check_commitments(&self.group, &c.session, &msg)?;
         if let Phase::Collecting(c) = &mut self.phase {
             c.round2.insert(msg, ());
@@ -179,31 +195,12 @@ impl Newcomer {
 
     /// Accepts a helper's round-3 message, once round 2 is complete: it saw the same round 2,
     /// and its sigma decrypts to the sum of the deltas committed to it. Returns the sender.
-    pub fn accept_round3(
-        &mut self,
-        msg: RepairRound3,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<String, Refusal> {
+    pub fn accept_round3(&mut self, msg: RepairRound3) -> Result<String, Refusal> {
         let c = self.collected(ROUND3)?;
-        let participant = c
-            .circle
-            .check(&self.group, ROUND3, &msg.vk, &msg.body.link.session)?;
-        if c.round2.len() < c.circle.others() {
-            return Err(out_of_order(ROUND3, self.round(), 3));
-        }
-        c.round3.first(&msg, &participant)?;
-        let invalid = |problem: String| Refusal::Invalid {
-            kind: ROUND3,
-            participant: participant.clone(),
-            problem,
-        };
-        if msg.body.link.transcript != round2_transcript(&c.session.id, c.round2.messages()) {
-            return Err(invalid(
-                "saw other round-2 messages than the newcomer did: someone sent different members different messages; start the repair again".into(),
-            ));
-        }
-        let sigma = decrypt_scalar(rng, &self.decryption_key, &msg.body.sigma)
-            .map_err(|e| invalid(format!("the piece sent to the newcomer {e}")))?;
+        let seen = round2_transcript(&c.session.id, c.round2.messages());
+        let participant = self.admit(c, &msg, &msg.body.link, (c.round2.len(), seen), &c.round3)?;
+        let sigma = decrypt_scalar(&self.decryption_key, &msg.body.sigma)
+            .map_err(|e| msg.invalid(format!("the piece sent to the newcomer {e}")))?;
         let column = helper_index(&c.session, &msg.vk);
         let committed: Element = c
             .round2
@@ -211,9 +208,9 @@ impl Newcomer {
             .map(|m| m.body.commitments[column])
             .sum();
         if Element::GENERATOR * *sigma != committed {
-            return Err(invalid(
-                "its piece is not the sum of the deltas committed to it: it lied".into(),
-            ));
+            return Err(
+                msg.invalid("its piece is not the sum of the deltas committed to it: it lied")
+            );
         }
         if let Phase::Collecting(c) = &mut self.phase {
             c.round3.insert(msg, sigma);
@@ -260,11 +257,11 @@ impl Newcomer {
 
 impl Ceremony for Newcomer {
     /// Accepts any repair message: every helper round is for the newcomer.
-    fn accept(&mut self, msg: AnyMessage, rng: &mut impl CryptoRngCore) -> Result<String, Refusal> {
+    fn accept(&mut self, msg: AnyMessage) -> Result<String, Refusal> {
         match msg {
             AnyMessage::RepairRound1(m) => self.accept_round1(m),
             AnyMessage::RepairRound2(m) => self.accept_round2(m),
-            AnyMessage::RepairRound3(m) => self.accept_round3(m, rng),
+            AnyMessage::RepairRound3(m) => self.accept_round3(m),
             AnyMessage::RepairRequest(m) if m == self.request => Err(Refusal::OwnMessage {
                 kind: MessageKind::RepairRequest,
                 participant: m.sender(),

@@ -26,11 +26,11 @@ fn deliver<E>(
 }
 
 fn helper_accept(h: &mut RepairHelper, m: AnyMessage) -> Result<String, Refusal> {
-    h.accept(m, &mut OsRng)
+    h.accept(m)
 }
 
 fn newcomer_accept(n: &mut Newcomer, m: AnyMessage) -> Result<String, Refusal> {
-    n.accept(m, &mut OsRng)
+    n.accept(m)
 }
 
 /// Delivers `messages` to every helper and the newcomer, through their JSON.
@@ -188,15 +188,12 @@ fn lying_helpers_are_named() {
         );
     });
     refuses_naming_the_liar(
-        engines[0].accept_round2(bad_delta, &mut OsRng),
+        engines[0].accept_round2(bad_delta),
         "not the one it committed to",
     );
     // Commitments that do not add up to the helper's part: every recipient sees it.
     let bad_sum = resigned(liar, &honest[1], |b| b.commitments[0] += Element::GENERATOR);
-    refuses_naming_the_liar(
-        engines[0].accept_round2(bad_sum.clone(), &mut OsRng),
-        "do not add up",
-    );
+    refuses_naming_the_liar(engines[0].accept_round2(bad_sum.clone()), "do not add up");
     refuses_naming_the_liar(newcomer.accept_round2(bad_sum), "do not add up");
     assert_eq!(engines[0].progress(), (0, 2));
     // The honest round 2 goes through; then a sigma that is not the sum of its deltas.
@@ -210,14 +207,11 @@ fn lying_helpers_are_named() {
         b.sigma = encrypt_scalar(&mut OsRng, &newcomer_epk, &Fr::from(9u64));
     });
     refuses_naming_the_liar(
-        newcomer.accept_round3(bad_sigma, &mut OsRng),
+        newcomer.accept_round3(bad_sigma),
         "not the sum of the deltas",
     );
     let other_view = resigned(liar, &round3[1], |b| b.link.transcript[3] ^= 1);
-    let e = newcomer
-        .accept_round3(other_view, &mut OsRng)
-        .unwrap_err()
-        .to_string();
+    let e = newcomer.accept_round3(other_view).unwrap_err().to_string();
     assert!(e.contains("saw other round-2 messages"), "{e}");
     assert_eq!(newcomer.progress(), (0, 3));
     assert_eq!(newcomer.round(), 3);
@@ -225,7 +219,7 @@ fn lying_helpers_are_named() {
     assert!(engines[0].waiting_for().is_empty());
     // The honest pieces still make the share.
     for m in round3 {
-        newcomer.accept_round3(m, &mut OsRng).unwrap();
+        newcomer.accept_round3(m).unwrap();
     }
     newcomer.finish().unwrap();
 }
@@ -268,7 +262,7 @@ fn strangers_other_newcomers_and_replays_are_refused() {
     // Round 3 is for the newcomer only.
     let round3 = engines[0].start_round3(&mut OsRng).unwrap();
     let e = engines[1]
-        .accept(AnyMessage::RepairRound3(round3), &mut OsRng)
+        .accept(AnyMessage::RepairRound3(round3))
         .unwrap_err();
     assert!(matches!(e, Refusal::NotForThisParticipant { .. }) && e.skippable());
 }

@@ -44,11 +44,7 @@ impl DkgSession {
         &self.sent
     }
 
-    pub(super) fn take(
-        &mut self,
-        message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
-    ) -> Result<Vec<Feedback>, Refusal> {
+    pub(super) fn take(&mut self, message: AnyMessage) -> Result<Vec<Feedback>, Refusal> {
         let finished = matches!(
             self.stage,
             Stage::Compute | Stage::Done(_) | Stage::Failed(_) | Stage::Declined
@@ -80,7 +76,7 @@ impl DkgSession {
                 ))])
             }
             AnyMessage::DkgRound2(m) => {
-                let who = self.dkg.accept_round2(m.clone(), rng)?;
+                let who = self.dkg.accept_round2(m.clone())?;
                 self.accepted[1].push(m.into());
                 self.after_round2();
                 Ok(vec![Feedback::ok(format!("accepted DKGRound2 from {who}"))])
@@ -116,7 +112,7 @@ impl DkgSession {
         )];
         for early in std::mem::take(&mut self.early) {
             let who = early.sender();
-            match self.dkg.accept_round2(early.clone(), rng) {
+            match self.dkg.accept_round2(early.clone()) {
                 Ok(_) => {
                     self.accepted[1].push(early.into());
                     out.push(Feedback::ok(format!(

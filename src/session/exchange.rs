@@ -7,8 +7,6 @@
 //! round the engine has not reached, or that comes before this participant joined, is kept and
 //! offered again whenever the engine moves on, as a key generation keeps early round-2 messages.
 
-use rand_core::CryptoRngCore;
-
 use super::{Feedback, Outgoing};
 use crate::custody::{round_of, Ceremony};
 use crate::keys::participant_fingerprint;
@@ -57,10 +55,9 @@ impl Exchange {
         &mut self,
         engine: &mut impl Ceremony,
         message: AnyMessage,
-        rng: &mut impl CryptoRngCore,
     ) -> Result<Vec<Feedback>, Refusal> {
         let kind = message.kind();
-        match engine.accept(message.clone(), rng) {
+        match engine.accept(message.clone()) {
             Ok(who) => {
                 self.accepted.push(message);
                 Ok(vec![Feedback::ok(format!("accepted {kind} from {who}"))])
@@ -75,15 +72,11 @@ impl Exchange {
     }
 
     /// Offers the kept messages again; those still early stay, silently.
-    pub(super) fn retry(
-        &mut self,
-        engine: &mut impl Ceremony,
-        rng: &mut impl CryptoRngCore,
-    ) -> Vec<Feedback> {
+    pub(super) fn retry(&mut self, engine: &mut impl Ceremony) -> Vec<Feedback> {
         let mut out = Vec::new();
         for message in std::mem::take(&mut self.held) {
             let kind = message.kind();
-            match engine.accept(message.clone(), rng) {
+            match engine.accept(message.clone()) {
                 Ok(who) => {
                     self.accepted.push(message);
                     out.push(Feedback::ok(format!("accepted the kept {kind} from {who}")));

@@ -179,7 +179,7 @@ impl<P: Part> Joined<P> {
     ) -> Result<Vec<Feedback>, Refusal> {
         let message = match &mut self.state {
             State::Running(engine) => {
-                let mut out = self.exchange.offer(engine.as_mut(), message, rng)?;
+                let mut out = self.exchange.offer(engine.as_mut(), message)?;
                 out.extend(self.advance(rng));
                 return Ok(out);
             }
@@ -224,7 +224,7 @@ impl<P: Part> Joined<P> {
         let mut out = Vec::new();
         while let (State::Running(engine), Stage::Collecting) = (&mut self.state, &self.stage) {
             let round = engine.round();
-            out.extend(self.exchange.retry(engine.as_mut(), rng));
+            out.extend(self.exchange.retry(engine.as_mut()));
             let (have, need) = engine.progress();
             if engine.round() != round {
                 continue;

@@ -463,7 +463,7 @@ impl Session {
             );
         }
         let result = match &mut self.role {
-            Role::Dkg(s) => s.take(message, &mut self.rng),
+            Role::Dkg(s) => s.take(message),
             Role::Coordinator(s) => s.take(message, &mut self.rng),
             Role::Follower(s) => s.take(message),
             Role::Custody(s) => s.take(message, &mut self.rng),

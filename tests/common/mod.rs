@@ -47,11 +47,11 @@ pub fn refreshed(shares: &[KeyShare], members: &[usize], seed: u64) -> Vec<KeySh
         engines.push(engine);
         round1.push(AnyMessage::RefreshRound1(msg));
     }
-    let mut deliver = |engines: &mut Vec<Refresh>, messages: &[AnyMessage]| {
+    let deliver = |engines: &mut Vec<Refresh>, messages: &[AnyMessage]| {
         for engine in engines.iter_mut() {
             for m in messages {
                 let m = AnyMessage::from_json(&m.to_json()).unwrap();
-                if let Err(e) = engine.accept(m, &mut r) {
+                if let Err(e) = engine.accept(m) {
                     assert!(e.skippable(), "{e}");
                 }
             }
@@ -86,7 +86,7 @@ pub fn custody_samples(seed: u64) -> Vec<AnyMessage> {
     h.accept_round1(g1).unwrap();
     let h2 = h.start_round2(&mut r).unwrap();
     let g2 = g.start_round2(&mut r).unwrap();
-    h.accept_round2(g2, &mut r).unwrap();
+    h.accept_round2(g2).unwrap();
     let h3 = h.start_round3(&mut r).unwrap();
     vec![
         a1.into(),
