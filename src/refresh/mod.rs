@@ -242,8 +242,7 @@ impl Rounds for RefreshRounds {
             session: member.session.id,
             transcript,
         };
-        let body = RefreshRound2Body { link, shares };
-        Ok((body, secret2))
+        Ok((RefreshRound2Body { link, shares }, secret2))
     }
 
     /// The message carries a share for exactly every other member, and this member's share

@@ -46,12 +46,6 @@ pub fn candidates<'a>(
             cameras.iter().partition(|c| c.looks_infrared());
         return Ok(visible.into_iter().chain(infrared).collect());
     };
-    let listed = |cameras: &mut dyn Iterator<Item = &CameraInfo>| {
-        cameras
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     // A number is an index, never part of a name ("C920").
     if let Some(camera) = cameras.iter().find(|c| c.index == wanted) {
         return Ok(vec![camera]);
@@ -75,11 +69,11 @@ pub fn candidates<'a>(
         1 => Ok(named),
         0 => Err(ScanError::UnknownCamera {
             wanted: wanted.to_string(),
-            available: listed(&mut cameras.iter()),
+            available: cameras.iter().map(ToString::to_string).collect(),
         }),
         _ => Err(ScanError::AmbiguousCamera {
             wanted: wanted.to_string(),
-            matching: listed(&mut named.into_iter()),
+            matching: named.iter().map(ToString::to_string).collect(),
         }),
     }
 }
@@ -390,6 +384,12 @@ mod tests {
             e.contains("several cameras match \"Integrated\"") && e.contains("0 \"Integrated IR"),
             "{e}"
         );
+        let Err(ScanError::AmbiguousCamera { matching, .. }) =
+            candidates(&cameras, Some("Integrated"))
+        else {
+            panic!("two cameras are named Integrated");
+        };
+        assert_eq!(matching.len(), 2, "{matching:?}");
         let e = candidates(&cameras, Some("9")).unwrap_err().to_string();
         assert!(
             e.contains("no camera \"9\"") && e.contains("2 \"Integrated Camera"),

@@ -58,7 +58,7 @@ impl FolderSource {
 
     fn problem(&self, problem: String) -> ScanError {
         ScanError::Folder {
-            folder: self.folder.display().to_string(),
+            folder: self.folder.clone(),
             problem,
         }
     }

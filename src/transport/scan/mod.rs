@@ -22,6 +22,8 @@
 //! }
 //! ```
 
+use std::path::PathBuf;
+
 mod camera;
 mod collect;
 mod folder;
@@ -42,16 +44,22 @@ pub enum ScanError {
     Unsupported(String),
     #[error("no camera found (is one connected, and may this user open it?)")]
     NoCamera,
-    #[error("no camera {wanted:?}; the cameras are: {available}")]
-    UnknownCamera { wanted: String, available: String },
-    #[error("several cameras match {wanted:?}: {matching}; choose one by its number")]
-    AmbiguousCamera { wanted: String, matching: String },
+    #[error("no camera {wanted:?}; the cameras are: {}", available.join(", "))]
+    UnknownCamera {
+        wanted: String,
+        available: Vec<String>,
+    },
+    #[error("several cameras match {wanted:?}: {}; choose one by its number", matching.join(", "))]
+    AmbiguousCamera {
+        wanted: String,
+        matching: Vec<String>,
+    },
     /// The camera could not be opened or stopped delivering frames.
     #[error("camera {camera}: {problem}")]
     Camera { camera: String, problem: String },
     /// The folder of frames cannot be read.
-    #[error("{folder}: {problem}")]
-    Folder { folder: String, problem: String },
+    #[error("{}: {problem}", folder.display())]
+    Folder { folder: PathBuf, problem: String },
     /// One frame could not be read; the next may be fine.
     #[error("{frame}: {problem}")]
     BadFrame { frame: String, problem: String },
