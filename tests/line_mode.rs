@@ -249,3 +249,80 @@ fn a_follower_reads_its_messages_from_frames_and_its_approval_from_the_keyboard(
     assert!(stderr.contains("CoordinatorRound1: collected "), "{stderr}");
     verify_definition(dir, &file, &signature);
 }
+
+/// A relay pasted whole into a terminal runs on past the line that ends a ceremony. What is
+/// left must not reach the shell that started hoarfrost, which would run each line as a
+/// command: here a shell reads one line after hoarfrost ends, and must get the line typed
+/// then, not the rest of the paste.
+#[cfg(unix)]
+#[test]
+fn lines_left_when_line_mode_ends_never_reach_the_shell() {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    let dir = temp();
+    let dir = dir.path();
+    deal(dir, 2, 3);
+    let (k1, k2) = (key(dir, 1), key(dir, 2));
+    let coordinator = Process::start(&["check", "--key", &k1, "--no-tui"]);
+    let round1 = coordinator.recv();
+
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let follow = ["follow", "--key", &k2, "--no-tui"];
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args([
+        "-c",
+        "\"$0\" \"$@\"; echo ENDED; read -r rest; echo \"shell got:$rest.\"",
+        env!("CARGO_BIN_EXE_hoarfrost"),
+    ]);
+    cmd.args(follow);
+    cmd.args(secret_args_for(&follow));
+    cmd.env("HOARFROST_STATE", state_dir());
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut writer = pty.master.take_writer().unwrap();
+    let screen = Arc::new(Mutex::new(String::new()));
+    let sink = screen.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = reader.read(&mut buffer) {
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    let wait_for = |text: &str| {
+        let until = std::time::Instant::now() + Duration::from_secs(60);
+        while !screen.lock().unwrap().contains(text) {
+            assert!(
+                std::time::Instant::now() < until,
+                "no {text:?} in:\n{}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    writer.write_all(format!("{round1}\n").as_bytes()).unwrap();
+    wait_for("Type yes to approve");
+    // The answer and the rest of the relay, in one paste.
+    writer.write_all(b"no\nrest-of-the-relay\n").unwrap();
+    wait_for("ENDED");
+    std::thread::sleep(Duration::from_millis(300));
+    writer.write_all(b"typed-later\n").unwrap();
+    wait_for("shell got:");
+    wait_for(".\r\n");
+    child.wait().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    assert!(screen.contains("declined"), "{screen}");
+    assert!(screen.contains("shell got:typed-later."), "{screen}");
+    drop(coordinator);
+}

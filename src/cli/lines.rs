@@ -36,6 +36,45 @@ pub fn ask_for(what: &str) {
     say(format!("{verb} {what}"));
 }
 
+/// Drops what still waits to be read from a terminal when line mode ends. A relay pasted whole
+/// runs on past the line that ends a ceremony (its last message, a "no"), and what is left
+/// would reach the shell, which runs each line as a command: a relay's text must never be
+/// able to do that. A paste may still be arriving, so input is read and dropped until the
+/// terminal has been quiet for a moment (at most two seconds), then the rest is flushed.
+/// Input that is not a terminal is left alone.
+pub fn discard_pending_input() {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        use std::time::{Duration, Instant};
+
+        let fd = std::io::stdin().as_raw_fd();
+        // SAFETY: isatty, poll, read and tcflush on stdin's descriptor, which stays open for
+        // the life of the process, with a buffer and a pollfd that outlive each call.
+        unsafe {
+            if libc::isatty(fd) != 1 {
+                return;
+            }
+            let until = Instant::now() + Duration::from_secs(2);
+            let mut buffer = [0u8; 4096];
+            while Instant::now() < until {
+                let mut ready = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                if libc::poll(&mut ready, 1, 150) != 1 {
+                    break;
+                }
+                if libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) <= 0 {
+                    break;
+                }
+            }
+            libc::tcflush(fd, libc::TCIFLUSH);
+        }
+    }
+}
+
 /// One line of input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {

@@ -104,7 +104,9 @@ fn ceremony(
 ) -> anyhow::Result<()> {
     if !wants_tui(line) {
         transport_cmd::configure(line);
-        return line_mode(&store);
+        let result = line_mode(&store);
+        lines::discard_pending_input();
+        return result;
     }
     anyhow::ensure!(
         !line.qr && line.qr_out.is_none(),
