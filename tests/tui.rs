@@ -445,6 +445,30 @@ fn copying_says_where_the_text_went() {
         .contains("sent to the terminal's clipboard (OSC 52; some terminals ignore it)"));
 }
 
+/// The saved file's name stays in the log after the notice gives way to the next paste.
+#[test]
+fn saving_says_where_the_file_went_and_the_log_keeps_it() {
+    let mut t = dkg_started(15);
+    t.type_text("s");
+    let json = t.outgoing();
+    let saved: Vec<_> = std::fs::read_dir(t.out())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(std::fs::read_to_string(&saved[0]).unwrap().trim(), json);
+    let name = saved[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("hoarfrost-dkground1-"), "{name}");
+    t.paste("not a message");
+    assert!(
+        t.log()
+            .iter()
+            .any(|l| l.contains("saved to") && l.contains(&name)),
+        "{:?}",
+        t.log()
+    );
+}
+
 #[test]
 fn the_key_is_unlocked_once_the_ceremony_is_over() {
     let shares = dealt(2, 3, 15);

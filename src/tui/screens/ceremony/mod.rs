@@ -535,10 +535,13 @@ impl Screen for Ceremony {
         match result {
             JobResult::Session(back) => Reply::effects(self.returned(*back, ctx)),
             JobResult::Saved(result) => {
-                self.notice = Some(match result {
-                    Ok(path) => format!("saved to {path}"),
-                    Err(e) => format!("could not save: {e}"),
-                });
+                // In the log too: the notice goes with the next paste.
+                let (ok, text) = match result {
+                    Ok(path) => (true, format!("saved to {path}")),
+                    Err(e) => (false, format!("could not save: {e}")),
+                };
+                self.log.push(ok, text.clone());
+                self.notice = Some(text);
                 Reply::none()
             }
             JobResult::Image(Ok(text)) => Reply::effects(self.step(Step::Paste(text))),
