@@ -197,8 +197,11 @@ impl Ceremony {
     /// Asks for a step; it runs when the session is free.
     fn step(&mut self, step: Step) -> Vec<Effect> {
         if self.ended {
-            self.log
-                .push(false, "the ceremony is over here: nothing more is taken");
+            // A relay pasted once more after the end is no mistake: nothing more is needed.
+            self.log.push(
+                true,
+                "the ceremony is over here: nothing more is needed, and nothing was taken",
+            );
             return vec![];
         }
         self.queue.push_back(step);
