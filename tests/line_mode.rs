@@ -257,7 +257,7 @@ fn a_follower_reads_its_messages_from_frames_and_its_approval_from_the_keyboard(
 #[cfg(unix)]
 #[test]
 fn lines_left_when_line_mode_ends_never_reach_the_shell() {
-    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use portable_pty::CommandBuilder;
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
 
@@ -268,14 +268,7 @@ fn lines_left_when_line_mode_ends_never_reach_the_shell() {
     let coordinator = Process::start(&["check", "--key", &k1, "--no-tui"]);
     let round1 = coordinator.recv();
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
+    let pty = pty_80x24();
     let follow = ["follow", "--key", &k2, "--no-tui"];
     let mut cmd = CommandBuilder::new("sh");
     cmd.args([

@@ -18,7 +18,7 @@ use hoarfrost::messages::{Codec, CoordinatorRound1, FollowerRound1};
 use hoarfrost::store::Store;
 use hoarfrost::transport::qr::decode_greyscale;
 use hoarfrost::transport::ur::Received;
-use portable_pty::{native_pty_system, CommandBuilder, MasterPty, PtySize};
+use portable_pty::{CommandBuilder, MasterPty, PtySize};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hoarfrost");
 const WAIT: Duration = Duration::from_secs(90);
@@ -40,14 +40,7 @@ struct Pty {
 impl Pty {
     /// Starts `hoarfrost ARGS` at 80x24 in `cwd`, with the state folder in `state`.
     fn start(name: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Self {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 80,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
+        let pty = common::process::pty_80x24();
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
         cmd.cwd(cwd);

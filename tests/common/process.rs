@@ -412,3 +412,15 @@ pub fn plan_file(
     .unwrap();
     path.display().to_string()
 }
+
+/// A pseudo-terminal of 80 columns and 24 rows, the size every terminal test uses.
+pub fn pty_80x24() -> portable_pty::PtyPair {
+    portable_pty::native_pty_system()
+        .openpty(portable_pty::PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap()
+}
