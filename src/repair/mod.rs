@@ -117,21 +117,15 @@ fn check_commitments(
     session: &RepairSession,
     msg: &RepairRound2,
 ) -> Result<(), Refusal> {
-    let kind = MessageKind::RepairRound2;
-    let invalid = |problem: String| Refusal::Invalid {
-        kind,
-        participant: msg.sender(),
-        problem,
-    };
     if msg.body.commitments.len() != session.helpers.len() {
-        return Err(invalid(format!(
+        return Err(msg.invalid(format!(
             "carries {} delta commitments, but the repair has {} helpers",
             msg.body.commitments.len(),
             session.helpers.len()
         )));
     }
     if !one_for_each_other(&msg.body.deltas, &session.helpers, &msg.vk) {
-        return Err(invalid(format!(
+        return Err(msg.invalid(format!(
             "carries {} encrypted deltas, but must carry exactly one for each of the other {} helpers",
             msg.body.deltas.len(),
             session.helpers.len() - 1
@@ -144,9 +138,9 @@ fn check_commitments(
         .to_element();
     let sum: Element = msg.body.commitments.iter().sum();
     if sum != verifying_share * zeta(session, &msg.vk)? {
-        return Err(invalid(
-            "its deltas do not add up to its part of the newcomer's share: it lied".into(),
-        ));
+        return Err(
+            msg.invalid("its deltas do not add up to its part of the newcomer's share: it lied")
+        );
     }
     Ok(())
 }

@@ -117,11 +117,7 @@ impl Newcomer {
             Phase::Collecting(c) => {
                 let participant = c.round1.admit(&c.circle, &self.group, &msg)?;
                 if *session != c.session {
-                    return Err(Refusal::Invalid {
-                        kind: ROUND1,
-                        participant,
-                        problem: "describes this repair differently (its newcomer or its helpers): it sent different members different sessions".into(),
-                    });
+                    return Err(msg.invalid("describes this repair differently (its newcomer or its helpers): it sent different members different sessions"));
                 }
                 participant
             }
